@@ -1,0 +1,124 @@
+import CSQLite
+import Foundation
+
+/// One SQLite connection. Not Sendable: it lives on one thread (or inside one actor) and
+/// closes when released.
+public final class Connection {
+    public enum Mode: Sendable {
+        /// Read and write; create the file when `create` is true.
+        case readWrite(create: Bool)
+        /// Read only; the file must exist.
+        case readOnly
+    }
+
+    let handle: OpaquePointer
+    public let path: String
+    public let mode: Mode
+    private var isClosed = false
+
+    public init(path: String, mode: Mode, busyTimeoutMilliseconds: Int32 = 15_000) throws {
+        var flags = SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_EXRESCODE
+        switch mode {
+        case .readWrite(let create): flags |= SQLITE_OPEN_READWRITE | (create ? SQLITE_OPEN_CREATE : 0)
+        case .readOnly: flags |= SQLITE_OPEN_READONLY
+        }
+        var db: OpaquePointer?
+        let rc = sqlite3_open_v2(path, &db, flags, nil)
+        guard rc == SQLITE_OK, let db else {
+            let error = SQLiteError.from(db, code: rc, sql: nil)
+            sqlite3_close_v2(db)
+            throw error
+        }
+        self.handle = db
+        self.path = path
+        self.mode = mode
+        sqlite3_extended_result_codes(db, 1)
+        sqlite3_busy_timeout(db, busyTimeoutMilliseconds)
+    }
+
+    deinit { close() }
+
+    /// Closes the connection; a writer checkpoints first so the main file alone is complete.
+    public func close() {
+        guard !isClosed else { return }
+        isClosed = true
+        if case .readWrite = mode {
+            sqlite3_wal_checkpoint_v2(handle, nil, SQLITE_CHECKPOINT_TRUNCATE, nil, nil)
+        }
+        sqlite3_close_v2(handle)
+    }
+
+    /// Runs one or more statements that return no rows we need.
+    public func execute(_ sql: String) throws {
+        var errorMessage: UnsafeMutablePointer<CChar>?
+        let rc = sqlite3_exec(handle, sql, nil, nil, &errorMessage)
+        if rc != SQLITE_OK {
+            let message = errorMessage.map { String(cString: $0) } ?? String(cString: sqlite3_errmsg(handle))
+            sqlite3_free(errorMessage)
+            throw SQLiteError(code: sqlite3_extended_errcode(handle), message: message, sql: sql)
+        }
+    }
+
+    public func prepare(_ sql: String) throws -> Statement {
+        try Statement(connection: self, sql: sql)
+    }
+
+    /// Runs `sql` with `arguments` for its side effects.
+    public func run(_ sql: String, _ arguments: [any SQLiteBindable] = []) throws {
+        let statement = try prepare(sql)
+        try statement.bind(arguments)
+        try statement.runToCompletion()
+    }
+
+    /// The first column of the first row, or nil when there is no row.
+    public func scalar(_ sql: String, _ arguments: [any SQLiteBindable] = []) throws -> SQLiteValue? {
+        let statement = try prepare(sql)
+        try statement.bind(arguments)
+        guard try statement.step() else { return nil }
+        return statement.value(at: 0)
+    }
+
+    public func scalarInt(_ sql: String, _ arguments: [any SQLiteBindable] = []) throws -> Int? {
+        if case .integer(let value)? = try scalar(sql, arguments) { return Int(value) }
+        return nil
+    }
+
+    public var lastInsertRowID: Int64 { sqlite3_last_insert_rowid(handle) }
+    public var changes: Int { Int(sqlite3_changes(handle)) }
+
+    public enum TransactionKind: String, Sendable {
+        case deferred = "DEFERRED"
+        /// Takes the write lock at once, so two writers queue on the busy timeout instead of
+        /// failing when a read transaction tries to upgrade.
+        case immediate = "IMMEDIATE"
+    }
+
+    /// Runs `body` in a transaction: commits when it returns, rolls back when it throws and
+    /// rethrows that first error. Synchronous on purpose: never await inside a transaction.
+    public func transaction<T>(_ kind: TransactionKind = .immediate, _ body: () throws -> T) throws -> T {
+        try execute("BEGIN \(kind.rawValue)")
+        let result: T
+        do {
+            result = try body()
+        } catch {
+            try? execute("ROLLBACK")
+            throw error
+        }
+        do {
+            try execute("COMMIT")
+        } catch {
+            try? execute("ROLLBACK")
+            throw error
+        }
+        return result
+    }
+
+    /// Sets a boolean `sqlite3_db_config` option (`SQLITE_DBCONFIG_DEFENSIVE` …).
+    public func setConfig(_ option: Int32, _ enabled: Bool) throws {
+        let rc = iftdb_db_config_int(handle, option, enabled ? 1 : 0)
+        guard rc == SQLITE_OK else { throw SQLiteError.from(handle, code: rc, sql: nil) }
+    }
+}
+
+@available(*, unavailable)
+extension Connection: Sendable {}

@@ -1,0 +1,88 @@
+import CSQLite
+import Foundation
+
+public struct Migration: Sendable, Equatable {
+    public let id: Int
+    public let name: String
+    public let sql: String
+
+    public init(id: Int, name: String, sql: String) {
+        self.id = id
+        self.name = name
+        self.sql = sql
+    }
+
+    /// The migrations this binary carries, from `Migrations/*.sql` embedded at build time.
+    public static let bundled: [Migration] = EmbeddedMigrations.all
+        .map { Migration(id: $0.id, name: $0.name, sql: $0.sql) }
+        .sorted { $0.id < $1.id }
+}
+
+public enum MigrationOutcome: Sendable, Equatable {
+    case created(version: Int)
+    case upgraded(from: Int, to: Int)
+    case upToDate(version: Int)
+}
+
+/// Applies numbered migrations in order, each in one transaction together with the row that
+/// records it, and refuses a store that records a migration it does not know.
+public struct Migrator: Sendable {
+    public static let table = "iftdb_migrations"
+    public let migrations: [Migration]
+
+    public init(migrations: [Migration] = Migration.bundled) {
+        self.migrations = migrations.sorted { $0.id < $1.id }
+    }
+
+    /// Ids recorded in the store; empty for a new file.
+    public func appliedIDs(_ db: Connection) throws -> [Int] {
+        let exists = try db.scalarInt(
+            "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = ?", [Self.table]) ?? 0
+        guard exists > 0 else { return [] }
+        let statement = try db.prepare("SELECT id FROM \(Self.table) ORDER BY id")
+        var ids: [Int] = []
+        while try statement.step() { ids.append(statement.int(0)) }
+        return ids
+    }
+
+    /// Throws `StoreError.newerStore` when the store records a migration this binary lacks.
+    public func checkNotNewer(_ db: Connection, path: String) throws {
+        let known = Set(migrations.map(\.id))
+        let unknown = try appliedIDs(db).filter { !known.contains($0) }
+        if !unknown.isEmpty { throw StoreError.newerStore(path: path, unknownMigrations: unknown) }
+    }
+
+    @discardableResult
+    public func migrate(_ db: Connection, path: String) throws -> MigrationOutcome {
+        try checkNotNewer(db, path: path)
+        let applied = Set(try appliedIDs(db))
+        if applied.isEmpty {
+            let tables = try db.scalarInt("SELECT count(*) FROM sqlite_master WHERE type = 'table'") ?? 0
+            if tables > 0 { throw StoreError.notAnIFTDBStore(path: path) }
+        }
+        let before = applied.max() ?? 0
+        var latest = before
+        for migration in migrations where !applied.contains(migration.id) {
+            try db.transaction {
+                try db.execute("""
+                    CREATE TABLE IF NOT EXISTS \(Self.table) (
+                        id INTEGER PRIMARY KEY,
+                        name TEXT NOT NULL,
+                        applied_at TEXT NOT NULL
+                    )
+                    """)
+                do {
+                    try db.execute(migration.sql)
+                } catch let error as SQLiteError {
+                    throw StoreError.migrationFailed(id: migration.id, name: migration.name, underlying: error)
+                }
+                try db.run(
+                    "INSERT INTO \(Self.table) (id, name, applied_at) VALUES (?, ?, ?)",
+                    [migration.id, migration.name, Timestamp.now()])
+            }
+            latest = migration.id
+        }
+        if applied.isEmpty { return .created(version: latest) }
+        return latest == before ? .upToDate(version: latest) : .upgraded(from: before, to: latest)
+    }
+}

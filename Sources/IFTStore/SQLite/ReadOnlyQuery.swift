@@ -1,0 +1,138 @@
+import CSQLite
+import Foundation
+
+/// Runs user SQL against a store without any way to change it or anything beside it.
+///
+/// A read-only open alone is not enough (SQLite 3.40 still runs `VACUUM INTO`, temp tables,
+/// `PRAGMA writable_schema` and silently drops a second statement), so four locks combine:
+/// a read-only open, `query_only` and `SQLITE_DBCONFIG_DEFENSIVE`, an authorizer that allows
+/// only reading, and a check of every statement of the input before any of them runs.
+public final class ReadOnlyQuery {
+    public let connection: Connection
+    public private(set) var statements: [Statement] = []
+
+    /// Pragmas that only report on the schema or the file; allowed with or without an argument.
+    static let introspectionPragmas: Set<String> = [
+        "table_info", "table_xinfo", "table_list", "index_list", "index_info", "index_xinfo",
+        "foreign_key_list", "foreign_key_check", "integrity_check", "quick_check",
+        "collation_list", "function_list", "module_list", "pragma_list", "database_list",
+        "compile_options",
+    ]
+    /// Settings that may be read but never set (allowed only without an argument).
+    static let readableSettings: Set<String> = [
+        "user_version", "schema_version", "application_id", "page_size",
+        "page_count", "freelist_count", "encoding", "foreign_keys", "data_version",
+    ]
+    static let readingKeywords: Set<String> = ["SELECT", "WITH", "VALUES", "EXPLAIN", "PRAGMA"]
+
+    /// Opens `path` read-only. A missing file or a file that is not SQLite is an error; no
+    /// migration ever runs here.
+    public init(path: String) throws {
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
+            throw StoreError.noStore(path: path)
+        }
+        if isDirectory.boolValue {
+            throw StoreError.invalidInput("\(path) is a folder; --db takes the path of a store file")
+        }
+        do {
+            connection = try Connection(path: path, mode: .readOnly)
+            try connection.execute("PRAGMA query_only = 1")
+            _ = try connection.scalar("SELECT count(*) FROM sqlite_master")
+        } catch let error as SQLiteError {
+            throw Store.mapOpenError(error, path: path)
+        }
+        try connection.setConfig(SQLITE_DBCONFIG_DEFENSIVE, true)
+        try connection.setConfig(SQLITE_DBCONFIG_ENABLE_LOAD_EXTENSION, false)
+        try connection.setConfig(SQLITE_DBCONFIG_TRIGGER_EQP, false)
+        sqlite3_set_authorizer(connection.handle, readOnlyAuthorizer, nil)
+    }
+
+    /// Prepares every statement of `sql` and checks each one before any runs.
+    public func prepare(_ sql: String) throws {
+        var prepared: [Statement] = []
+        let utf8 = Array(sql.utf8CString)
+        try utf8.withUnsafeBufferPointer { buffer in
+            guard let base = buffer.baseAddress else { return }
+            var cursor = base
+            let end = base + buffer.count - 1  // the terminating NUL
+            while cursor < end {
+                var handle: OpaquePointer?
+                var tail: UnsafePointer<CChar>?
+                let rc = sqlite3_prepare_v3(connection.handle, cursor, Int32(end - cursor), 0, &handle, &tail)
+                let consumed = tail ?? end
+                var text = String(decoding: UnsafeRawBufferPointer(start: cursor, count: consumed - cursor), as: UTF8.self)
+                    .trimmingCharacters(in: .whitespacesAndNewlines)
+                if rc != SQLITE_OK {
+                    // On failure the tail is not set: show the input up to its next ';'.
+                    let rest = String(decoding: UnsafeRawBufferPointer(start: cursor, count: end - cursor), as: UTF8.self)
+                    text = String(rest.prefix { $0 != ";" }).trimmingCharacters(in: .whitespacesAndNewlines)
+                    let error = SQLiteError.from(connection.handle, code: rc, sql: text)
+                    if error.primaryCode == SQLITE_AUTH || error.message.hasPrefix("not authorized") {
+                        throw StoreError.readOnlyViolation(statement: Self.abbreviate(text), reason: "is not allowed (it could change the store or files beside it)")
+                    }
+                    throw error
+                }
+                cursor = consumed
+                guard let handle else { continue }  // only whitespace or a comment
+                let statement = Statement(connection: connection, handle: handle, sql: text)
+                let keyword = Self.firstKeyword(text)
+                guard statement.isReadOnly, Self.readingKeywords.contains(keyword) else {
+                    throw StoreError.readOnlyViolation(statement: Self.abbreviate(text), reason: "would change the store")
+                }
+                prepared.append(statement)
+            }
+        }
+        guard !prepared.isEmpty else { throw StoreError.emptyQuery }
+        statements = prepared
+    }
+
+    static func abbreviate(_ sql: String) -> String {
+        let oneLine = sql.split(whereSeparator: \.isNewline).joined(separator: " ")
+        return oneLine.count > 80 ? String(oneLine.prefix(80)) + "…" : oneLine
+    }
+
+    /// The first keyword after whitespace and comments, upper-cased.
+    static func firstKeyword(_ sql: String) -> String {
+        var scalars = Substring(sql).unicodeScalars[...]
+        while let first = scalars.first {
+            if CharacterSet.whitespacesAndNewlines.contains(first) || first == ";" {
+                scalars = scalars.dropFirst()
+            } else if scalars.starts(with: "--".unicodeScalars) {
+                scalars = scalars.drop { $0 != "\n" }
+            } else if scalars.starts(with: "/*".unicodeScalars) {
+                let rest = String(scalars.dropFirst(2))
+                guard let close = rest.range(of: "*/") else { return "" }
+                scalars = Substring(rest[close.upperBound...]).unicodeScalars[...]
+            } else {
+                break
+            }
+        }
+        return String(String.UnicodeScalarView(scalars.prefix { CharacterSet.letters.contains($0) })).uppercased()
+    }
+}
+
+@available(*, unavailable)
+extension ReadOnlyQuery: Sendable {}
+
+/// Allows reading only. Called by SQLite while it compiles each statement.
+private func readOnlyAuthorizer(
+    _ userData: UnsafeMutableRawPointer?, _ action: Int32,
+    _ argument1: UnsafePointer<CChar>?, _ argument2: UnsafePointer<CChar>?,
+    _ database: UnsafePointer<CChar>?, _ trigger: UnsafePointer<CChar>?
+) -> Int32 {
+    switch action {
+    case SQLITE_SELECT, SQLITE_READ, SQLITE_RECURSIVE:
+        return SQLITE_OK
+    case SQLITE_FUNCTION:
+        let name = argument2.map { String(cString: $0).lowercased() } ?? ""
+        return name == "load_extension" ? SQLITE_DENY : SQLITE_OK
+    case SQLITE_PRAGMA:
+        let name = argument1.map { String(cString: $0).lowercased() } ?? ""
+        if ReadOnlyQuery.introspectionPragmas.contains(name) { return SQLITE_OK }
+        if ReadOnlyQuery.readableSettings.contains(name) && argument2 == nil { return SQLITE_OK }
+        return SQLITE_DENY
+    default:
+        return SQLITE_DENY
+    }
+}

@@ -1,0 +1,123 @@
+import CSQLite
+
+/// A prepared statement. Not Sendable; finalized when released.
+public final class Statement {
+    let handle: OpaquePointer
+    public let sql: String
+    private unowned let connection: Connection
+
+    init(connection: Connection, sql: String) throws {
+        var statement: OpaquePointer?
+        let rc = sqlite3_prepare_v3(connection.handle, sql, -1, 0, &statement, nil)
+        guard rc == SQLITE_OK, let statement else {
+            throw SQLiteError.from(connection.handle, code: rc == SQLITE_OK ? SQLITE_MISUSE : rc, sql: sql)
+        }
+        self.handle = statement
+        self.sql = sql
+        self.connection = connection
+    }
+
+    /// Wraps a statement prepared elsewhere (the read-only runner prepares statements one by one).
+    init(connection: Connection, handle: OpaquePointer, sql: String) {
+        self.handle = handle
+        self.sql = sql
+        self.connection = connection
+    }
+
+    deinit { sqlite3_finalize(handle) }
+
+    public func bind(_ values: [any SQLiteBindable]) throws {
+        sqlite3_reset(handle)
+        sqlite3_clear_bindings(handle)
+        let expected = Int(sqlite3_bind_parameter_count(handle))
+        guard expected == values.count else {
+            throw SQLiteError(code: SQLITE_RANGE, message: "statement takes \(expected) values, got \(values.count)", sql: sql)
+        }
+        for (offset, bindable) in values.enumerated() {
+            try bind(bindable.sqliteValue, at: Int32(offset + 1))
+        }
+    }
+
+    public func bind(_ value: SQLiteValue, at index: Int32) throws {
+        let rc: Int32
+        switch value {
+        case .null: rc = sqlite3_bind_null(handle, index)
+        case .integer(let v): rc = sqlite3_bind_int64(handle, index, v)
+        case .real(let v): rc = sqlite3_bind_double(handle, index, v)
+        case .text(let v): rc = sqlite3_bind_text(handle, index, v, -1, iftdb_transient())
+        case .blob(let v):
+            rc = v.withUnsafeBytes { sqlite3_bind_blob(handle, index, $0.baseAddress, Int32($0.count), iftdb_transient()) }
+        }
+        guard rc == SQLITE_OK else { throw SQLiteError.from(connection.handle, code: rc, sql: sql) }
+    }
+
+    /// Advances to the next row; false when done.
+    @discardableResult
+    public func step() throws -> Bool {
+        let rc = sqlite3_step(handle)
+        switch rc {
+        case SQLITE_ROW: return true
+        case SQLITE_DONE: return false
+        default:
+            let error = SQLiteError.from(connection.handle, code: rc, sql: sql)
+            sqlite3_reset(handle)
+            throw error
+        }
+    }
+
+    public func runToCompletion() throws {
+        while try step() {}
+    }
+
+    public func reset() { sqlite3_reset(handle) }
+
+    public var columnCount: Int { Int(sqlite3_column_count(handle)) }
+
+    public func columnName(_ index: Int) -> String {
+        sqlite3_column_name(handle, Int32(index)).map { String(cString: $0) } ?? "?"
+    }
+
+    public var isReadOnly: Bool { sqlite3_stmt_readonly(handle) != 0 }
+
+    public func value(at index: Int) -> SQLiteValue {
+        let i = Int32(index)
+        switch sqlite3_column_type(handle, i) {
+        case SQLITE_INTEGER: return .integer(sqlite3_column_int64(handle, i))
+        case SQLITE_FLOAT: return .real(sqlite3_column_double(handle, i))
+        case SQLITE_TEXT: return .text(string(at: index))
+        case SQLITE_BLOB:
+            let count = Int(sqlite3_column_bytes(handle, i))
+            guard count > 0, let base = sqlite3_column_blob(handle, i) else { return .blob([]) }
+            return .blob(Array(UnsafeRawBufferPointer(start: base, count: count)))
+        default: return .null
+        }
+    }
+
+    public func isNull(_ index: Int) -> Bool { sqlite3_column_type(handle, Int32(index)) == SQLITE_NULL }
+
+    public func int(_ index: Int) -> Int { Int(sqlite3_column_int64(handle, Int32(index))) }
+
+    public func double(_ index: Int) -> Double { sqlite3_column_double(handle, Int32(index)) }
+
+    public func string(at index: Int) -> String {
+        let i = Int32(index)
+        guard let text = sqlite3_column_text(handle, i) else { return "" }
+        let count = Int(sqlite3_column_bytes(handle, i))
+        return String(decoding: UnsafeBufferPointer(start: text, count: count), as: UTF8.self)
+    }
+
+    public func optionalString(_ index: Int) -> String? { isNull(index) ? nil : string(at: index) }
+    public func optionalInt(_ index: Int) -> Int? { isNull(index) ? nil : int(index) }
+    public func optionalDouble(_ index: Int) -> Double? { isNull(index) ? nil : double(index) }
+
+    /// The column's UTF-8 bytes without copying; valid until the next step or reset.
+    public func withUTF8<T>(_ index: Int, _ body: (UnsafeBufferPointer<UInt8>) throws -> T) rethrows -> T {
+        let i = Int32(index)
+        let text = sqlite3_column_text(handle, i)
+        let count = Int(sqlite3_column_bytes(handle, i))
+        return try body(UnsafeBufferPointer(start: text, count: text == nil ? 0 : count))
+    }
+}
+
+@available(*, unavailable)
+extension Statement: Sendable {}

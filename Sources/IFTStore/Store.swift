@@ -1,0 +1,88 @@
+import CSQLite
+import Foundation
+
+/// The iftdb store: one SQLite file holding sources, chunks, prompts, runs, questions and
+/// answers. Not Sendable: one owner at a time (a command, or the actor that writes results).
+public final class Store {
+    public let db: Connection
+    public let path: String
+
+    public static let defaultFileName = "iftdb.sqlite"
+
+    /// `--db PATH`, else `IFTDB_DB`, else `iftdb.sqlite` in the current folder.
+    public static func resolvePath(_ flag: String?, environment: [String: String] = ProcessInfo.processInfo.environment) -> String {
+        if let flag, !flag.isEmpty { return flag }
+        if let fromEnvironment = environment["IFTDB_DB"], !fromEnvironment.isEmpty { return fromEnvironment }
+        return defaultFileName
+    }
+
+    private init(db: Connection, path: String) {
+        self.db = db
+        self.path = path
+    }
+
+    /// Opens a store for writing, creating it when `create` is true, and brings its schema up
+    /// to date. Returns what the migrator did.
+    public static func open(
+        at path: String, create: Bool, migrator: Migrator = Migrator()
+    ) throws -> (store: Store, outcome: MigrationOutcome) {
+        let fileManager = FileManager.default
+        var isDirectory: ObjCBool = false
+        let exists = fileManager.fileExists(atPath: path, isDirectory: &isDirectory)
+        if exists && isDirectory.boolValue {
+            throw StoreError.invalidInput("\(path) is a folder; --db takes the path of a store file, e.g. \(path)/\(defaultFileName)")
+        }
+        if !exists {
+            guard create else { throw StoreError.noStore(path: path) }
+            let folder = (path as NSString).deletingLastPathComponent
+            let parent = folder.isEmpty ? "." : folder
+            if !fileManager.fileExists(atPath: parent) {
+                throw StoreError.cannotCreate(path: path, reason: "the folder \(parent) does not exist")
+            }
+            if !fileManager.isWritableFile(atPath: parent) {
+                throw StoreError.cannotCreate(path: path, reason: "the folder \(parent) is not writable")
+            }
+        }
+        let db: Connection
+        do {
+            db = try Connection(path: path, mode: .readWrite(create: create))
+        } catch let error as SQLiteError {
+            throw mapOpenError(error, path: path)
+        }
+        let store = Store(db: db, path: path)
+        do {
+            try store.configureForWriting()
+            let outcome = try migrator.migrate(db, path: path)
+            return (store, outcome)
+        } catch {
+            // A store this call created and could not finish is removed: no half-made files.
+            db.close()
+            if !exists {
+                for suffix in ["", "-wal", "-shm", "-journal"] { try? fileManager.removeItem(atPath: path + suffix) }
+            }
+            if let error = error as? SQLiteError { throw mapOpenError(error, path: path) }
+            throw error
+        }
+    }
+
+    private func configureForWriting() throws {
+        _ = try db.scalar("PRAGMA journal_mode = WAL")
+        try db.execute("PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;")
+    }
+
+    static func mapOpenError(_ error: SQLiteError, path: String) -> Error {
+        switch error.primaryCode {
+        case SQLITE_NOTADB: return StoreError.notADatabase(path: path)
+        case SQLITE_CANTOPEN:
+            return StoreError.cannotCreate(path: path, reason: "SQLite cannot open it (\(error.message))")
+        case SQLITE_READONLY:
+            return StoreError.invalidInput("the store \(path) is read-only here (\(error.message)); copy it to a writable folder or fix its permissions")
+        default: return error
+        }
+    }
+
+    public func close() { db.close() }
+}
+
+@available(*, unavailable)
+extension Store: Sendable {}

@@ -1,0 +1,60 @@
+import ArgumentParser
+import Foundation
+import IFTStore
+
+@main
+struct IFTDB: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "iftdb",
+        abstract: "Build instruction-fine-tuning data from your documents, with a memory.",
+        discussion: """
+            iftdb keeps every source file, chunk, question and answer as a versioned row in one \
+            SQLite file, linked to the prompt version, model and raw model call that made it.
+
+            The store is --db PATH, else $IFTDB_DB, else ./iftdb.sqlite.
+            Exit codes: 0 success; 1 ran but not clean; 2 error; 64 usage error.
+            """,
+        subcommands: [Init.self, SQL.self]
+    )
+
+    /// Errors from `run()` that are not the argument parser's exit with code 2 and one line
+    /// on stderr; parsing and validation errors keep the parser's usage output and code 64.
+    static func main() async {
+        do {
+            var command = try parseAsRoot()
+            if var asyncCommand = command as? AsyncParsableCommand {
+                try await asyncCommand.run()
+            } else {
+                try command.run()
+            }
+        } catch let error as StoreError {
+            fail(error.description)
+        } catch let error as SQLiteError {
+            fail(error.description)
+        } catch let error as IFTDBFailure {
+            fail(error.message)
+        } catch {
+            exit(withError: error)
+        }
+    }
+
+    static func fail(_ message: String) -> Never {
+        Console.error(message)
+        Foundation.exit(2)
+    }
+}
+
+/// An error a command raises itself: one line, exit 2.
+struct IFTDBFailure: Error {
+    let message: String
+    init(_ message: String) { self.message = message }
+}
+
+/// Options every command that touches a store takes.
+struct StoreOptions: ParsableArguments {
+    @Option(name: .long, help: ArgumentHelp(
+        "The store file. Default: $IFTDB_DB, else ./iftdb.sqlite.", valueName: "path"))
+    var db: String?
+
+    var path: String { Store.resolvePath(db) }
+}

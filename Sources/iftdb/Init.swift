@@ -1,0 +1,30 @@
+import ArgumentParser
+import IFTStore
+
+extension IFTDB {
+    struct Init: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Create a store, or upgrade an existing one to this iftdb's schema.",
+            discussion: """
+                Safe to run on an existing store: it applies only the migrations the store lacks, \
+                each in its own transaction, and refuses a store written by a newer iftdb.
+                """
+        )
+
+        @OptionGroup var store: StoreOptions
+
+        func run() async throws {
+            let path = store.path
+            let (opened, outcome) = try Store.open(at: path, create: true)
+            opened.close()
+            switch outcome {
+            case .created(let version):
+                Console.info("created store \(path) (schema version \(version))")
+            case .upgraded(let from, let to):
+                Console.info("upgraded store \(path) from schema version \(from) to \(to)")
+            case .upToDate(let version):
+                Console.info("store \(path) is up to date (schema version \(version))")
+            }
+        }
+    }
+}

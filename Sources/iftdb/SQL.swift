@@ -1,0 +1,153 @@
+import ArgumentParser
+import Foundation
+import IFTStore
+
+extension IFTDB {
+    struct SQL: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "sql",
+            abstract: "Run read-only SQL against the store.",
+            discussion: """
+                Every statement is checked before any runs; anything that could change the store \
+                or write a file beside it (INSERT, CREATE TEMP TABLE, ATTACH, VACUUM INTO, setting \
+                pragmas, load_extension …) is refused with exit code 2. Several statements \
+                separated by ';' run in order, each printing its own result.
+
+                Output: a table on a terminal (long values cut to --width characters), CSV in a \
+                pipe; --csv or --json to choose. --json prints one JSON array of row objects per \
+                statement, each on its own line. Rows stream: memory stays flat.
+
+                Tables: sources, chunkings, chunks (see `iftdb sql "SELECT name FROM sqlite_master"`).
+                """
+        )
+
+        @OptionGroup var store: StoreOptions
+
+        @Argument(help: "The SQL to run, e.g. \"SELECT path, version FROM sources\".")
+        var query: String
+
+        @Flag(help: "Print CSV (RFC 4180, with a header row).") var csv = false
+        @Flag(help: "Print JSON: an array of objects per statement.") var json = false
+        @Flag(help: "Print a table even in a pipe.") var table = false
+        @Option(help: "Table mode: cut values longer than this many characters.") var width = 60
+
+        func validate() throws {
+            if [csv, json, table].filter({ $0 }).count > 1 {
+                throw ValidationError("choose one of --csv, --json and --table")
+            }
+            if width < 4 { throw ValidationError("--width must be at least 4") }
+        }
+
+        func run() async throws {
+            let runner = try ReadOnlyQuery(path: store.path)
+            try runner.prepare(query)
+            let sink = ByteSink.standardOutput()
+            let format: ResultFormat = json ? .json : csv ? .csv : (table || Console.stdoutIsTerminal) ? .table : .csv
+            for (index, statement) in runner.statements.enumerated() {
+                if index > 0 && format != .json { try sink.write("\n") }
+                let rows = try ResultPrinter(format: format, width: width).print(statement, to: sink)
+                if format == .table { try sink.flush(); Console.info("(\(rows) row\(rows == 1 ? "" : "s"))") }
+            }
+            try sink.flush()
+        }
+    }
+}
+
+enum ResultFormat { case table, csv, json }
+
+/// Streams a statement's rows as a table, CSV or JSON.
+struct ResultPrinter {
+    let format: ResultFormat
+    let width: Int
+
+    func print(_ statement: Statement, to sink: ByteSink) throws -> Int {
+        let names = (0..<statement.columnCount).map(statement.columnName)
+        switch format {
+        case .csv:
+            try sink.write(CSVText.record(names))
+            var count = 0
+            while try statement.step() {
+                try sink.write(CSVText.record((0..<names.count).map { csvText(statement.value(at: $0)) }))
+                count += 1
+            }
+            return count
+        case .json:
+            try sink.write("[")
+            var count = 0
+            while try statement.step() {
+                var object = count == 0 ? "{" : ",\n{"
+                for (i, name) in names.enumerated() {
+                    if i > 0 { object += "," }
+                    object += JSONText.quoted(name) + ":" + jsonText(statement.value(at: i))
+                }
+                try sink.write(object + "}")
+                count += 1
+            }
+            try sink.write("]\n")
+            return count
+        case .table:
+            return try printTable(statement, names: names, to: sink)
+        }
+    }
+
+    /// Column widths come from the first rows; later rows stream with those widths.
+    private func printTable(_ statement: Statement, names: [String], to sink: ByteSink) throws -> Int {
+        let sampleSize = 200
+        var sample: [[String]] = []
+        var more = try statement.step()
+        while more && sample.count < sampleSize {
+            sample.append((0..<names.count).map { cell(statement.value(at: $0)) })
+            more = try statement.step()
+        }
+        var widths = names.map(\.count)
+        for row in sample { for (i, value) in row.enumerated() { widths[i] = max(widths[i], value.count) } }
+        func line(_ values: [String]) -> String {
+            values.enumerated().map { i, value in value.padding(toLength: max(widths[i], value.count), withPad: " ", startingAt: 0) }
+                .joined(separator: " | ").replacingOccurrences(of: "\\s+$", with: "", options: .regularExpression) + "\n"
+        }
+        try sink.write(line(names))
+        try sink.write(widths.map { String(repeating: "-", count: $0) }.joined(separator: "-+-") + "\n")
+        for row in sample { try sink.write(line(row)) }
+        var count = sample.count
+        while more {
+            try sink.write(line((0..<names.count).map { cell(statement.value(at: $0)) }))
+            count += 1
+            more = try statement.step()
+        }
+        return count
+    }
+
+    private func cell(_ value: SQLiteValue) -> String {
+        var text: String
+        switch value {
+        case .null: text = "NULL"
+        case .integer(let v): text = String(v)
+        case .real(let v): text = String(v)
+        case .text(let v): text = v.replacingOccurrences(of: "\r\n", with: "↵").replacingOccurrences(of: "\n", with: "↵")
+            .replacingOccurrences(of: "\t", with: " ")
+        case .blob(let v): text = "<\(v.count) bytes>"
+        }
+        if text.count > width { text = String(text.prefix(width - 1)) + "…" }
+        return text
+    }
+
+    private func csvText(_ value: SQLiteValue) -> String {
+        switch value {
+        case .null: return ""
+        case .integer(let v): return String(v)
+        case .real(let v): return String(v)
+        case .text(let v): return v
+        case .blob(let v): return v.map { String(format: "%02x", $0) }.joined()
+        }
+    }
+
+    private func jsonText(_ value: SQLiteValue) -> String {
+        switch value {
+        case .null: return "null"
+        case .integer(let v): return String(v)
+        case .real(let v): return JSONText.number(v)
+        case .text(let v): return JSONText.quoted(v)
+        case .blob(let v): return JSONText.quoted(v.map { String(format: "%02x", $0) }.joined())
+        }
+    }
+}

@@ -1,0 +1,106 @@
+import Foundation
+import Testing
+
+@Suite struct StoreCommandTests {
+    static let writeAttempts: [String] = [
+        "INSERT INTO chunkings (method, size, step, created_at, last_used_at) VALUES ('w', 1, 1, 'x', 'x')",
+        "UPDATE chunkings SET size = 2",
+        "DELETE FROM chunkings",
+        "DROP TABLE chunks",
+        "CREATE TABLE evil (x)",
+        "CREATE TEMP TABLE evil (x)",
+        "ALTER TABLE chunks ADD COLUMN evil TEXT",
+        "REPLACE INTO chunkings (id, method, size, step, created_at, last_used_at) VALUES (1, 'w', 9, 9, 'x', 'x')",
+        "WITH doomed AS (SELECT id FROM chunkings) DELETE FROM chunkings WHERE id IN (SELECT id FROM doomed)",
+        "SELECT 1; DELETE FROM chunkings",
+        "ATTACH DATABASE 'attached-new.db' AS evil",
+        "VACUUM",
+        "VACUUM INTO 'vacuumed-copy.db'",
+        "PRAGMA writable_schema = ON",
+        "PRAGMA journal_mode = DELETE",
+        "SELECT load_extension('/usr/lib/x86_64-linux-gnu/libsqlite3.so.0')",
+        "PRAGMA user_version = 7",
+        "BEGIN IMMEDIATE",
+        "SAVEPOINT s",
+        "ANALYZE",
+        "REINDEX",
+        "CREATE VIEW v AS SELECT 1",
+        "CREATE INDEX i ON chunks (text)",
+    ]
+
+    @Test func sqlRefusesEveryWriteAndChangesNothing() throws {
+        let folder = try TemporaryFolder()
+        #expect(try iftdb(["init"], in: folder.path).status == 0)
+        // One harmless read first: SQLite's own -wal/-shm sidecars may appear with any reader.
+        #expect(try iftdb(["sql", "SELECT count(*) FROM sources"], in: folder.path).status == 0)
+        let before = try Data(contentsOf: folder.url.appending(path: "iftdb.sqlite"))
+        let listingBefore = try folder.listing()
+
+        for attempt in Self.writeAttempts {
+            let result = try iftdb(["sql", attempt], in: folder.path)
+            expectOneLineError(result)
+            #expect(result.stdout.isEmpty, "\(attempt) printed \(result.stdout)")
+        }
+
+        #expect(try Data(contentsOf: folder.url.appending(path: "iftdb.sqlite")) == before)
+        #expect(try folder.listing() == listingBefore)
+        let wal = folder.file("iftdb.sqlite-wal")
+        if FileManager.default.fileExists(atPath: wal) {
+            #expect(try FileManager.default.attributesOfItem(atPath: wal)[.size] as? Int == 0)
+        }
+    }
+
+    @Test func sqlPrintsCSVAndJSON() throws {
+        let folder = try TemporaryFolder()
+        try iftdb(["init"], in: folder.path)
+        let csv = try iftdb(["sql", "--csv", "SELECT 1 AS n, 'a,\"b' AS s, NULL AS z"], in: folder.path)
+        #expect(csv.status == 0)
+        #expect(csv.stdout == "n,s,z\r\n1,\"a,\"\"b\",\r\n")
+        let json = try iftdb(["sql", "--json", "SELECT 1 AS n, 'é/\"' AS s, NULL AS z, 2.5 AS r"], in: folder.path)
+        #expect(json.stdout == "[{\"n\":1,\"s\":\"é/\\\"\",\"z\":null,\"r\":2.5}]\n")
+        let parsed = try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [[String: Any]]
+        #expect(parsed?.first?["s"] as? String == "é/\"")
+        let table = try iftdb(["sql", "--table", "SELECT 'x' AS name"], in: folder.path)
+        #expect(table.stdout == "name\n----\nx\n")
+    }
+
+    @Test func initCreatesThenSaysUpToDate() throws {
+        let folder = try TemporaryFolder()
+        let first = try iftdb(["init", "--db", "s.db"], in: folder.path)
+        #expect(first.status == 0)
+        #expect(first.stderr.contains("created store s.db"))
+        let second = try iftdb(["init"], in: folder.path, environment: ["IFTDB_DB": "s.db"])
+        #expect(second.stderr.contains("s.db is up to date"))
+    }
+
+    @Test func binaryCopiedAloneCreatesAStore() throws {
+        let folder = try TemporaryFolder()
+        let copy = folder.file("iftdb")
+        try FileManager.default.copyItem(atPath: iftdbBinary, toPath: copy)
+        let result = try iftdb(["init"], in: folder.path, executable: copy)
+        #expect(result.status == 0, "\(result.stderr)")
+        let tables = try iftdb(["sql", "--csv", "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name"], in: folder.path, executable: copy)
+        #expect(tables.stdout.contains("sources"))
+        #expect(tables.stdout.contains("chunks"))
+    }
+
+    @Test func sqlOnMissingOrForeignFilesFailsInOneLine() throws {
+        let folder = try TemporaryFolder()
+        expectOneLineError(try iftdb(["sql", "SELECT 1"], in: folder.path), containing: "no iftdb store at iftdb.sqlite")
+        #expect(!FileManager.default.fileExists(atPath: folder.file("iftdb.sqlite")))
+        try folder.write("notes.txt", String(repeating: "not a database at all\n", count: 100))
+        expectOneLineError(try iftdb(["sql", "--db", "notes.txt", "SELECT 1"], in: folder.path), containing: "not an SQLite database")
+        expectOneLineError(try iftdb(["init", "--db", "notes.txt"], in: folder.path), containing: "not an SQLite database")
+        expectOneLineError(try iftdb(["init", "--db", "missing/dir/s.db"], in: folder.path), containing: "does not exist")
+        try iftdb(["init"], in: folder.path)
+        expectOneLineError(try iftdb(["sql", "SELEC 1"], in: folder.path), containing: "syntax error")
+        expectOneLineError(try iftdb(["sql", "   "], in: folder.path), containing: "no SQL statement")
+    }
+
+    @Test func usageErrorsExit64() throws {
+        let folder = try TemporaryFolder()
+        #expect(try iftdb(["sql"], in: folder.path).status == 64)
+        #expect(try iftdb(["sql", "--csv", "--json", "SELECT 1"], in: folder.path).status == 64)
+        #expect(try iftdb(["frobnicate"], in: folder.path).status == 64)
+    }
+}
