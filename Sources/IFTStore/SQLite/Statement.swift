@@ -26,11 +26,13 @@ public final class Statement {
 
     deinit { sqlite3_finalize(handle) }
 
-    public func bind(_ values: [any SQLiteBindable]) throws {
+    /// Resets the statement and binds `values` to parameters 1…n. With `leading`, the
+    /// remaining parameters are bound one by one afterwards.
+    public func bind(_ values: [any SQLiteBindable], leading: Bool = false) throws {
         sqlite3_reset(handle)
         sqlite3_clear_bindings(handle)
         let expected = Int(sqlite3_bind_parameter_count(handle))
-        guard expected == values.count else {
+        guard leading ? values.count <= expected : expected == values.count else {
             throw SQLiteError(code: SQLITE_RANGE, message: "statement takes \(expected) values, got \(values.count)", sql: sql)
         }
         for (offset, bindable) in values.enumerated() {
@@ -47,6 +49,14 @@ public final class Statement {
         case .text(let v): rc = sqlite3_bind_text(handle, index, v, -1, iftdb_transient())
         case .blob(let v):
             rc = v.withUnsafeBytes { sqlite3_bind_blob(handle, index, $0.baseAddress, Int32($0.count), iftdb_transient()) }
+        }
+        guard rc == SQLITE_OK else { throw SQLiteError.from(connection.handle, code: rc, sql: sql) }
+    }
+
+    /// Binds UTF-8 text straight from a buffer (copied by SQLite), avoiding a String.
+    public func bind(utf8 bytes: UnsafeBufferPointer<UInt8>, at index: Int32) throws {
+        let rc = bytes.withMemoryRebound(to: CChar.self) {
+            sqlite3_bind_text(handle, index, $0.baseAddress ?? UnsafePointer(bitPattern: 1), Int32($0.count), iftdb_transient())
         }
         guard rc == SQLITE_OK else { throw SQLiteError.from(connection.handle, code: rc, sql: sql) }
     }

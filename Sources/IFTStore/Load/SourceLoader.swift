@@ -1,0 +1,254 @@
+import Foundation
+
+public struct LoadOptions: Sendable {
+    public var walk: WalkOptions
+    public var chunking: ChunkingConfig
+
+    public init(walk: WalkOptions = WalkOptions(), chunking: ChunkingConfig = .default) {
+        self.walk = walk
+        self.chunking = chunking
+    }
+}
+
+public struct LoadSummary: Sendable, Equatable {
+    public var filesSeen = 0
+    public var new = 0
+    public var changed = 0
+    public var unchanged = 0
+    public var removed = 0
+    /// Files passed over, by reason ("binary", "not UTF-8", "too large" …).
+    public var skipped: [String: Int] = [:]
+    public var chunksAdded = 0
+    public var bytesRead = 0
+    public var chunkingID: Int64 = 0
+    public var chunking: ChunkingConfig = .default
+}
+
+public enum LoadEvent: Sendable {
+    /// A file was read (`done` files, `bytes` so far).
+    case progress(done: Int, bytes: Int)
+    /// A file was passed over; the message names it and says why.
+    case skipped(path: String, reason: String, message: String)
+    case warning(String)
+}
+
+extension Store {
+    /// Checks that each path is a readable folder, before anything is opened or written.
+    public static func checkLoadFolders(_ folders: [String]) throws {
+        for folder in folders { _ = try SourceLoader.checkedFolder(folder) }
+    }
+
+    /// Loads the files under `folders` as source versions and cuts every current version
+    /// into chunks under `options.chunking`. Paths are relative to their folder; loading
+    /// the same content again adds nothing.
+    public func load(folders: [String], options: LoadOptions, events: (LoadEvent) -> Void = { _ in }) throws -> LoadSummary {
+        try withoutActuallyEscaping(events) { events in
+            try SourceLoader(store: self, options: options, events: events).load(folders: folders)
+        }
+    }
+}
+
+struct SourceLoader {
+    let store: Store
+    let options: LoadOptions
+    let events: (LoadEvent) -> Void
+    var db: Connection { store.db }
+
+    struct CurrentVersion {
+        let version: Int
+        let status: String
+        let sha256: String?
+        let rootName: String?
+    }
+
+    func load(folders: [String]) throws -> LoadSummary {
+        let roots = try folders.map(Self.checkedFolder)
+        if options.chunking.method == .window && options.chunking.step > options.chunking.size {
+            events(.warning("step \(options.chunking.step) is larger than the chunk size \(options.chunking.size): the text between chunks is left out"))
+        }
+        var summary = LoadSummary(chunking: options.chunking)
+        let now = Timestamp.now()
+        let chunkingID = try db.transaction { try chunkingRow(now: now) }
+        summary.chunkingID = chunkingID
+        var current = try currentVersions()
+        let batch = WriteBatch(db)
+        let insertSource = try db.prepare("""
+            INSERT INTO sources (path, version, status, text, sha256, bytes, chars, root, loaded_at)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """)
+        let insertChunk = try db.prepare("""
+            INSERT INTO chunks (source_id, chunking_id, ordinal, start, end, text, sha256)
+            VALUES (?, ?, ?, ?, ?, ?, ?)
+            """)
+        var seen = Set<String>()
+        var chunked = Set<Int64>()
+
+        for root in roots {
+            let walker = CorpusWalker(root: root, options: options.walk)
+            try walker.walk(found: { file in
+                summary.filesSeen += 1
+                guard seen.insert(file.relativePath).inserted else {
+                    skip(&summary, file.relativePath, "duplicate path", "\(file.relativePath) exists in two of the folders given; loaded the first, skipped the one in \(root)")
+                    return
+                }
+                guard let data = FileManager.default.contents(atPath: file.absolutePath) else {
+                    skip(&summary, file.relativePath, "unreadable", "\(file.relativePath): cannot read it")
+                    return
+                }
+                summary.bytesRead += data.count
+                let decoded = data.withUnsafeBytes { DocumentText.decode($0) }
+                guard case .success(var text) = decoded else {
+                    if case .failure(let rejection) = decoded {
+                        skip(&summary, file.relativePath, rejection.reason, "skipped \(file.relativePath): \(rejection)")
+                    }
+                    return
+                }
+                if DocumentText.isHTML(file.relativePath) { text = DocumentText.htmlToText(text) }
+                let sha = SHA256.hex(text)
+                let previous = current[file.relativePath]
+                if let previous, previous.status == "present", previous.sha256 == sha {
+                    summary.unchanged += 1
+                } else {
+                    if previous?.status == "present" { summary.changed += 1 } else { summary.new += 1 }
+                    let version = (previous?.version ?? 0) + 1
+                    let chars = text.utf8.reduce(into: 0) { count, byte in if byte & 0xC0 != 0x80 { count += 1 } }
+                    try batch.write(bytes: data.count) {
+                        try insertSource.bind([file.relativePath, version, "present", text, sha, data.count, chars, root, now])
+                        try insertSource.runToCompletion()
+                        let sourceID = db.lastInsertRowID
+                        summary.chunksAdded += try insertChunks(sourceID: sourceID, text: text, chunkingID: chunkingID, statement: insertChunk)
+                        chunked.insert(sourceID)
+                    }
+                    current[file.relativePath] = CurrentVersion(version: version, status: "present", sha256: sha, rootName: Self.name(of: root))
+                }
+                events(.progress(done: summary.filesSeen, bytes: summary.bytesRead))
+            }, skipped: { path, reason in
+                switch reason {
+                case .tooLarge(let size):
+                    skip(&summary, path, "too large", "skipped \(path): \(size) bytes is over --max-file-size \(options.walk.maxFileSize)")
+                case .unreadable(let why):
+                    skip(&summary, path, "unreadable", "skipped \(path): \(why)")
+                case .symlinkLoop:
+                    skip(&summary, path, "symlink loop", "skipped \(path): a symlink back into a folder already being walked")
+                case .notRegular:
+                    skip(&summary, path, "not a regular file", "skipped \(path): not a regular file")
+                }
+            })
+        }
+
+        // Files gone from a folder loaded before under the same name get a removed version.
+        let rootNames = Set(roots.map(Self.name))
+        for (path, version) in current.sorted(by: { $0.key < $1.key })
+        where version.status == "present" && !seen.contains(path)
+            && version.rootName.map(rootNames.contains) == true && options.walk.selects(path) {
+            try batch.write {
+                try insertSource.bind([path, version.version + 1, "removed", SQLiteValue.null, SQLiteValue.null, 0, 0, version.rootName.flatMap { name in roots.first { Self.name(of: $0) == name } }, now])
+                try insertSource.runToCompletion()
+            }
+            summary.removed += 1
+        }
+        try batch.commit()
+
+        // Current versions loaded before, under another chunking, get this chunking's chunks.
+        let missing = try db.prepare("""
+            SELECT s.id FROM current_sources s
+            WHERE s.status = 'present' AND s.chars > 0
+              AND NOT EXISTS (SELECT 1 FROM chunks c WHERE c.source_id = s.id AND c.chunking_id = ?)
+            ORDER BY s.path
+            """)
+        try missing.bind([chunkingID])
+        var missingIDs: [Int64] = []
+        while try missing.step() { missingIDs.append(Int64(missing.int(0))) }
+        let textOf = try db.prepare("SELECT text FROM sources WHERE id = ?")
+        for sourceID in missingIDs where !chunked.contains(sourceID) {
+            try textOf.bind([sourceID])
+            guard try textOf.step() else { continue }
+            let text = textOf.string(at: 0)
+            textOf.reset()
+            try batch.write(bytes: text.utf8.count) {
+                summary.chunksAdded += try insertChunks(sourceID: sourceID, text: text, chunkingID: chunkingID, statement: insertChunk)
+            }
+        }
+        try batch.commit()
+        return summary
+    }
+
+    private func skip(_ summary: inout LoadSummary, _ path: String, _ reason: String, _ message: String) {
+        summary.skipped[reason, default: 0] += 1
+        events(.skipped(path: path, reason: reason, message: message))
+    }
+
+    /// Cuts `text` and inserts its chunks. Works on the UTF-8 bytes: chunk text and its hash
+    /// come straight from byte ranges, found through the byte offset of every scalar.
+    private func insertChunks(sourceID: Int64, text: String, chunkingID: Int64, statement: Statement) throws -> Int {
+        var text = text
+        return try text.withUTF8 { bytes in
+            var offsets: [Int32] = []
+            offsets.reserveCapacity(bytes.count + 1)
+            for (index, byte) in bytes.enumerated() where byte & 0xC0 != 0x80 { offsets.append(Int32(index)) }
+            offsets.append(Int32(bytes.count))
+            let scalarCount = offsets.count - 1
+            let spans: [ChunkSpan]
+            switch options.chunking.method {
+            case .window:
+                spans = Chunker.window(length: scalarCount, size: options.chunking.size, step: options.chunking.step)
+            case .boundary:
+                spans = Chunker.boundary(Array(String(decoding: bytes, as: UTF8.self).unicodeScalars), size: options.chunking.size)
+            }
+            for (ordinal, span) in spans.enumerated() {
+                let chunk = UnsafeBufferPointer(rebasing: bytes[Int(offsets[span.start])..<Int(offsets[span.end])])
+                var hasher = SHA256()
+                hasher.update(chunk)
+                try statement.bind([sourceID, chunkingID, ordinal, span.start, span.end], leading: true)
+                try statement.bind(utf8: chunk, at: 6)
+                try statement.bind(.text(hasher.finalizeHex()), at: 7)
+                try statement.runToCompletion()
+            }
+            return spans.count
+        }
+    }
+
+    private func chunkingRow(now: String) throws -> Int64 {
+        let config = options.chunking
+        try db.run("""
+            INSERT INTO chunkings (method, size, step, created_at, last_used_at) VALUES (?, ?, ?, ?, ?)
+            ON CONFLICT (method, size, step) DO UPDATE SET last_used_at = excluded.last_used_at
+            """, [config.method.rawValue, config.size, config.step, now, now])
+        guard let id = try db.scalarInt("SELECT id FROM chunkings WHERE method = ? AND size = ? AND step = ?", [config.method.rawValue, config.size, config.step]) else {
+            throw StoreError.invalidInput("could not record the chunking \(config)")
+        }
+        return Int64(id)
+    }
+
+    private func currentVersions() throws -> [String: CurrentVersion] {
+        let statement = try db.prepare("SELECT path, version, status, sha256, root FROM current_sources")
+        var result: [String: CurrentVersion] = [:]
+        while try statement.step() {
+            result[statement.string(at: 0)] = CurrentVersion(
+                version: statement.int(1), status: statement.string(at: 2),
+                sha256: statement.optionalString(3), rootName: statement.optionalString(4).map(Self.name))
+        }
+        return result
+    }
+
+    static func name(of root: String) -> String {
+        URL(fileURLWithPath: root).standardizedFileURL.lastPathComponent
+    }
+
+    static func checkedFolder(_ folder: String) throws -> String {
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: folder, isDirectory: &isDirectory) else {
+            throw StoreError.invalidInput("no folder at \(folder); pass the folder that holds your documents")
+        }
+        guard isDirectory.boolValue else {
+            throw StoreError.invalidInput("\(folder) is a file; `iftdb load` takes folders (put the file in a folder and load that)")
+        }
+        guard FileManager.default.isReadableFile(atPath: folder) else {
+            throw StoreError.invalidInput("cannot read the folder \(folder); check its permissions")
+        }
+        let url = URL(fileURLWithPath: folder).standardizedFileURL
+        var path = url.path
+        while path.count > 1 && path.hasSuffix("/") { path.removeLast() }
+        return path
+    }
+}

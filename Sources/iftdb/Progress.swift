@@ -1,0 +1,49 @@
+import Foundation
+
+/// Progress on stderr: a line rewritten in place on a terminal, a line every few seconds in
+/// a pipe, nothing with --quiet.
+final class ProgressLine {
+    private let quiet: Bool
+    private let interval: TimeInterval
+    private var last = Date()
+    private var shown = false
+
+    init(quiet: Bool) {
+        self.quiet = quiet
+        self.interval = Console.stderrIsTerminal ? 0.1 : 5
+    }
+
+    func update(_ text: @autoclosure () -> String) {
+        guard !quiet else { return }
+        let now = Date()
+        guard now.timeIntervalSince(last) >= interval else { return }
+        last = now
+        if Console.stderrIsTerminal {
+            Console.write("\r\u{1B}[2K" + text())
+            shown = true
+        } else {
+            Console.write(text() + "\n")
+        }
+    }
+
+    /// Clears the in-place line before other output.
+    func clear() {
+        if shown {
+            Console.write("\r\u{1B}[2K")
+            shown = false
+        }
+    }
+}
+
+enum Format {
+    static func bytes(_ count: Int) -> String {
+        let units = ["B", "KB", "MB", "GB"]
+        var value = Double(count), unit = 0
+        while value >= 1000 && unit < units.count - 1 { value /= 1000; unit += 1 }
+        return unit == 0 ? "\(count) B" : String(format: "%.1f %@", value, units[unit])
+    }
+
+    static func seconds(_ value: TimeInterval) -> String {
+        value < 60 ? String(format: "%.1f s", value) : String(format: "%dm%02ds", Int(value) / 60, Int(value) % 60)
+    }
+}

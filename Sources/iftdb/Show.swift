@@ -1,0 +1,87 @@
+import ArgumentParser
+import Foundation
+import IFTStore
+
+extension IFTDB {
+    struct Show: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Show one item of the store with where it came from.",
+            discussion: """
+                References:
+                  source:PATH[@V]   a source version (the current one without @V), with its text
+                  chunk:ID          a chunk in place in its source, with its offsets
+
+                Examples:
+                  iftdb show source:notes/roadmap.md@2
+                  iftdb show chunk:12 --json
+                """
+        )
+
+        @OptionGroup var store: StoreOptions
+        @Argument(help: "What to show: source:PATH[@V] or chunk:ID.") var reference: String
+        @Flag(help: "Print JSON on stdout.") var json = false
+        @Option(help: "Characters of context shown around a chunk.") var context = 200
+
+        func validate() throws {
+            _ = try parsedReference()
+        }
+
+        enum Reference {
+            case source(path: String, version: Int?)
+            case chunk(Int64)
+        }
+
+        func parsedReference() throws -> Reference {
+            if reference.hasPrefix("source:") {
+                var path = String(reference.dropFirst("source:".count))
+                var version: Int?
+                if let at = path.lastIndex(of: "@"), let number = Int(path[path.index(after: at)...]), number > 0 {
+                    version = number
+                    path = String(path[..<at])
+                }
+                guard !path.isEmpty else { throw ValidationError("source: needs a path, e.g. source:notes/a.md@2") }
+                return .source(path: path, version: version)
+            }
+            if reference.hasPrefix("chunk:"), let id = Int64(reference.dropFirst("chunk:".count)) {
+                return .chunk(id)
+            }
+            throw ValidationError("cannot read the reference '\(reference)'; use source:PATH[@V] or chunk:ID")
+        }
+
+        func run() async throws {
+            let (opened, _) = try Store.open(at: store.path, create: false)
+            defer { opened.close() }
+            let sink = ByteSink.standardOutput()
+            let encoder = JSONEncoder()
+            encoder.keyEncodingStrategy = .convertToSnakeCase
+            encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes, .prettyPrinted]
+            switch try parsedReference() {
+            case .source(let path, let version):
+                let source = try opened.sourceVersion(path: path, version: version)
+                if json {
+                    try sink.write(Array(try encoder.encode(source)))
+                    try sink.write("\n")
+                } else {
+                    let current = source.version == source.latestVersion ? "current" : "superseded (latest is \(source.latestVersion))"
+                    Console.info("source \(source.path)@\(source.version) · \(source.status), \(current) · \(source.chars) characters, \(source.bytes) bytes · \(source.chunks) chunks · loaded \(source.loadedAt)\(source.root.map { " from \($0)" } ?? "")")
+                    try sink.write(source.text ?? "")
+                    if let text = source.text, !text.hasSuffix("\n") { try sink.write("\n") }
+                }
+            case .chunk(let id):
+                let chunk = try opened.chunk(id: id)
+                if json {
+                    try sink.write(Array(try encoder.encode(chunk)))
+                    try sink.write("\n")
+                } else {
+                    let (before, after) = try opened.chunkContext(chunk, context: context)
+                    Console.info("chunk \(chunk.id) · source:\(chunk.path)@\(chunk.version) · \(chunk.chunking) · #\(chunk.ordinal) · characters \(chunk.start)..<\(chunk.end) (\(chunk.end - chunk.start))")
+                    let (open, close, dimOpen, dimClose) = Console.stdoutIsTerminal
+                        ? ("\u{1B}[1;7m", "\u{1B}[0m", "\u{1B}[2m", "\u{1B}[0m") : ("⟦", "⟧", "", "")
+                    let lead = chunk.start > before.unicodeScalars.count ? "…" : ""
+                    try sink.write(dimOpen + lead + before + dimClose + open + chunk.text + close + dimOpen + after + (after.isEmpty ? "" : "…") + dimClose + "\n")
+                }
+            }
+            try sink.flush()
+        }
+    }
+}

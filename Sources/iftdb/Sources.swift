@@ -1,0 +1,58 @@
+import ArgumentParser
+import Foundation
+import IFTStore
+
+extension IFTDB {
+    struct Sources: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "List the loaded sources: path, current version, versions, chunks, bytes, loaded at.",
+            discussion: "Removed paths (gone from their folder at the last load) show only with --all."
+        )
+
+        @OptionGroup var store: StoreOptions
+        @Flag(help: "Include removed sources.") var all = false
+        @Flag(help: "Print JSON on stdout.") var json = false
+
+        func run() async throws {
+            let (opened, _) = try Store.open(at: store.path, create: false)
+            defer { opened.close() }
+            let rows = try opened.sources(includeRemoved: all)
+            let sink = ByteSink.standardOutput()
+            if json {
+                let encoder = JSONEncoder()
+                encoder.keyEncodingStrategy = .convertToSnakeCase
+                encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+                try sink.write(Array(try encoder.encode(rows)))
+                try sink.write("\n")
+            } else {
+                var table = TextTable(["path", "version", "status", "versions", "chunks", "bytes", "loaded at"])
+                for row in rows {
+                    table.append([row.path, String(row.currentVersion), row.status, String(row.versions), String(row.chunks), String(row.bytes), row.loadedAt])
+                }
+                try sink.write(table.render())
+                if rows.isEmpty { Console.info("no sources yet; load a folder with `iftdb load DIR`") }
+            }
+            try sink.flush()
+        }
+    }
+}
+
+/// A small aligned table for people.
+struct TextTable {
+    let header: [String]
+    var rows: [[String]] = []
+
+    init(_ header: [String]) { self.header = header }
+
+    mutating func append(_ row: [String]) { rows.append(row) }
+
+    func render() -> String {
+        var widths = header.map(\.count)
+        for row in rows { for (i, cell) in row.enumerated() where i < widths.count { widths[i] = max(widths[i], cell.count) } }
+        func line(_ cells: [String]) -> String {
+            cells.enumerated().map { i, cell in i == cells.count - 1 ? cell : cell.padding(toLength: widths[i], withPad: " ", startingAt: 0) }
+                .joined(separator: "  ") + "\n"
+        }
+        return line(header) + rows.map(line).joined()
+    }
+}
