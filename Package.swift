@@ -44,23 +44,24 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
-        .testTarget(
-            name: "IFTStoreTests",
+        // A scriptable OpenAI-compatible server on 127.0.0.1, for tests and benchmarks.
+        .target(
+            name: "ModelServerFixture",
             dependencies: [
-                "IFTStore", "CSQLite",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
-            ]
+            ],
+            path: "Tests/ModelServerFixture"
+        ),
+        .executableTarget(name: "BenchModelServer", dependencies: ["ModelServerFixture"]),
+        .testTarget(
+            name: "IFTStoreTests",
+            dependencies: ["IFTStore", "CSQLite", "ModelServerFixture"]
         ),
         .testTarget(
             name: "EndToEndTests",
-            dependencies: [
-                "iftdb",
-                .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "NIOPosix", package: "swift-nio"),
-                .product(name: "NIOHTTP1", package: "swift-nio"),
-            ]
+            dependencies: ["iftdb", "ModelServerFixture"]
         ),
     ],
     swiftLanguageModes: [.v6]

@@ -10,15 +10,18 @@ extension IFTDB {
                 References:
                   source:PATH[@V]   a source version (the current one without @V), with its text
                   chunk:ID          a chunk in place in its source, with its offsets
+                  question:ID       a question with its chunk, source version, prompt, model, run and call
+                  answer:ID         an answer with its question and all of the above, and its own prompt, model, run and call
 
                 Examples:
                   iftdb show source:notes/roadmap.md@2
                   iftdb show chunk:12 --json
+                  iftdb show answer:340
                 """
         )
 
         @OptionGroup var store: StoreOptions
-        @Argument(help: "What to show: source:PATH[@V] or chunk:ID.") var reference: String
+        @Argument(help: "What to show: source:PATH[@V], chunk:ID, question:ID or answer:ID.") var reference: String
         @Flag(help: "Print JSON on stdout.") var json = false
         @Option(help: "Characters of context shown around a chunk.") var context = 200
 
@@ -29,6 +32,8 @@ extension IFTDB {
         enum Reference {
             case source(path: String, version: Int?)
             case chunk(Int64)
+            case question(Int64)
+            case answer(Int64)
         }
 
         func parsedReference() throws -> Reference {
@@ -45,7 +50,13 @@ extension IFTDB {
             if reference.hasPrefix("chunk:"), let id = Int64(reference.dropFirst("chunk:".count)) {
                 return .chunk(id)
             }
-            throw ValidationError("cannot read the reference '\(reference)'; use source:PATH[@V] or chunk:ID")
+            if reference.hasPrefix("question:"), let id = Int64(reference.dropFirst("question:".count)) {
+                return .question(id)
+            }
+            if reference.hasPrefix("answer:"), let id = Int64(reference.dropFirst("answer:".count)) {
+                return .answer(id)
+            }
+            throw ValidationError("cannot read the reference '\(reference)'; use source:PATH[@V], chunk:ID, question:ID or answer:ID")
         }
 
         func run() async throws {
@@ -80,8 +91,39 @@ extension IFTDB {
                     let lead = chunk.start > before.unicodeScalars.count ? "…" : ""
                     try sink.write(dimOpen + lead + before + dimClose + open + chunk.text + close + dimOpen + after + (after.isEmpty ? "" : "…") + dimClose + "\n")
                 }
+            case .question(let id):
+                try printLineage(try opened.questionLineage(id: id), encoder: encoder, to: sink)
+            case .answer(let id):
+                try printLineage(try opened.answerLineage(id: id), encoder: encoder, to: sink)
             }
             try sink.flush()
+        }
+
+        private func printLineage(_ lineage: Lineage, encoder: JSONEncoder, to sink: ByteSink) throws {
+            if json {
+                try sink.write(Array(try encoder.encode(lineage)))
+                try sink.write("\n")
+                return
+            }
+            func generated(_ title: String, _ g: Lineage.Generated) -> String {
+                let call = "call \(g.callID) (attempt \(g.callAttempt), HTTP \(g.callHTTPStatus.map(String.init) ?? "-"), finish \(g.callFinishReason ?? "-"), tokens \(g.callPromptTokens ?? 0)/\(g.callCompletionTokens ?? 0), \(g.callLatencyMs.map { String(format: "%.0f ms", $0) } ?? "-"))"
+                return """
+                    \(title) \(g.id)\(g.ordinal.map { " (#\($0), sample \(g.sample))" } ?? " (sample \(g.sample))")
+                      \(g.text)
+                      prompt \(g.prompt) · model \(g.model) \(g.modelParams) · run \(g.runID) (\(g.runStatus)) at \(g.endpoint)
+                      \(call) · created \(g.createdAt)
+
+                    """
+            }
+            let s = lineage.source, c = lineage.chunk
+            var text = """
+                source \(s.path)@\(s.version)\(s.isCurrent ? "" : " (superseded)") · chunk \(c.id) (#\(c.ordinal), \(c.chunking), characters \(c.start)..<\(c.end))
+                  \(c.text.replacingOccurrences(of: "\n", with: "\n  "))
+
+                """
+            text += generated("question", lineage.question)
+            if let answer = lineage.answer { text += generated("answer", answer) }
+            try sink.write(text)
         }
     }
 }

@@ -1,0 +1,176 @@
+import Foundation
+
+public enum GenerationKind: String, Sendable {
+    case questions
+    case answers
+}
+
+/// What a `generate` command asks for, before anything is resolved against the store.
+public struct GenerationRequest: Sendable {
+    public var kind: GenerationKind
+    /// The prompt that makes the items' results (`questions@2`, `answers`…).
+    public var prompt: PromptRef
+    /// For answers: whose questions to answer (default: the latest version of `questions`).
+    public var questionPrompt: PromptRef?
+    /// For questions: the chunking whose chunks to use (default: the most recently loaded).
+    public var chunkingID: Int64?
+    /// Only sources whose path matches this glob.
+    public var sourceGlob: String?
+    /// At most this many items (counting samples), in order.
+    public var limit: Int?
+    /// Results wanted per item: 1, 2 … N.
+    public var samples: Int
+    /// Questions asked per chunk.
+    public var count: Int
+
+    public init(kind: GenerationKind, prompt: PromptRef, questionPrompt: PromptRef? = nil, chunkingID: Int64? = nil,
+                sourceGlob: String? = nil, limit: Int? = nil, samples: Int = 1, count: Int = 3) {
+        self.kind = kind
+        self.prompt = prompt
+        self.questionPrompt = questionPrompt
+        self.chunkingID = chunkingID
+        self.sourceGlob = sourceGlob
+        self.limit = limit
+        self.samples = samples
+        self.count = count
+    }
+}
+
+/// One thing to ask the model: a chunk (for questions) or a question (for answers), and
+/// which sample of it.
+public struct WorkItem: Sendable, Hashable {
+    public let subjectID: Int64
+    public let sample: Int
+}
+
+/// A request resolved against the store: the prompt, the model row, and the items still
+/// missing a result. Building a plan writes nothing but the model row.
+public struct GenerationPlan: Sendable {
+    public let request: GenerationRequest
+    public let prompt: Prompt
+    public let questionPrompt: Prompt?
+    public let modelID: Int64
+    public let modelName: String
+    public let chunkingID: Int64?
+    /// Items without a result yet, in a stable order.
+    public let pending: [WorkItem]
+    /// Items that already have their result (skipped).
+    public let alreadyDone: Int
+
+    public var kind: GenerationKind { request.kind }
+
+    /// The `calls.item` label: `chunk:12/1` or `question:7/1`.
+    public func label(_ item: WorkItem) -> String {
+        (kind == .questions ? "chunk:" : "question:") + "\(item.subjectID)/\(item.sample)"
+    }
+}
+
+extension Store {
+    /// The row for a model name with its generation parameters (canonical JSON).
+    public func modelRow(name: String, parametersJSON: String) throws -> Int64 {
+        try db.run("INSERT INTO models (name, params, created_at) VALUES (?, ?, ?) ON CONFLICT (name, params) DO NOTHING",
+                   [name, parametersJSON, Timestamp.now()])
+        guard let id = try db.scalarInt("SELECT id FROM models WHERE name = ? AND params = ?", [name, parametersJSON]) else {
+            throw StoreError.invalidInput("could not record the model \(name)")
+        }
+        return Int64(id)
+    }
+
+    /// The most recently loaded chunking, or the one named.
+    public func chunkingForGeneration(_ requested: Int64?) throws -> Int64 {
+        if let requested {
+            guard try db.scalarInt("SELECT count(*) FROM chunkings WHERE id = ?", [requested]) == 1 else {
+                throw StoreError.notFound("no chunking with id \(requested); see `iftdb sql \"SELECT * FROM chunkings\"`")
+            }
+            return requested
+        }
+        guard let id = try db.scalarInt("SELECT id FROM chunkings ORDER BY last_used_at DESC, id DESC LIMIT 1") else {
+            throw StoreError.notFound("the store has no chunks yet; load documents first with `iftdb load DIR`")
+        }
+        return Int64(id)
+    }
+
+    public func planGeneration(_ request: GenerationRequest, modelName: String, parametersJSON: String) throws -> GenerationPlan {
+        let prompt = try self.prompt(request.prompt)
+        let wantedRole: PromptRole = request.kind == .questions ? .question : .answer
+        guard prompt.role == wantedRole else {
+            throw StoreError.invalidInput("\(prompt.ref) is a\(prompt.role == .answer ? "n answer" : " question") prompt; `generate \(request.kind.rawValue)` needs a\(wantedRole == .answer ? "n answer" : " question") prompt (see `iftdb prompts list`)")
+        }
+        let modelID = try db.transaction { try modelRow(name: modelName, parametersJSON: parametersJSON) }
+        switch request.kind {
+        case .questions:
+            let chunkingID = try chunkingForGeneration(request.chunkingID)
+            let statement = try db.prepare("""
+                SELECT c.id FROM chunks c JOIN current_sources s ON s.id = c.source_id
+                WHERE c.chunking_id = ? AND s.status = 'present' AND (? IS NULL OR s.path GLOB ?)
+                ORDER BY s.path, c.ordinal
+                """)
+            try statement.bind([chunkingID, request.sourceGlob, request.sourceGlob])
+            let done = try existingItems("SELECT DISTINCT chunk_id, sample FROM questions WHERE prompt_id = ? AND model_id = ?", prompt.id, modelID)
+            let (pending, skipped) = try collect(statement, samples: request.samples, done: done, limit: request.limit)
+            return GenerationPlan(request: request, prompt: prompt, questionPrompt: nil, modelID: modelID, modelName: modelName,
+                                  chunkingID: chunkingID, pending: pending, alreadyDone: skipped)
+        case .answers:
+            let questionPrompt = try self.prompt(request.questionPrompt ?? PromptRef(name: DefaultPrompts.questionsName))
+            guard questionPrompt.role == .question else {
+                throw StoreError.invalidInput("\(questionPrompt.ref) is an answer prompt; --questions takes a question prompt, e.g. questions@1")
+            }
+            let statement = try db.prepare("""
+                SELECT q.id FROM questions q
+                JOIN chunks c ON c.id = q.chunk_id
+                JOIN current_sources s ON s.id = c.source_id
+                WHERE q.prompt_id = ? AND s.status = 'present' AND (? IS NULL OR c.chunking_id = ?) AND (? IS NULL OR s.path GLOB ?)
+                ORDER BY s.path, c.ordinal, q.sample, q.ordinal, q.id
+                """)
+            try statement.bind([questionPrompt.id, request.chunkingID, request.chunkingID, request.sourceGlob, request.sourceGlob])
+            let done = try existingItems("SELECT question_id, sample FROM answers WHERE prompt_id = ? AND model_id = ?", prompt.id, modelID)
+            let (pending, skipped) = try collect(statement, samples: request.samples, done: done, limit: request.limit)
+            if pending.isEmpty && skipped == 0 {
+                throw StoreError.notFound("no questions from \(questionPrompt.ref) to answer; run `iftdb generate questions` first (or pick another with --questions)")
+            }
+            return GenerationPlan(request: request, prompt: prompt, questionPrompt: questionPrompt, modelID: modelID, modelName: modelName,
+                                  chunkingID: request.chunkingID, pending: pending, alreadyDone: skipped)
+        }
+    }
+
+    private func existingItems(_ sql: String, _ promptID: Int64, _ modelID: Int64) throws -> Set<WorkItem> {
+        let statement = try db.prepare(sql)
+        try statement.bind([promptID, modelID])
+        var done = Set<WorkItem>()
+        while try statement.step() { done.insert(WorkItem(subjectID: Int64(statement.int(0)), sample: statement.int(1))) }
+        return done
+    }
+
+    private func collect(_ statement: Statement, samples: Int, done: Set<WorkItem>, limit: Int?) throws -> ([WorkItem], Int) {
+        var pending: [WorkItem] = []
+        var skipped = 0
+        while try statement.step() {
+            let id = Int64(statement.int(0))
+            for sample in 1...max(samples, 1) {
+                let item = WorkItem(subjectID: id, sample: sample)
+                if done.contains(item) { skipped += 1 } else { pending.append(item) }
+            }
+        }
+        if let limit, pending.count > limit { pending.removeLast(pending.count - limit) }
+        return (pending, skipped)
+    }
+
+    /// The messages for one item, rendered from the plan's prompt.
+    public func messages(for item: WorkItem, in plan: GenerationPlan) throws -> [ChatMessage] {
+        switch plan.kind {
+        case .questions:
+            let statement = try db.prepare("SELECT c.text, s.path FROM chunks c JOIN sources s ON s.id = c.source_id WHERE c.id = ?")
+            try statement.bind([item.subjectID])
+            guard try statement.step() else { throw StoreError.notFound("chunk \(item.subjectID) vanished") }
+            return try plan.prompt.questionMessages(chunk: statement.string(at: 0), source: statement.string(at: 1), count: plan.request.count)
+        case .answers:
+            let statement = try db.prepare("""
+                SELECT c.text, s.path, q.text FROM questions q JOIN chunks c ON c.id = q.chunk_id
+                JOIN sources s ON s.id = c.source_id WHERE q.id = ?
+                """)
+            try statement.bind([item.subjectID])
+            guard try statement.step() else { throw StoreError.notFound("question \(item.subjectID) vanished") }
+            return try plan.prompt.answerMessages(chunk: statement.string(at: 0), question: statement.string(at: 2), source: statement.string(at: 1))
+        }
+    }
+}

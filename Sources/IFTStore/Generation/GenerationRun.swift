@@ -1,0 +1,175 @@
+import Foundation
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+public enum RunStatus: String, Sendable, Codable {
+    case running, done, failed, interrupted
+}
+
+/// What became of one item's request.
+public enum ItemOutcome: Sendable, Equatable {
+    /// Its result was stored (`results` questions, or 1 answer).
+    case stored(results: Int)
+    /// Another process stored a result for it first; nothing written but the calls.
+    case alreadyPresent
+    /// It failed; its calls are recorded and a later run will ask again.
+    case failed(String)
+}
+
+public struct RunListing: Sendable, Codable {
+    public let id: Int64
+    public let kind: String
+    public let prompt: String
+    public let model: String
+    public let endpoint: String
+    /// `running` only while a live process works on it; a run left `running` by a killed
+    /// process shows as `interrupted`.
+    public let status: RunStatus
+    public let itemsTotal: Int
+    public let itemsDone: Int
+    public let itemsFailed: Int
+    public let itemsSkipped: Int
+    public let promptTokens: Int
+    public let completionTokens: Int
+    public let startedAt: String
+    public let endedAt: String?
+    public let seconds: Double?
+}
+
+extension Store {
+    /// Records a new run, `running`, owned by this process.
+    public func startRun(_ plan: GenerationPlan, endpoint: String, optionsJSON: String) throws -> Int64 {
+        try db.transaction {
+            try db.run("""
+                INSERT INTO runs (kind, prompt_id, model_id, endpoint, options, status, pid, started_at, items_total, items_skipped)
+                VALUES (?, ?, ?, ?, ?, 'running', ?, ?, ?, ?)
+                """, [plan.kind.rawValue, plan.prompt.id, plan.modelID, endpoint, optionsJSON, Int(getpid()), Timestamp.now(),
+                      plan.pending.count, plan.alreadyDone])
+            return db.lastInsertRowID
+        }
+    }
+
+    public func finishRun(_ runID: Int64, status: RunStatus) throws {
+        try db.transaction {
+            try db.run("UPDATE runs SET status = ?, ended_at = ? WHERE id = ?", [status.rawValue, Timestamp.now(), runID])
+        }
+    }
+
+    /// Writes one item's calls and, when it succeeded, its questions, in one short
+    /// transaction. A result already stored for the item (by another process) is kept and
+    /// this one dropped, so every (chunk, prompt, model, sample) has exactly one question set.
+    public func recordQuestions(runID: Int64, plan: GenerationPlan, item: WorkItem, result: ModelResult<QuestionReply>) throws -> ItemOutcome {
+        try db.transaction {
+            let callIDs = try insertCalls(runID: runID, item: plan.label(item), attempts: result.attempts)
+            let outcome: ItemOutcome
+            switch result.outcome {
+            case .failure(let failure):
+                outcome = .failed(failure.message)
+            case .success(let reply):
+                let exists = try db.scalarInt(
+                    "SELECT count(*) FROM questions WHERE chunk_id = ? AND prompt_id = ? AND model_id = ? AND sample = ?",
+                    [item.subjectID, plan.prompt.id, plan.modelID, item.sample]) ?? 0
+                if exists > 0 {
+                    outcome = .alreadyPresent
+                } else {
+                    let insert = try db.prepare("""
+                        INSERT INTO questions (chunk_id, prompt_id, model_id, run_id, call_id, sample, ordinal, text, normalized, created_at)
+                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                        """)
+                    let now = Timestamp.now()
+                    for (ordinal, question) in reply.questions.enumerated() {
+                        try insert.bind([item.subjectID, plan.prompt.id, plan.modelID, runID, callIDs.last ?? 0, item.sample,
+                                         ordinal + 1, question, QuestionKey.normalize(question), now])
+                        try insert.runToCompletion()
+                    }
+                    outcome = .stored(results: reply.questions.count)
+                }
+            }
+            try countOutcome(runID: runID, outcome, result.promptTokens, result.completionTokens)
+            return outcome
+        }
+    }
+
+    /// Writes one item's calls and, when it succeeded, its answer, in one short transaction.
+    public func recordAnswer(runID: Int64, plan: GenerationPlan, item: WorkItem, result: ModelResult<String>) throws -> ItemOutcome {
+        try db.transaction {
+            let callIDs = try insertCalls(runID: runID, item: plan.label(item), attempts: result.attempts)
+            let outcome: ItemOutcome
+            switch result.outcome {
+            case .failure(let failure):
+                outcome = .failed(failure.message)
+            case .success(let answer):
+                try db.run("""
+                    INSERT INTO answers (question_id, prompt_id, model_id, run_id, call_id, sample, text, created_at)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                    ON CONFLICT (question_id, prompt_id, model_id, sample) DO NOTHING
+                    """, [item.subjectID, plan.prompt.id, plan.modelID, runID, callIDs.last ?? 0, item.sample, answer, Timestamp.now()])
+                outcome = db.changes > 0 ? .stored(results: 1) : .alreadyPresent
+            }
+            try countOutcome(runID: runID, outcome, result.promptTokens, result.completionTokens)
+            return outcome
+        }
+    }
+
+    private func countOutcome(runID: Int64, _ outcome: ItemOutcome, _ promptTokens: Int, _ completionTokens: Int) throws {
+        let (done, failed, skipped): (Int, Int, Int)
+        switch outcome {
+        case .stored: (done, failed, skipped) = (1, 0, 0)
+        case .alreadyPresent: (done, failed, skipped) = (0, 0, 1)
+        case .failed: (done, failed, skipped) = (0, 1, 0)
+        }
+        try db.run("""
+            UPDATE runs SET items_done = items_done + ?, items_failed = items_failed + ?, items_skipped = items_skipped + ?,
+                            prompt_tokens = prompt_tokens + ?, completion_tokens = completion_tokens + ?
+            WHERE id = ?
+            """, [done, failed, skipped, promptTokens, completionTokens, runID])
+    }
+
+    /// Every run, newest first.
+    public func runs(limit: Int? = nil) throws -> [RunListing] {
+        let statement = try db.prepare("""
+            SELECT r.id, r.kind, p.name || '@' || p.version, m.name, r.endpoint, r.status, r.pid,
+                   r.items_total, r.items_done, r.items_failed, r.items_skipped, r.prompt_tokens, r.completion_tokens,
+                   r.started_at, r.ended_at
+            FROM runs r JOIN prompts p ON p.id = r.prompt_id JOIN models m ON m.id = r.model_id
+            ORDER BY r.id DESC LIMIT ?
+            """)
+        try statement.bind([limit ?? -1])
+        var rows: [RunListing] = []
+        while try statement.step() {
+            var status = RunStatus(rawValue: statement.string(at: 5)) ?? .interrupted
+            if status == .running, !Self.processIsAlive(statement.optionalInt(6)) { status = .interrupted }
+            let started = statement.string(at: 13), ended = statement.optionalString(14)
+            let seconds = ended.flatMap { end in
+                Timestamp.parse(end).flatMap { e in Timestamp.parse(started).map { e.timeIntervalSince($0) } }
+            }
+            rows.append(RunListing(
+                id: Int64(statement.int(0)), kind: statement.string(at: 1), prompt: statement.string(at: 2), model: statement.string(at: 3),
+                endpoint: statement.string(at: 4), status: status, itemsTotal: statement.int(7), itemsDone: statement.int(8),
+                itemsFailed: statement.int(9), itemsSkipped: statement.int(10), promptTokens: statement.int(11),
+                completionTokens: statement.int(12), startedAt: started, endedAt: ended, seconds: seconds))
+        }
+        return rows
+    }
+
+    /// Marks runs left `running` by a process that is gone as `interrupted`.
+    public func markAbandonedRuns() throws {
+        let statement = try db.prepare("SELECT id, pid FROM runs WHERE status = 'running'")
+        var abandoned: [Int64] = []
+        while try statement.step() where !Self.processIsAlive(statement.optionalInt(1)) {
+            abandoned.append(Int64(statement.int(0)))
+        }
+        guard !abandoned.isEmpty else { return }
+        try db.transaction {
+            for id in abandoned { try db.run("UPDATE runs SET status = 'interrupted' WHERE id = ? AND status = 'running'", [id]) }
+        }
+    }
+
+    static func processIsAlive(_ pid: Int?) -> Bool {
+        guard let pid, pid > 0 else { return false }
+        if pid == Int(getpid()) { return true }
+        return kill(pid_t(pid), 0) == 0 || errno == EPERM
+    }
+}
