@@ -1,0 +1,144 @@
+import Foundation
+import NIOCore
+import NIOHTTP1
+import NIOPosix
+
+/// A real HTTP server inside the test process, on 127.0.0.1 and a port the kernel picks.
+/// Each request takes the next scripted action (then `fallback`), and every request is recorded.
+final class TestModelServer: Sendable {
+    enum Action: Sendable {
+        case respond(status: Int, headers: [(String, String)] = [], body: String)
+        /// Replies after a real delay (for pool and concurrency tests, never for timing assertions).
+        case respondAfter(milliseconds: Int64, status: Int, body: String)
+        /// Reads the request and never replies.
+        case hang
+        /// Closes the connection without replying.
+        case close
+    }
+
+    struct RecordedRequest: Sendable {
+        let method: String
+        let uri: String
+        let headers: [(String, String)]
+        let body: String
+
+        func header(_ name: String) -> String? { headers.first { $0.0.lowercased() == name.lowercased() }?.1 }
+    }
+
+    /// Script and log, shared by the event loop threads and the test.
+    /// `@unchecked Sendable`: every access to `state` holds `lock`.
+    private final class Shared: @unchecked Sendable {
+        let lock = NSLock()
+        var script: [Action] = []
+        var fallback: @Sendable (RecordedRequest) -> Action
+        var log: [RecordedRequest] = []
+
+        init(fallback: @escaping @Sendable (RecordedRequest) -> Action) { self.fallback = fallback }
+
+        func next(for request: RecordedRequest) -> Action {
+            lock.lock()
+            defer { lock.unlock() }
+            log.append(request)
+            if !script.isEmpty { return script.removeFirst() }
+            return fallback(request)
+        }
+    }
+
+    private let shared: Shared
+    private let channel: any Channel
+    let port: Int
+
+    var baseURL: String { "http://127.0.0.1:\(port)/v1" }
+
+    init(script: [Action] = [], fallback: @escaping @Sendable (RecordedRequest) -> Action = { _ in .respond(status: 200, body: TestModelServer.completion(#"{"questions": ["Why is the sky blue?", "What colour is the sky?", "Is the sky ever red?"]}"#)) }) async throws {
+        let shared = Shared(fallback: fallback)
+        shared.script = script
+        self.shared = shared
+        let bootstrap = ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .serverChannelOption(.backlog, value: 64)
+            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+            .childChannelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.configureHTTPServerPipeline(withErrorHandling: true)
+                    try channel.pipeline.syncOperations.addHandler(ScriptedHandler(shared: shared))
+                }
+            }
+        channel = try await bootstrap.bind(host: "127.0.0.1", port: 0).get()
+        port = channel.localAddress?.port ?? 0
+    }
+
+    func enqueue(_ actions: [Action]) {
+        shared.lock.lock()
+        shared.script.append(contentsOf: actions)
+        shared.lock.unlock()
+    }
+
+    var requests: [RecordedRequest] {
+        shared.lock.lock()
+        defer { shared.lock.unlock() }
+        return shared.log
+    }
+
+    func shutdown() async {
+        try? await channel.close()
+    }
+
+    /// A chat-completion body whose message content is `content`.
+    static func completion(_ content: String, finishReason: String = "stop", promptTokens: Int = 50, completionTokens: Int = 20) -> String {
+        let escaped = String(data: (try? JSONSerialization.data(withJSONObject: [content], options: [.fragmentsAllowed])) ?? Data(), encoding: .utf8) ?? "[\"\"]"
+        let quoted = String(escaped.dropFirst().dropLast())
+        return """
+            {"id":"chatcmpl-1","object":"chat.completion","model":"test","choices":[{"index":0,"message":{"role":"assistant","content":\(quoted)},"finish_reason":"\(finishReason)"}],"usage":{"prompt_tokens":\(promptTokens),"completion_tokens":\(completionTokens),"total_tokens":\(promptTokens + completionTokens)}}
+            """
+    }
+
+    private final class ScriptedHandler: ChannelInboundHandler {
+        typealias InboundIn = HTTPServerRequestPart
+        typealias OutboundOut = HTTPServerResponsePart
+
+        let shared: Shared
+        var head: HTTPRequestHead?
+        var body = ""
+
+        init(shared: Shared) { self.shared = shared }
+
+        func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+            switch unwrapInboundIn(data) {
+            case .head(let requestHead):
+                head = requestHead
+                body = ""
+            case .body(let buffer):
+                body += String(buffer: buffer)
+            case .end:
+                guard let head else { return }
+                let request = RecordedRequest(
+                    method: head.method.rawValue, uri: head.uri,
+                    headers: head.headers.map { ($0.name, $0.value) }, body: body)
+                switch shared.next(for: request) {
+                case .respond(let status, let headers, let text):
+                    respond(context: context, status: status, headers: headers, body: text)
+                case .respondAfter(let milliseconds, let status, let text):
+                    let bound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
+                    context.eventLoop.scheduleTask(in: .milliseconds(milliseconds)) {
+                        let (handler, context) = bound.value
+                        handler.respond(context: context, status: status, headers: [], body: text)
+                    }
+                case .hang:
+                    break
+                case .close:
+                    context.close(promise: nil)
+                }
+            }
+        }
+
+        func respond(context: ChannelHandlerContext, status: Int, headers: [(String, String)], body: String) {
+            var responseHeaders = HTTPHeaders(headers)
+            responseHeaders.replaceOrAdd(name: "Content-Type", value: "application/json")
+            responseHeaders.replaceOrAdd(name: "Content-Length", value: String(body.utf8.count))
+            let head = HTTPResponseHead(version: .http1_1, status: HTTPResponseStatus(statusCode: status), headers: responseHeaders)
+            context.write(wrapOutboundOut(.head(head)), promise: nil)
+            context.write(wrapOutboundOut(.body(.byteBuffer(ByteBuffer(string: body)))), promise: nil)
+            context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
+        }
+    }
+}
