@@ -335,3 +335,47 @@ func storeWithRun(_ folder: TemporaryFolder) throws -> (store: Store, runID: Int
         for data in contents { #expect(data.range(of: keyBytes) == nil) }
     }
 }
+
+@Suite struct ModelClientEdgeTests {
+    @Test func concurrentRefusalsDegradeOnceForEveryone() async throws {
+        let server = try await TestModelServer(fallback: { request in
+            request.body.contains(#""type":"json_schema""#)
+                ? .respondAfter(milliseconds: 10, status: 500, body: #"{"error":{"message":"response_format json_schema is not supported"}}"#)
+                : .respond(status: 200, body: ModelClientTests.good)
+        })
+        let settings = ModelSettings(baseURL: server.baseURL, retries: 0)
+        let (counts, later) = try await ModelClient.withHTTPClient(concurrency: 8) { http in
+            let client = ModelClient(http: http, settings: settings, sleeper: RecordingSleeper())
+            let counts = await withTaskGroup(of: Int.self) { group in
+                for _ in 0..<8 { group.addTask { await client.askQuestions(messages: ModelClientTests.messages, count: 3).value?.questions.count ?? 0 } }
+                return await group.reduce(into: [Int]()) { $0.append($1) }
+            }
+            return (counts, await client.askQuestions(messages: ModelClientTests.messages, count: 3))
+        }
+        await server.shutdown()
+        #expect(counts == Array(repeating: 3, count: 8))
+        #expect(later.attempts.count == 1)
+        let schemaRequests = server.requests.filter { $0.body.contains(#""type":"json_schema""#) }.count
+        #expect(schemaRequests <= 8)
+        #expect(server.requests.last?.body.contains(#""type":"json_object""#) == true)
+    }
+
+    @Test func aTooLargeMaxTokensIsNotARefusalOfTheParameter() async {
+        let quirks = ServerQuirks()
+        let form = RequestForm()
+        #expect(await !quirks.degrade(after: form, message: "max_tokens is too large: 9000. This model supports at most 4096", usedResponseFormat: false, usedMaxTokens: true))
+        #expect(await quirks.degrade(after: form, message: "Unsupported parameter: 'max_tokens'", usedResponseFormat: false, usedMaxTokens: true))
+        #expect(await quirks.form.maxTokensField == "max_completion_tokens")
+        #expect(await !quirks.degrade(after: form, message: "something else broke", usedResponseFormat: true, usedMaxTokens: true))
+    }
+
+    @Test func aBadBaseURLFailsAtOnceWithoutARequest() async throws {
+        let result = try await ModelClient.withHTTPClient(concurrency: 1) { http in
+            let client = ModelClient(http: http, settings: ModelSettings(baseURL: "localhost:8088"), sleeper: RecordingSleeper())
+            await #expect(throws: ModelFailure.self) { try await client.checkReachable() }
+            return await client.askAnswer(messages: ModelClientTests.messages)
+        }
+        #expect(result.attempts.isEmpty)
+        #expect(result.failure?.message.contains("is not an http(s) URL") == true)
+    }
+}

@@ -144,6 +144,9 @@ public struct ModelClient: Sendable {
         func finish(_ outcome: Result<Value, ModelFailure>) -> ModelResult<Value> {
             ModelResult(attempts: attempts, outcome: outcome)
         }
+        if let problem = settings.baseURLProblem {
+            return finish(.failure(ModelFailure(.rejected, problem)))
+        }
         while true {
             let form = await quirks.form
             let body = makeBody(form)
@@ -275,6 +278,7 @@ public struct ModelClient: Sendable {
     /// Fails fast, with one line, when nothing answers at the base URL: a `GET {base}/models`
     /// bounded by `timeout`. Any HTTP reply (even 401 or 404) means a server is there.
     public func checkReachable(timeout: Duration = .seconds(3)) async throws {
+        if let problem = settings.baseURLProblem { throw ModelFailure(.unreachable, problem) }
         var request = HTTPClientRequest(url: settings.modelsURL)
         request.method = .GET
         if let apiKey = settings.apiKey { request.headers.add(name: "Authorization", value: "Bearer \(apiKey)") }

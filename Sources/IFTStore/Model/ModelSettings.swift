@@ -59,6 +59,15 @@ public struct ModelSettings: Sendable, CustomStringConvertible {
         return url
     }
 
+    /// Why the base URL cannot work (not http or https, no host), or nil when it can.
+    public var baseURLProblem: String? {
+        guard let url = URL(string: normalizedBaseURL), let scheme = url.scheme?.lowercased(), ["http", "https"].contains(scheme),
+              let host = url.host, !host.isEmpty else {
+            return "'\(redacting(baseURL))' is not an http(s) URL; set --base-url or IFTDB_BASE_URL to e.g. \(Self.defaultBaseURL)"
+        }
+        return nil
+    }
+
     public var chatCompletionsURL: String { normalizedBaseURL + "/chat/completions" }
     public var modelsURL: String { normalizedBaseURL + "/models" }
 

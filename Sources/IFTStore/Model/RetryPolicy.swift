@@ -77,7 +77,10 @@ public actor ServerQuirks {
                 return true
             }
         }
-        if usedMaxTokens && sent.maxTokensField == "max_tokens" && lowered.contains("max_tokens") {
+        // "max_tokens is too large" is a limit, not a refusal of the parameter: switch only when told to.
+        let refusesMaxTokens = lowered.contains("max_completion_tokens")
+            || (lowered.contains("max_tokens") && ["unsupported", "not supported", "unrecognized", "unknown", "not allowed", "extra inputs"].contains(where: lowered.contains))
+        if usedMaxTokens && sent.maxTokensField == "max_tokens" && refusesMaxTokens {
             form.maxTokensField = "max_completion_tokens"
             return true
         }
