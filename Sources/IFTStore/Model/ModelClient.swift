@@ -361,7 +361,12 @@ struct ChatCompletion {
         if let error = object["error"] as? String { return error }
         if let detail = object["detail"] as? String { return detail }
         if let details = object["detail"] as? [[String: Any]] {
-            let messages = details.compactMap { $0["msg"] as? String }
+            // FastAPI validation errors: say where ("body.response_format.type") as well as what.
+            let messages = details.compactMap { detail -> String? in
+                guard let message = detail["msg"] as? String else { return nil }
+                let location = (detail["loc"] as? [Any])?.map { "\($0)" }.joined(separator: ".") ?? ""
+                return location.isEmpty ? message : "\(location): \(message)"
+            }
             if !messages.isEmpty { return messages.joined(separator: "; ") }
         }
         if object["choices"] == nil, let message = object["message"] as? String { return message }
