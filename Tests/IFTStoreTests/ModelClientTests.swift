@@ -379,3 +379,32 @@ func storeWithRun(_ folder: TemporaryFolder) throws -> (store: Store, runID: Int
         #expect(result.failure?.message.contains("is not an http(s) URL") == true)
     }
 }
+
+@Suite struct ModelClientCancellationTests {
+    @Test func cancellingARequestIsNotAnItemFailure() async throws {
+        let server = try await TestModelServer(script: [.hang])
+        let settings = ModelSettings(baseURL: server.baseURL, requestDeadline: .seconds(600), retries: 4)
+        let result = try await ModelClient.withHTTPClient(concurrency: 1) { http in
+            let client = ModelClient(http: http, settings: settings, sleeper: RecordingSleeper())
+            let task = Task { await client.askAnswer(messages: ModelClientTests.messages) }
+            for _ in 0..<2000 where server.requests.isEmpty { try await Task.sleep(for: .milliseconds(5)) }
+            task.cancel()
+            return await task.value
+        }
+        await server.shutdown()
+        #expect(result.failure?.kind == .cancelled)
+        #expect(result.attempts.count == 1)
+    }
+
+    @Test func anOpenAIRefusalIsAnUnusableReply() async throws {
+        let body = #"{"choices":[{"index":0,"message":{"role":"assistant","content":null,"refusal":"I can't help with that."},"finish_reason":"stop"}]}"#
+        let server = try await TestModelServer(script: [.respond(status: 200, body: body)])
+        let result = try await ModelClient.withHTTPClient(concurrency: 1) { http in
+            await ModelClient(http: http, settings: ModelSettings(baseURL: server.baseURL), sleeper: RecordingSleeper())
+                .askQuestions(messages: ModelClientTests.messages, count: 3)
+        }
+        await server.shutdown()
+        #expect(result.failure == ModelFailure(.unusableReply, "the model refused: I can't help with that."))
+        #expect(result.attempts.count == 1)
+    }
+}

@@ -50,6 +50,8 @@ public struct ModelFailure: Error, Sendable, Equatable, CustomStringConvertible 
         case unusableReply
         /// Nothing answers at the base URL.
         case unreachable
+        /// The task was cancelled (an interrupted run): the item is neither done nor failed.
+        case cancelled
     }
 
     public let kind: Kind

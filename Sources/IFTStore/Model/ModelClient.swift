@@ -154,6 +154,12 @@ public struct ModelClient: Sendable {
             let clockStart = ContinuousClock.now
             let exchange = await send(body)
             attempt.latencyMilliseconds = Self.milliseconds(ContinuousClock.now - clockStart)
+            if Task.isCancelled {
+                // Interrupted (Ctrl-C, a cancelled run): not the server's fault and not an item failure.
+                attempt.error = "cancelled"
+                attempts.append(attempt)
+                return finish(.failure(ModelFailure(.cancelled, "cancelled before the model replied")))
+            }
 
             // Decide what this attempt means: a usable reply, a failure to return, or a retry.
             var retryAfter: Duration?
@@ -170,6 +176,11 @@ public struct ModelClient: Sendable {
                 attempt.finishReason = completion?.finishReason
                 attempt.promptTokens = completion?.promptTokens
                 attempt.completionTokens = completion?.completionTokens
+                if (200..<300).contains(status), let refusal = completion?.refusal {
+                    attempt.error = "the model refused: \(Self.oneLine(refusal, limit: 200))"
+                    attempts.append(attempt)
+                    return finish(.failure(ModelFailure(.unusableReply, attempt.error ?? "the model refused")))
+                }
                 if (200..<300).contains(status), let completion, completion.errorMessage == nil, let content = completion.content {
                     let outcome = interpret(content, completion.finishReason)
                     if case .failure(let failure) = outcome { attempt.error = failure.message }
@@ -216,7 +227,7 @@ public struct ModelClient: Sendable {
             do {
                 try await sleeper.sleep(for: retryPolicy.backoff(retry: retriesUsed, retryAfter: retryAfter))
             } catch {
-                return finish(.failure(ModelFailure(.retriesExhausted, "cancelled while waiting to retry; last error: \(attempt.error ?? "")")))
+                return finish(.failure(ModelFailure(.cancelled, "cancelled while waiting to retry; last error: \(attempt.error ?? "")")))
             }
         }
     }
@@ -340,12 +351,17 @@ struct ChatCompletion {
     var promptTokens: Int?
     var completionTokens: Int?
     var errorMessage: String?
+    /// OpenAI's structured-output refusal, given instead of content.
+    var refusal: String?
 
     init?(parsing text: String) {
         guard let object = try? JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any] else { return nil }
         errorMessage = Self.errorMessage(in: object)
         if let choices = object["choices"] as? [[String: Any]], let first = choices.first {
-            if let message = first["message"] as? [String: Any] { content = message["content"] as? String }
+            if let message = first["message"] as? [String: Any] {
+                content = message["content"] as? String
+                if let text = message["refusal"] as? String, !text.isEmpty { refusal = text }
+            }
             if content == nil { content = first["text"] as? String }
             finishReason = first["finish_reason"] as? String
         }
