@@ -191,7 +191,7 @@ public struct ModelClient: Sendable {
                     attempt.error = "the reply is not a chat completion (HTTP \(status)): \(Self.oneLine(text, limit: 200))"
                     retryable = true
                 } else {
-                    let message = settings.redacting(completion?.errorMessage ?? Self.serverMessage(text))
+                    let message = settings.redacting(completion?.errorMessage.map { Self.oneLine($0, limit: 400) } ?? Self.serverMessage(text))
                     attempt.error = "HTTP \(status): \(message)"
                     if Self.isContextTooLong(message) {
                         attempts.append(attempt)
