@@ -69,6 +69,16 @@ import Testing
         Case(name: "single question object", reply: #"{"question": "What is the melting point of iron?"}"#, questions: ["What is the melting point of iron?"]),
         Case(name: "numbered items without question marks", reply: "1. Describe the water cycle.\n2. Explain how evaporation works.",
              questions: ["Describe the water cycle.", "Explain how evaporation works."]),
+        // Replies SmolLM2-135M really gave to the default prompt.
+        Case(name: "the prompt's example copied", reply: #"{ "questions": ["What is ...?", "Where is ...?", "How does ...?"] }"#, questions: []),
+        Case(name: "ellipsis example copied", reply: #"{ "questions" : ["...?", "…?", "What is the answer to this question?" ]}"#,
+             questions: ["What is the answer to this question?"]),
+        Case(name: "placeholders copied", reply: #"{"questions": ["1. What is the purpose of the [insert question here]?", "2. How is the cache cleared?"]}"#,
+             questions: ["2. How is the cache cleared?"]),
+        Case(name: "garbage after an empty item", reply: "{\"questions\":[\"]}\n\nThis text is a JSON file with nested questions. We can parse this JSON using a simple loop:\n{\n  \" ,\"*10,\n    \" ,\"+JSONEncoder_BIG_ENDAQ(\n        {\" ]} ",
+             questions: []),
+        Case(name: "fragments around one item, then code", reply: "{\"questions\":[\", \", \"How is a function added to the billing module?\", \"]}\n```python\n# How to use the billing module.\ndef f():\n    return 1\n```",
+             questions: ["How is a function added to the billing module?"]),
         Case(name: "lone words are not questions", reply: "- Questions\n- What is a lens?\n- ?", questions: ["What is a lens?"]),
     ]
 

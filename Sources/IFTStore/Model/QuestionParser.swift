@@ -22,9 +22,12 @@ public enum QuestionParser {
 
     // MARK: - JSON
 
-    /// The text inside the first code fence (to its end, or the reply's end when it was cut).
+    /// The text inside the first code fence (to its end, or the reply's end when it was cut),
+    /// unless JSON comes before the fence.
     static func unfenced(_ content: String) -> String {
         guard let open = content.range(of: "```") else { return content }
+        // JSON before the fence is the reply; the fence holds something else (often code).
+        if content[..<open.lowerBound].contains(where: { $0 == "{" || $0 == "[" }) { return content }
         var rest = content[open.upperBound...]
         rest = rest.drop { $0 != "\n" && $0 != "{" && $0 != "[" }  // the fence's language tag
         if let close = rest.range(of: "```") { return String(rest[..<close.lowerBound]) }
@@ -195,11 +198,18 @@ public enum QuestionParser {
             }
         }
         text = text.replacingOccurrences(of: #"\s+"#, with: " ", options: .regularExpression)
-        guard !text.isEmpty, !looksLikeJSON(text) else { return nil }
+        guard !text.isEmpty, !looksLikeJSON(text), !isTemplateCopy(text) else { return nil }
         let letters = text.unicodeScalars.filter { CharacterSet.letters.contains($0) }.count
         let words = text.split(separator: " ").count
         guard letters >= 3, words >= 2 else { return nil }
         return text
+    }
+
+    /// A copy of the prompt's example rather than a question: "What is ...?", "[insert question here]".
+    static func isTemplateCopy(_ text: String) -> Bool {
+        if text.range(of: #"(\.\.\.|…)\s*[?？]?$"#, options: .regularExpression) != nil { return true }
+        let lowered = text.lowercased()
+        return lowered.contains("[insert") || lowered.contains("<question")
     }
 
     static func looksLikeJSON(_ text: String) -> Bool {
