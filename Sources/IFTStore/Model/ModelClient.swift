@@ -141,8 +141,10 @@ public struct ModelClient: Sendable {
         var attempts: [CallAttempt] = []
         var retriesUsed = 0
         var refusals = 0
+        let settings = self.settings
         func finish(_ outcome: Result<Value, ModelFailure>) -> ModelResult<Value> {
-            ModelResult(attempts: attempts, outcome: outcome)
+            // The key could only be here through a base URL that holds it; redact anyway.
+            ModelResult(attempts: attempts, outcome: outcome.mapError { ModelFailure($0.kind, settings.redacting($0.message)) })
         }
         if let problem = settings.baseURLProblem {
             return finish(.failure(ModelFailure(.rejected, problem)))
@@ -309,8 +311,8 @@ public struct ModelClient: Sendable {
                 _ = try await group.next()
             }
         } catch {
-            throw ModelFailure(.unreachable,
-                "no model server at \(settings.normalizedBaseURL) — start one with `scripts/local-model start` or set --base-url")
+            throw ModelFailure(.unreachable, settings.redacting(
+                "no model server at \(settings.normalizedBaseURL) — start one with `scripts/local-model start` or set --base-url"))
         }
     }
 
