@@ -15,6 +15,5 @@ let server = try await TestModelServer(port: port, recording: false, fallback: {
     let body = request.body.contains("response_format") ? questions : answer
     return latency > 0 ? .respondAfter(milliseconds: latency, status: 200, body: body) : .respond(status: 200, body: body)
 })
-print("listening on \(server.baseURL)")
-fflush(stdout)
+FileHandle.standardOutput.write(Data("listening on \(server.baseURL)\n".utf8))
 while true { try await Task.sleep(for: .seconds(3600)) }

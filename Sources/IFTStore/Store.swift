@@ -53,6 +53,7 @@ public final class Store {
         do {
             try store.configureForWriting()
             let outcome = try migrator.migrate(db, path: path)
+            try store.seedDefaultPrompts()
             return (store, outcome)
         } catch {
             // A store this call created and could not finish is removed: no half-made files.

@@ -158,8 +158,8 @@ extension Store {
     public func markAbandonedRuns() throws {
         let statement = try db.prepare("SELECT id, pid FROM runs WHERE status = 'running'")
         var abandoned: [Int64] = []
-        while try statement.step() where !Self.processIsAlive(statement.optionalInt(1)) {
-            abandoned.append(Int64(statement.int(0)))
+        while try statement.step() {
+            if !Self.processIsAlive(statement.optionalInt(1)) { abandoned.append(Int64(statement.int(0))) }
         }
         guard !abandoned.isEmpty else { return }
         try db.transaction {

@@ -1,0 +1,131 @@
+import Foundation
+
+/// Where the model is and how to ask it. The API key is kept for the Authorization header
+/// only: it is not part of `description`, `parametersJSON` or any request body.
+public struct ModelSettings: Sendable, CustomStringConvertible {
+    public static let defaultBaseURL = "http://127.0.0.1:8088/v1"
+    public static let defaultModel = "smollm2-135m"
+
+    public var baseURL: String
+    public var model: String
+    public var apiKey: String?
+    public var temperature: Double?
+    public var maxTokens: Int?
+    public var seed: Int?
+    /// How long establishing one connection may take.
+    public var connectTimeout: Duration
+    /// How long one attempt (connect, send, wait, read the whole reply) may take.
+    public var requestDeadline: Duration
+    /// Retries after the first attempt for connection errors, timeouts, 429 and 5xx.
+    public var retries: Int
+    /// Longest question the structured-output schema allows, in characters.
+    public var maxQuestionLength: Int
+
+    public init(
+        baseURL: String = ModelSettings.defaultBaseURL, model: String = ModelSettings.defaultModel,
+        apiKey: String? = nil, temperature: Double? = nil, maxTokens: Int? = nil, seed: Int? = nil,
+        connectTimeout: Duration = .seconds(5), requestDeadline: Duration = .seconds(120),
+        retries: Int = 4, maxQuestionLength: Int = 300
+    ) {
+        self.baseURL = baseURL
+        self.model = model
+        self.apiKey = apiKey
+        self.temperature = temperature
+        self.maxTokens = maxTokens
+        self.seed = seed
+        self.connectTimeout = connectTimeout
+        self.requestDeadline = requestDeadline
+        self.retries = retries
+        self.maxQuestionLength = maxQuestionLength
+    }
+
+    /// Base URL from `IFTDB_BASE_URL`, model from `IFTDB_MODEL`, key from `IFTDB_API_KEY`,
+    /// else `OPENAI_API_KEY`; flags given on the command line override them afterwards.
+    public static func fromEnvironment(_ environment: [String: String] = ProcessInfo.processInfo.environment) -> ModelSettings {
+        func value(_ name: String) -> String? {
+            guard let text = environment[name]?.trimmingCharacters(in: .whitespacesAndNewlines), !text.isEmpty else { return nil }
+            return text
+        }
+        return ModelSettings(
+            baseURL: value("IFTDB_BASE_URL") ?? defaultBaseURL,
+            model: value("IFTDB_MODEL") ?? defaultModel,
+            apiKey: value("IFTDB_API_KEY") ?? value("OPENAI_API_KEY"))
+    }
+
+    /// The base URL without a trailing slash.
+    public var normalizedBaseURL: String {
+        var url = baseURL.trimmingCharacters(in: .whitespaces)
+        while url.hasSuffix("/") { url.removeLast() }
+        return url
+    }
+
+    /// Why the base URL cannot work (not http or https, no host), or nil when it can.
+    public var baseURLProblem: String? {
+        guard let url = URL(string: normalizedBaseURL), let scheme = url.scheme?.lowercased(), ["http", "https"].contains(scheme),
+              let host = url.host, !host.isEmpty else {
+            return "'\(redacting(baseURL))' is not an http(s) URL; set --base-url or IFTDB_BASE_URL to e.g. \(Self.defaultBaseURL)"
+        }
+        return nil
+    }
+
+    public var chatCompletionsURL: String { normalizedBaseURL + "/chat/completions" }
+    public var modelsURL: String { normalizedBaseURL + "/models" }
+
+    /// The generation parameters as canonical JSON (sorted keys), for the `models` table:
+    /// changing the temperature makes another model row.
+    public var parametersJSON: String {
+        var fields: [(String, JSONValue)] = []
+        if let maxTokens { fields.append(("max_tokens", .int(maxTokens))) }
+        if let seed { fields.append(("seed", .int(seed))) }
+        if let temperature { fields.append(("temperature", .number(temperature))) }
+        return JSONValue.object(fields).text
+    }
+
+    public var description: String {
+        "model \(model) at \(normalizedBaseURL) (api key: \(apiKey == nil ? "none" : "set"))"
+    }
+
+    /// `text` with the API key (and its JSON-escaped form) replaced by `[REDACTED]`.
+    public func redacting(_ text: String) -> String {
+        guard let apiKey, apiKey.count >= 4 else { return text }
+        var out = text.replacingOccurrences(of: apiKey, with: "[REDACTED]")
+        let escaped = apiKey.replacingOccurrences(of: "/", with: "\\/")
+        if escaped != apiKey { out = out.replacingOccurrences(of: escaped, with: "[REDACTED]") }
+        return out
+    }
+}
+
+/// A JSON value written with keys in the order given, so a request body reads the same every time.
+public indirect enum JSONValue: Sendable, Equatable {
+    case null
+    case bool(Bool)
+    case int(Int)
+    case number(Double)
+    case string(String)
+    case array([JSONValue])
+    case object([(String, JSONValue)])
+
+    public static func == (lhs: JSONValue, rhs: JSONValue) -> Bool { lhs.text == rhs.text }
+
+    public var text: String {
+        switch self {
+        case .null: return "null"
+        case .bool(let value): return value ? "true" : "false"
+        case .int(let value): return String(value)
+        case .number(let value): return JSONText.number(value)
+        case .string(let value): return JSONText.quoted(value)
+        case .array(let values): return "[" + values.map(\.text).joined(separator: ",") + "]"
+        case .object(let fields):
+            return "{" + fields.map { JSONText.quoted($0.0) + ":" + $0.1.text }.joined(separator: ",") + "}"
+        }
+    }
+
+    /// The object without the keys named, at every depth.
+    public func removingKeys(_ keys: Set<String>) -> JSONValue {
+        switch self {
+        case .array(let values): return .array(values.map { $0.removingKeys(keys) })
+        case .object(let fields): return .object(fields.filter { !keys.contains($0.0) }.map { ($0.0, $0.1.removingKeys(keys)) })
+        default: return self
+        }
+    }
+}

@@ -1,0 +1,241 @@
+import Foundation
+
+/// Reads questions out of whatever a model replied: JSON with or without code fences, a
+/// preamble, numbered or bulleted lines, prose, or a reply cut short. A fragment of JSON is
+/// never a question.
+public enum QuestionParser {
+    /// The questions in `content`. `expected` caps how many are kept (the first ones);
+    /// `finishReason: "length"` means the reply was cut, so an unfinished last item is dropped.
+    public static func parse(_ content: String, finishReason: String? = nil, expected: Int? = nil) -> QuestionReply {
+        let cut = finishReason == "length"
+        let body = unfenced(content)
+        var found = fromJSON(body, cut: cut) ?? fromLines(body, cut: cut)
+        found = deduplicated(found.compactMap(cleaned))
+        if let expected, expected > 0, found.count > expected { found = Array(found.prefix(expected)) }
+        return QuestionReply(questions: found, truncated: cut)
+    }
+
+    /// An answer is the reply's text, trimmed.
+    public static func answer(_ content: String) -> String {
+        content.trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
+    // MARK: - JSON
+
+    /// The text inside the first code fence (to its end, or the reply's end when it was cut),
+    /// unless JSON comes before the fence.
+    static func unfenced(_ content: String) -> String {
+        guard let open = content.range(of: "```") else { return content }
+        // JSON before the fence is the reply; the fence holds something else (often code).
+        if content[..<open.lowerBound].contains(where: { $0 == "{" || $0 == "[" }) { return content }
+        var rest = content[open.upperBound...]
+        rest = rest.drop { $0 != "\n" && $0 != "{" && $0 != "[" }  // the fence's language tag
+        if let close = rest.range(of: "```") { return String(rest[..<close.lowerBound]) }
+        return String(rest)
+    }
+
+    /// Questions from JSON, or nil when the text holds no JSON (then lines are read instead).
+    static func fromJSON(_ text: String, cut: Bool) -> [String]? {
+        guard let start = text.firstIndex(where: { $0 == "{" || $0 == "[" }) else { return nil }
+        // JSON must start the reply or follow a preamble line; a '[' inside prose is not JSON.
+        let before = text[..<start].trimmingCharacters(in: .whitespacesAndNewlines)
+        if !before.isEmpty && !text[..<start].contains("\n") && !before.hasSuffix(":") { return nil }
+        let candidate = String(text[start...])
+        let closing: Character = text[start] == "{" ? "}" : "]"
+        if let end = candidate.lastIndex(of: closing),
+           let object = try? JSONSerialization.jsonObject(with: Data(candidate[...end].utf8), options: [.fragmentsAllowed]) {
+            return questions(inJSON: object)
+        }
+        // Not valid JSON (cut, or sloppy): take the complete string literals that are values.
+        let literals = stringLiterals(candidate)
+        guard !literals.isEmpty || candidate.contains("\"") else { return nil }
+        return literals
+    }
+
+    static func questions(inJSON object: Any) -> [String] {
+        if let dictionary = object as? [String: Any] {
+            for key in ["questions", "Questions", "question_list", "items"] {
+                if let list = dictionary[key] { return questions(inJSON: list) }
+            }
+            if let single = dictionary["question"] as? String { return [single] }
+            // Some other shape: every string value that reads as a question.
+            return dictionary.keys.sorted().flatMap { questions(inJSON: dictionary[$0] as Any) }.filter { $0.hasSuffix("?") }
+        }
+        if let list = object as? [Any] {
+            return list.flatMap { item -> [String] in
+                if let text = item as? String { return [text] }
+                if let entry = item as? [String: Any] {
+                    if let text = entry["question"] as? String { return [text] }
+                    if let text = entry["text"] as? String { return [text] }
+                }
+                return []
+            }
+        }
+        if let text = object as? String { return fromLines(text, cut: false) }
+        return []
+    }
+
+    /// The closed string literals of a JSON-looking text that are values, not keys; an
+    /// unclosed last literal (a reply cut in the middle of a question) is dropped.
+    static func stringLiterals(_ text: String) -> [String] {
+        var results: [String] = []
+        var scalars = Array(text.unicodeScalars)
+        scalars.append(" ")
+        var index = 0
+        while index < scalars.count {
+            guard scalars[index] == "\"" else { index += 1; continue }
+            var literal = String.UnicodeScalarView()
+            var cursor = index + 1
+            var closed = false
+            while cursor < scalars.count {
+                let scalar = scalars[cursor]
+                if scalar == "\\" && cursor + 1 < scalars.count {
+                    let next = scalars[cursor + 1]
+                    switch next {
+                    case "n": literal.append("\n")
+                    case "t": literal.append("\t")
+                    case "u":
+                        if cursor + 5 < scalars.count,
+                           let value = UInt32(String(String.UnicodeScalarView(scalars[(cursor + 2)...(cursor + 5)])), radix: 16),
+                           let decoded = Unicode.Scalar(value) {
+                            literal.append(decoded)
+                            cursor += 4
+                        }
+                    default: literal.append(next)
+                    }
+                    cursor += 2
+                    continue
+                }
+                if scalar == "\"" { closed = true; break }
+                literal.append(scalar)
+                cursor += 1
+            }
+            guard closed else { break }
+            var after = cursor + 1
+            while after < scalars.count, scalars[after].properties.isWhitespace { after += 1 }
+            let isKey = after < scalars.count && scalars[after] == ":"
+            if !isKey { results.append(String(literal)) }
+            index = cursor + 1
+        }
+        return results
+    }
+
+    // MARK: - Lines and prose
+
+    static func fromLines(_ text: String, cut: Bool) -> [String] {
+        let lines = text.split(whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        var found: [String] = []
+        for (offset, line) in lines.enumerated() {
+            let isLast = offset == lines.count - 1
+            let (marker, marked) = withoutListMarker(line)
+            let stripped = withoutQuotes(marker)
+            if marked {
+                // A numbered or bulleted item is a question, unless it is the torn end of a cut reply.
+                if isLast && cut && !stripped.hasSuffix("?") { continue }
+                if stripped.hasSuffix(":") { continue }
+                found.append(stripped)
+            } else {
+                found.append(contentsOf: questionSentences(stripped, cut: cut && isLast))
+            }
+        }
+        return found
+    }
+
+    /// "1. ", "2) ", "- ", "* ", "• ", "Q1: ", "Question 2: " … Returns the line without it
+    /// and whether there was one.
+    static func withoutListMarker(_ line: String) -> (String, Bool) {
+        let patterns = [
+            #"^(?:\*\*)?(?:Q(?:uestion)?\s*\d+\s*[:.)-]|\d+\s*[.):-]|[-*•–]|\(\d+\))\s*(?:\*\*)?\s*"#,
+        ]
+        for pattern in patterns {
+            if let range = line.range(of: pattern, options: [.regularExpression, .caseInsensitive]), !range.isEmpty {
+                return (String(line[range.upperBound...]).trimmingCharacters(in: .whitespaces), true)
+            }
+        }
+        return (line, false)
+    }
+
+    /// A line without a trailing comma and the quotes around it (`"What is X?",`).
+    static func withoutQuotes(_ line: String) -> String {
+        var text = line
+        while let last = text.last, last == "," || last == ";" { text.removeLast() }
+        for (open, close) in [("\"", "\""), ("“", "”")] where text.count >= 2 && text.hasPrefix(open) && text.hasSuffix(close) {
+            text = String(text.dropFirst().dropLast())
+        }
+        return text.trimmingCharacters(in: .whitespaces)
+    }
+
+    /// The sentences of a prose line that end with a question mark.
+    static func questionSentences(_ line: String, cut: Bool) -> [String] {
+        var sentences: [String] = []
+        var current = ""
+        var previous: Character = " "
+        for character in line {
+            current.append(character)
+            if character == "?" {
+                sentences.append(current)
+                current = ""
+            } else if (previous == "." || previous == "!") && character == " " {
+                current = ""
+            }
+            previous = character
+        }
+        _ = cut  // an unfinished sentence never ends with '?', so it is dropped either way
+        return sentences.map { $0.trimmingCharacters(in: .whitespaces) }
+    }
+
+    // MARK: - Cleaning
+
+    /// A question without quotes, markdown emphasis and trailing commas; nil for what is not a
+    /// question (empty text, JSON punctuation or keys, a lone word).
+    static func cleaned(_ raw: String) -> String? {
+        var text = raw.trimmingCharacters(in: .whitespacesAndNewlines)
+        while let last = text.last, last == "," || last == ";" { text.removeLast() }
+        text = text.trimmingCharacters(in: .whitespaces)
+        for pair in [("**", "**"), ("\"", "\""), ("“", "”"), ("'", "'"), ("`", "`")] {
+            if text.count >= pair.0.count + pair.1.count + 1, text.hasPrefix(pair.0), text.hasSuffix(pair.1) {
+                text = String(text.dropFirst(pair.0.count).dropLast(pair.1.count)).trimmingCharacters(in: .whitespaces)
+            }
+        }
+        text = text.replacingOccurrences(of: #"\s+"#, with: " ", options: .regularExpression)
+        guard !text.isEmpty, !looksLikeJSON(text), !isTemplateCopy(text) else { return nil }
+        let letters = text.unicodeScalars.filter { CharacterSet.letters.contains($0) }.count
+        let words = text.split(separator: " ").count
+        guard letters >= 3, words >= 2 else { return nil }
+        return text
+    }
+
+    /// A copy of the prompt's example rather than a question: "What is ...?", "[insert question here]".
+    static func isTemplateCopy(_ text: String) -> Bool {
+        if text.range(of: #"(\.\.\.|…)\s*[?？]?$"#, options: .regularExpression) != nil { return true }
+        let lowered = text.lowercased()
+        return lowered.contains("[insert") || lowered.contains("<question")
+    }
+
+    static func looksLikeJSON(_ text: String) -> Bool {
+        let first = text.first ?? " "
+        if "{}[]".contains(first) { return true }
+        if text.range(of: #"^"?[A-Za-z_]+"?\s*:\s*[\[{"]"#, options: .regularExpression) != nil { return true }
+        if text.range(of: #""\s*:\s*"#, options: .regularExpression) != nil { return true }
+        if text.hasSuffix("[") || text.hasSuffix("{") || text.hasSuffix("\":") { return true }
+        return false
+    }
+
+    static func deduplicated(_ questions: [String]) -> [String] {
+        var seen = Set<String>()
+        return questions.filter { seen.insert($0.lowercased()).inserted }
+    }
+}
+
+/// Questions read from a reply.
+public struct QuestionReply: Sendable, Equatable {
+    public var questions: [String]
+    /// True when the reply was cut (`finish_reason: "length"`) and a torn question was dropped
+    /// or fewer questions than asked came back.
+    public var truncated: Bool
+
+    public init(questions: [String], truncated: Bool = false) {
+        self.questions = questions
+        self.truncated = truncated
+    }
+}

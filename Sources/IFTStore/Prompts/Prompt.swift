@@ -1,0 +1,186 @@
+import Foundation
+
+/// What a prompt is for: asking for questions about a chunk, or answering one question.
+public enum PromptRole: String, Sendable, CaseIterable, CustomStringConvertible {
+    case question
+    case answer
+
+    public var description: String { rawValue }
+}
+
+/// One version of a named prompt, as stored.
+public struct Prompt: Sendable, Equatable {
+    public let id: Int64
+    public let name: String
+    public let version: Int
+    public let role: PromptRole
+    public let system: String?
+    public let template: String
+    public let sha256: String
+    public let createdAt: String
+
+    public var ref: PromptRef { PromptRef(name: name, version: version) }
+
+    /// The hash that makes a template identical to another: role, system prompt and template.
+    public static func contentHash(role: PromptRole, system: String?, template: String) -> String {
+        SHA256.hex("role:\(role.rawValue)\u{0}system:\(system ?? "")\u{0}template:\(template)")
+    }
+}
+
+/// `NAME@V`, or `NAME` for the latest version.
+public struct PromptRef: Sendable, Equatable, Hashable, CustomStringConvertible {
+    public let name: String
+    public let version: Int?
+
+    public init(name: String, version: Int? = nil) {
+        self.name = name
+        self.version = version
+    }
+
+    public init(parsing text: String) throws {
+        let trimmed = text.trimmingCharacters(in: .whitespaces)
+        let parts = trimmed.split(separator: "@", omittingEmptySubsequences: false)
+        guard parts.count <= 2, let name = parts.first, PromptRef.isValidName(String(name)) else {
+            throw StoreError.invalidInput("'\(text)' is not a prompt reference; write NAME or NAME@VERSION, e.g. questions@1")
+        }
+        if parts.count == 2 {
+            guard let version = Int(parts[1]), version >= 1 else {
+                throw StoreError.invalidInput("'\(text)' has no valid version after '@'; write NAME@VERSION with VERSION 1 or more, e.g. \(name)@1")
+            }
+            self.init(name: String(name), version: version)
+        } else {
+            self.init(name: String(name))
+        }
+    }
+
+    public var description: String { version.map { "\(name)@\($0)" } ?? name }
+
+    /// Letters, digits, '-', '_' and '.', starting with a letter or digit.
+    public static func isValidName(_ name: String) -> Bool {
+        guard let first = name.unicodeScalars.first, CharacterSet.alphanumerics.contains(first), name.count <= 100 else { return false }
+        return name.unicodeScalars.allSatisfy { CharacterSet.alphanumerics.contains($0) || "-_.".unicodeScalars.contains($0) }
+    }
+}
+
+/// One chat message sent to the model.
+public struct ChatMessage: Sendable, Equatable {
+    public var role: String
+    public var content: String
+
+    public init(role: String, content: String) {
+        self.role = role
+        self.content = content
+    }
+}
+
+/// The placeholders a template may use, and one-pass rendering.
+public enum PromptTemplate {
+    public static let placeholders: [String] = ["chunk", "question", "count", "source"]
+
+    /// Every `{{name}}` in `text`, in order of appearance (names without the braces).
+    public static func placeholderNames(in text: String) -> [String] {
+        tokens(in: text).compactMap { token in
+            if case .placeholder(let name, _) = token { return name }
+            return nil
+        }
+    }
+
+    /// Throws when `text` uses a placeholder iftdb does not fill.
+    public static func validate(_ text: String, what: String) throws {
+        for name in placeholderNames(in: text) where !placeholders.contains(name) {
+            throw StoreError.invalidInput("unknown placeholder {{\(name)}} in the \(what); use {{chunk}}, {{question}}, {{count}} or {{source}}")
+        }
+    }
+
+    /// Replaces each placeholder once, left to right; replaced text is never scanned again,
+    /// so a chunk that itself contains `{{question}}` stays as it is.
+    public static func render(_ text: String, values: [String: String]) -> String {
+        var out = ""
+        for token in tokens(in: text) {
+            switch token {
+            case .text(let literal): out += literal
+            case .placeholder(let name, let raw): out += values[name] ?? String(raw)
+            }
+        }
+        return out
+    }
+
+    enum Token: Equatable {
+        case text(Substring)
+        case placeholder(name: String, raw: Substring)
+    }
+
+    /// `{{ name }}` with optional spaces inside the braces; anything else is text.
+    static func tokens(in text: String) -> [Token] {
+        var tokens: [Token] = []
+        var literalStart = text.startIndex
+        var index = text.startIndex
+        while let open = text[index...].range(of: "{{") {
+            guard let close = text[open.upperBound...].range(of: "}}") else { break }
+            let inner = text[open.upperBound..<close.lowerBound].trimmingCharacters(in: .whitespaces)
+            let isName = !inner.isEmpty && inner.unicodeScalars.allSatisfy { CharacterSet.alphanumerics.contains($0) || $0 == "_" }
+                && !(inner.first?.isNumber ?? true)
+            if isName {
+                if literalStart < open.lowerBound { tokens.append(.text(text[literalStart..<open.lowerBound])) }
+                tokens.append(.placeholder(name: inner, raw: text[open.lowerBound..<close.upperBound]))
+                literalStart = close.upperBound
+                index = close.upperBound
+            } else {
+                index = text.index(after: open.lowerBound)
+            }
+        }
+        if literalStart < text.endIndex { tokens.append(.text(text[literalStart...])) }
+        return tokens
+    }
+}
+
+/// What a prompt is rendered with.
+public struct PromptValues: Sendable, Equatable {
+    public var chunk: String
+    public var question: String?
+    public var count: Int
+    public var source: String
+
+    public init(chunk: String, question: String? = nil, count: Int = 3, source: String = "") {
+        self.chunk = chunk
+        self.question = question
+        self.count = count
+        self.source = source
+    }
+}
+
+extension Prompt {
+    /// The messages for the model: the system prompt (when there is one), then the rendered template.
+    /// Throws when the template needs a question and none is given.
+    public func messages(_ values: PromptValues) throws -> [ChatMessage] {
+        var table = ["chunk": values.chunk, "count": String(values.count), "source": values.source]
+        let used = Set(PromptTemplate.placeholderNames(in: template) + PromptTemplate.placeholderNames(in: system ?? ""))
+        if let question = values.question {
+            table["question"] = question
+        } else if used.contains("question") {
+            throw StoreError.invalidInput("the prompt \(ref) uses {{question}}; pass a question (--question question:ID)")
+        }
+        var messages: [ChatMessage] = []
+        if let system, !system.isEmpty {
+            messages.append(ChatMessage(role: "system", content: PromptTemplate.render(system, values: table)))
+        }
+        messages.append(ChatMessage(role: "user", content: PromptTemplate.render(template, values: table)))
+        return messages
+    }
+
+    /// The messages asking for `count` questions about a chunk.
+    public func questionMessages(chunk: String, source: String = "", count: Int) throws -> [ChatMessage] {
+        guard role == .question else {
+            throw StoreError.invalidInput("\(ref) is an answer prompt; questions need a question prompt, e.g. questions@1")
+        }
+        return try messages(PromptValues(chunk: chunk, count: count, source: source))
+    }
+
+    /// The messages asking for the answer to one question from its chunk.
+    public func answerMessages(chunk: String, question: String, source: String = "") throws -> [ChatMessage] {
+        guard role == .answer else {
+            throw StoreError.invalidInput("\(ref) is a question prompt; answers need an answer prompt, e.g. answers@1")
+        }
+        return try messages(PromptValues(chunk: chunk, question: question, count: 1, source: source))
+    }
+}

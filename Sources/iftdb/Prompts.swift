@@ -1,0 +1,185 @@
+import ArgumentParser
+import Foundation
+import IFTStore
+
+extension IFTDB {
+    struct Prompts: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "prompts",
+            abstract: "List, show, add and render versioned prompts.",
+            discussion: """
+                A prompt is NAME@VERSION, or NAME for its latest version. Every store starts with \
+                questions@1 (role question) and answers@1 (role answer). Templates use the \
+                placeholders {{chunk}}, {{question}}, {{count}} and {{source}} (the source file's \
+                path); adding a template identical to an existing version returns that version.
+                """,
+            subcommands: [List.self, Show.self, Add.self, Render.self],
+            defaultSubcommand: List.self
+        )
+    }
+}
+
+extension IFTDB.Prompts {
+    struct List: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List every prompt version.")
+
+        @OptionGroup var store: StoreOptions
+        @Flag(help: "Print JSON: one array of objects.") var json = false
+
+        func run() async throws {
+            let (opened, _) = try Store.open(at: store.path, create: false)
+            defer { opened.close() }
+            let prompts = try opened.prompts()
+            let sink = ByteSink.standardOutput()
+            if json {
+                try sink.write("[" + prompts.map(PromptJSON.object).joined(separator: ",\n") + "]\n")
+            } else {
+                let refs = prompts.map { $0.ref.description }
+                let width = max(refs.map(\.count).max() ?? 0, 6)
+                try sink.write("prompt".padding(toLength: width, withPad: " ", startingAt: 0) + "  role      sha256        created\n")
+                for (prompt, ref) in zip(prompts, refs) {
+                    try sink.write(ref.padding(toLength: width, withPad: " ", startingAt: 0) + "  "
+                        + prompt.role.rawValue.padding(toLength: 8, withPad: " ", startingAt: 0) + "  "
+                        + String(prompt.sha256.prefix(12)) + "  " + prompt.createdAt + "\n")
+                }
+            }
+            try sink.flush()
+        }
+    }
+
+    struct Show: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Print one prompt version: role, system prompt and template.")
+
+        @OptionGroup var store: StoreOptions
+        @Argument(help: "NAME@VERSION, or NAME for the latest version.") var ref: String
+        @Flag(help: "Print JSON.") var json = false
+
+        func run() async throws {
+            let parsed = try PromptRef(parsing: ref)
+            let (opened, _) = try Store.open(at: store.path, create: false)
+            defer { opened.close() }
+            let prompt = try opened.prompt(parsed)
+            let sink = ByteSink.standardOutput()
+            if json {
+                try sink.write(PromptJSON.object(prompt) + "\n")
+            } else {
+                try sink.write("""
+                    prompt:  \(prompt.ref)
+                    role:    \(prompt.role)
+                    sha256:  \(prompt.sha256)
+                    created: \(prompt.createdAt)
+
+                    --- system ---
+                    \(prompt.system ?? "(none)")
+                    --- template ---
+                    \(prompt.template)
+
+                    """)
+            }
+            try sink.flush()
+        }
+    }
+
+    struct Add: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Add a prompt version from a template file.",
+            discussion: """
+                Prints the prompt reference (NAME@VERSION) on stdout. The same role, system prompt \
+                and template as an existing version of NAME return that version and add nothing. \
+                A question prompt must use {{chunk}} and not {{question}}; an answer prompt must \
+                use both. Unknown placeholders are refused.
+                """
+        )
+
+        @OptionGroup var store: StoreOptions
+        @Argument(help: "The prompt's name: letters, digits, '-', '_' and '.'.") var name: String
+        @Option(help: "question or answer.") var role: String
+        @Option(help: ArgumentHelp("The file holding the template (UTF-8).", valueName: "file")) var templateFile: String
+        @Option(help: "The system prompt.") var system: String?
+        @Option(help: ArgumentHelp("A file holding the system prompt.", valueName: "file")) var systemFile: String?
+
+        func validate() throws {
+            if system != nil && systemFile != nil { throw ValidationError("give --system or --system-file, not both") }
+            if PromptRole(rawValue: role) == nil { throw ValidationError("--role is 'question' or 'answer', not '\(role)'") }
+        }
+
+        func run() async throws {
+            let template = try readText(templateFile, what: "template")
+            let systemText = try systemFile.map { try readText($0, what: "system prompt") } ?? system
+            let roleValue = PromptRole(rawValue: role) ?? .question
+            let (opened, _) = try Store.open(at: store.path, create: false)
+            defer { opened.close() }
+            let (prompt, created) = try opened.addPrompt(name: name, role: roleValue, system: systemText, template: template)
+            print(prompt.ref)
+            Console.info(created ? "added prompt \(prompt.ref) (\(prompt.role))" : "\(prompt.ref) already has this template; nothing added")
+        }
+
+        private func readText(_ path: String, what: String) throws -> String {
+            var isDirectory: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
+                throw IFTDBFailure("the \(what) file \(path) does not exist; write the \(what) to a file and pass its path")
+            }
+            if isDirectory.boolValue { throw IFTDBFailure("\(path) is a folder; pass the \(what) file itself") }
+            guard let data = FileManager.default.contents(atPath: path) else {
+                throw IFTDBFailure("cannot read the \(what) file \(path); check its permissions")
+            }
+            guard let text = String(data: data, encoding: .utf8) else {
+                throw IFTDBFailure("the \(what) file \(path) is not UTF-8 text; save it as UTF-8")
+            }
+            return text
+        }
+    }
+
+    struct Render: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Print the messages a prompt sends for a chunk (and a question).",
+            discussion: "Answer prompts need --question; without --chunk the question's own chunk is used."
+        )
+
+        @OptionGroup var store: StoreOptions
+        @Argument(help: "NAME@VERSION, or NAME for the latest version.") var ref: String
+        @Option(help: ArgumentHelp("The chunk to render with.", valueName: "chunk:ID")) var chunk: String?
+        @Option(help: ArgumentHelp("The question to render with (answer prompts).", valueName: "question:ID")) var question: String?
+        @Option(help: "The value of {{count}}.") var count = 3
+        @Flag(help: "Print the messages as JSON, as they are sent.") var json = false
+
+        func validate() throws {
+            if chunk == nil && question == nil { throw ValidationError("pass --chunk chunk:ID (and --question question:ID for answer prompts)") }
+            if count < 1 { throw ValidationError("--count must be at least 1") }
+        }
+
+        func run() async throws {
+            let parsed = try PromptRef(parsing: ref)
+            let chunkID = try chunk.map { try Self.id($0, kind: "chunk") }
+            let questionID = try question.map { try Self.id($0, kind: "question") }
+            let (opened, _) = try Store.open(at: store.path, create: false)
+            defer { opened.close() }
+            let (_, messages) = try opened.renderPrompt(parsed, chunkID: chunkID, questionID: questionID, count: count)
+            let sink = ByteSink.standardOutput()
+            if json {
+                let items = messages.map { "{\"role\":\(JSONText.quoted($0.role)),\"content\":\(JSONText.quoted($0.content))}" }
+                try sink.write("[" + items.joined(separator: ",") + "]\n")
+            } else {
+                for message in messages { try sink.write("--- \(message.role) ---\n\(message.content)\n") }
+            }
+            try sink.flush()
+        }
+
+        static func id(_ text: String, kind: String) throws -> Int64 {
+            let prefix = kind + ":"
+            guard text.hasPrefix(prefix), let id = Int64(text.dropFirst(prefix.count)), id > 0 else {
+                throw IFTDBFailure("'\(text)' is not a \(kind) reference; write \(kind):ID, e.g. \(kind):12")
+            }
+            return id
+        }
+    }
+}
+
+enum PromptJSON {
+    static func object(_ prompt: Prompt) -> String {
+        "{\"name\":\(JSONText.quoted(prompt.name)),\"version\":\(prompt.version),\"ref\":\(JSONText.quoted(prompt.ref.description))"
+            + ",\"role\":\(JSONText.quoted(prompt.role.rawValue)),\"system\":\(prompt.system.map(JSONText.quoted) ?? "null")"
+            + ",\"template\":\(JSONText.quoted(prompt.template)),\"sha256\":\(JSONText.quoted(prompt.sha256))"
+            + ",\"created_at\":\(JSONText.quoted(prompt.createdAt))}"
+    }
+}
