@@ -52,11 +52,29 @@ extension IFTDB {
         }
 
         func run() async throws {
+            let interrupts = output == nil ? [] : Self.removeTemporaryFileOnInterrupt()
+            defer { interrupts.forEach { $0.cancel() } }
             let summary = try PairExport.run(
                 storePath: store.path, filter: try filters.pairFilter(),
                 options: ExportOptions(format: format, system: system, includeContext: includeContext),
                 output: output)
             for line in summary.lines { Console.info(line) }
+        }
+
+        /// Ctrl-C or a kill while -o is being written: remove the temporary file, then exit
+        /// as the signal would (128 + n), so no half-written file is left behind.
+        static func removeTemporaryFileOnInterrupt() -> [DispatchSourceSignal] {
+            [SIGINT, SIGTERM, SIGHUP].map { number in
+                signal(number, SIG_IGN)
+                let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
+                source.setEventHandler {
+                    AtomicOutputFile.discardAllPending()
+                    Console.error("interrupted; nothing written")
+                    Foundation.exit(128 + number)
+                }
+                source.resume()
+                return source
+            }
         }
     }
 }

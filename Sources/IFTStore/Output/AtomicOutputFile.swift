@@ -31,6 +31,7 @@ public final class AtomicOutputFile {
         }
         self.path = path
         sink = ByteSink(descriptor: descriptor, ownsDescriptor: true)
+        PendingFiles.shared.insert(temporaryPath)
     }
 
     /// Flushes, syncs and renames the temporary file to `path`.
@@ -48,6 +49,7 @@ public final class AtomicOutputFile {
             throw StoreError.invalidInput("cannot write \(path): \(reason)")
         }
         finished = true
+        PendingFiles.shared.remove(temporaryPath)
     }
 
     /// Removes the temporary file; `path` is left as it was.
@@ -55,6 +57,13 @@ public final class AtomicOutputFile {
         guard !finished else { return }
         finished = true
         unlink(temporaryPath)
+        PendingFiles.shared.remove(temporaryPath)
+    }
+
+    /// Removes every temporary file not yet committed or discarded. For a signal handler
+    /// (Ctrl-C) that is about to exit, since deinit does not run then.
+    public static func discardAllPending() {
+        for path in PendingFiles.shared.drain() { unlink(path) }
     }
 
     deinit { discard() }
@@ -62,3 +71,20 @@ public final class AtomicOutputFile {
 
 @available(*, unavailable)
 extension AtomicOutputFile: Sendable {}
+
+/// Temporary files in progress, for `discardAllPending()`.
+/// `@unchecked Sendable`: `paths` is only read or written while `lock` is held.
+private final class PendingFiles: @unchecked Sendable {
+    static let shared = PendingFiles()
+    private let lock = NSLock()
+    private var paths: Set<String> = []
+
+    func insert(_ path: String) { lock.withLock { _ = paths.insert(path) } }
+    func remove(_ path: String) { lock.withLock { _ = paths.remove(path) } }
+    func drain() -> Set<String> {
+        lock.withLock {
+            defer { paths.removeAll() }
+            return paths
+        }
+    }
+}
