@@ -26,7 +26,7 @@ extension IFTDB {
         @OptionGroup var store: StoreOptions
         @OptionGroup var filters: PairFilterOptions
 
-        @Option(help: ArgumentHelp("csv, json, lamini, openai, alpaca, sharegpt or jsonl.", valueName: "format"))
+        @Option(help: ArgumentHelp("The output format.", valueName: "format"))
         var format: ExportFormat
 
         @Option(name: [.short, .customLong("output")], help: ArgumentHelp("Write to this file instead of standard output.", valueName: "file"))

@@ -106,6 +106,21 @@ import Testing
         #expect(try fixture.selectedAnswerIDs(PairFilter(model: "qwen")) == [9, 10])
     }
 
+    @Test func oneModelNameWithTwoParameterSetsPointsAtRun() throws {
+        let fixture = try PairStoreFixture()
+        let warm = try fixture.addModel(name: "llama", params: "{\"temperature\":0.9}")
+        let run = try fixture.addAnswerRun(prompt: 2, model: warm)
+        try fixture.addAnswer(question: 5, prompt: 2, model: warm, run: run, text: "Un café chaud.")
+        do {
+            try PairSelection(PairFilter(model: "llama"), in: fixture.db).checkUnambiguous()
+            Issue.record("expected a refusal")
+        } catch let error as StoreError {
+            #expect(error.description.contains("models llama {\"temperature\":0.2}, llama {\"temperature\":0.9}"))
+            #expect(error.description.contains("narrow it with --run"))
+        }
+        try PairSelection(PairFilter(run: run.run), in: fixture.db).checkUnambiguous()
+    }
+
     @Test func funnelCountsWhatEachFilterRemoved() throws {
         let fixture = try PairStoreFixture()
         let selection = try PairSelection(PairFilter(sourceGlob: "guide/*", excludeIDK: true), in: fixture.db)

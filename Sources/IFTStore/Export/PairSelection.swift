@@ -223,7 +223,7 @@ public final class PairSelection {
         }
         guard let exampleQuestion else { return }
         let prompts = try describe(ids: Set(mixedCombinations.map { $0[0] }), sql: "SELECT name || '@' || version FROM prompts WHERE id = ?")
-        let models = try describeModels(ids: Set(mixedCombinations.map { $0[1] }))
+        let (models, modelNames) = try describeModels(ids: Set(mixedCombinations.map { $0[1] }))
         var mixed: [String] = []
         var narrowing: [String] = []
         if prompts.count > 1 {
@@ -232,7 +232,8 @@ public final class PairSelection {
         }
         if models.count > 1 {
             mixed.append("models \(models.joined(separator: ", "))")
-            narrowing.append("--model")
+            // One name with different parameters: --model cannot tell them apart, --run can.
+            narrowing.append(modelNames.count > 1 ? "--model" : "--run")
         }
         let questions = mixedQuestions == 1 ? "question \(exampleQuestion) has" : "\(mixedQuestions) questions (e.g. question \(exampleQuestion)) have"
         throw StoreError.invalidInput(
@@ -249,7 +250,7 @@ public final class PairSelection {
 
     /// Model names, with their parameters when two rows share a name (then --model cannot
     /// tell them apart; --run can).
-    private func describeModels(ids: Set<Int>) throws -> [String] {
+    private func describeModels(ids: Set<Int>) throws -> (labels: [String], names: Set<String>) {
         var rows: [(name: String, params: String)] = []
         for id in ids.sorted() {
             let statement = try db.prepare("SELECT name, params FROM models WHERE id = ?")
@@ -257,7 +258,8 @@ public final class PairSelection {
             if try statement.step() { rows.append((statement.string(at: 0), statement.string(at: 1))) }
         }
         let names = rows.map(\.name)
-        return rows.map { row in names.filter { $0 == row.name }.count > 1 ? "\(row.name) \(row.params)" : row.name }
+        let labels = rows.map { row in names.filter { $0 == row.name }.count > 1 ? "\(row.name) \(row.params)" : row.name }
+        return (labels, Set(names))
     }
 }
 
