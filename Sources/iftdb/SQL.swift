@@ -17,7 +17,10 @@ extension IFTDB {
                 pipe; --csv or --json to choose. --json prints one JSON array of row objects per \
                 statement, each on its own line. Rows stream: memory stays flat.
 
-                Tables: sources, chunkings, chunks (see `iftdb sql "SELECT name FROM sqlite_master"`).
+                Tables: sources, chunkings, chunks, prompts, models, runs, calls, questions, \
+                answers, datasets; the view pairs joins each answer to its provenance (see \
+                `iftdb sql "SELECT name FROM sqlite_master"`). is_idk(text) is the \
+                "I don't know" rule --exclude-idk uses.
                 """
         )
 
@@ -40,6 +43,8 @@ extension IFTDB {
 
         func run() async throws {
             let runner = try ReadOnlyQuery(path: store.path)
+            // is_idk(text) is the export's "I don't know" rule, so SQL agrees with --exclude-idk.
+            try IDKRule.standard.register(on: runner.connection)
             try runner.prepare(query)
             let sink = ByteSink.standardOutput()
             let format: ResultFormat = json ? .json : csv ? .csv : (table || Console.stdoutIsTerminal) ? .table : .csv

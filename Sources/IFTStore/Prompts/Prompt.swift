@@ -28,7 +28,7 @@ public struct Prompt: Sendable, Equatable {
 }
 
 /// `NAME@V`, or `NAME` for the latest version.
-public struct PromptRef: Sendable, Equatable, Hashable, CustomStringConvertible {
+public struct PromptRef: Sendable, Hashable, Codable, CustomStringConvertible {
     public let name: String
     public let version: Int?
 

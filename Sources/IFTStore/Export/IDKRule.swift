@@ -1,0 +1,103 @@
+import Foundation
+
+/// Decides whether a model's reply is an "I don't know". The one place this rule lives: it is
+/// applied when querying (as the SQL function `is_idk(text)`), never frozen into rows, so a
+/// new pattern applies to old answers too.
+///
+/// A reply is "I don't know" when, after removing surrounding whitespace, quotes (straight and
+/// curly) and markdown emphasis, trailing punctuation, folding case, curly apostrophes and
+/// runs of whitespace, it is exactly one of the known forms ("i don't know", "i do not know",
+/// "i dont know", each optionally followed by "the answer" [to this/that/the question], or
+/// "unknown"). A reply that merely contains the words is an answer. Extra patterns are
+/// regular expressions, matched case-insensitively anywhere in the reply with its surrounding
+/// whitespace and quotes removed (anchor them with ^…$ to match a whole reply).
+public struct IDKRule: Sendable, Equatable, Hashable, Codable {
+    public private(set) var extraPatterns: [String]
+
+    /// Throws `StoreError.invalidInput` for a pattern that is not a regular expression.
+    public init(extraPatterns: [String] = []) throws {
+        for pattern in extraPatterns {
+            do {
+                _ = try Regex(pattern)
+            } catch {
+                throw StoreError.invalidInput("--idk-pattern '\(pattern)' is not a regular expression (\(error)); fix or quote it")
+            }
+        }
+        self.extraPatterns = extraPatterns
+    }
+
+    public static let standard = IDKRule(validated: [])
+    private init(validated: [String]) { extraPatterns = validated }
+
+    /// The SQL function name registered on a connection by `register(on:)`.
+    public static let sqlFunctionName = "is_idk"
+
+    static let knownForms: Set<String> = {
+        var forms: Set<String> = ["unknown"]
+        for verb in ["i don't know", "i do not know", "i dont know"] {
+            forms.insert(verb)
+            forms.insert(verb + " the answer")
+            for object in ["this", "that", "the"] { forms.insert(verb + " the answer to \(object) question") }
+        }
+        return forms
+    }()
+
+    /// Longer replies cannot be a known form (the longest is under 60 bytes even with quotes
+    /// and punctuation), so the common case never decodes the text.
+    static let longestCandidateBytes = 160
+
+    public func matches(_ reply: String) -> Bool {
+        matcher()(reply)
+    }
+
+    /// A matcher that compiles the extra patterns once.
+    public func matcher() -> (String) -> Bool {
+        let compiled = extraPatterns.compactMap { try? Regex($0).ignoresCase() }
+        return { reply in
+            if reply.utf8.count <= Self.longestCandidateBytes, Self.knownForms.contains(Self.normalize(reply)) {
+                return true
+            }
+            guard !compiled.isEmpty else { return false }
+            let stripped = Self.stripSurroundings(reply, punctuation: false)
+            return compiled.contains { (try? $0.firstMatch(in: stripped)) != nil }
+        }
+    }
+
+    /// Registers `is_idk(text)` on `connection` with this rule.
+    public func register(on connection: Connection) throws {
+        let match = matcher()
+        let hasPatterns = !extraPatterns.isEmpty
+        try connection.registerTextPredicate(Self.sqlFunctionName) { bytes in
+            if !hasPatterns && bytes.count > Self.longestCandidateBytes { return false }
+            return match(String(decoding: bytes, as: UTF8.self))
+        }
+    }
+
+    /// The reply folded for comparison with the known forms.
+    static func normalize(_ reply: String) -> String {
+        var text = reply.replacingOccurrences(of: "\u{2019}", with: "'")
+            .replacingOccurrences(of: "\u{2018}", with: "'")
+            .replacingOccurrences(of: "\u{02BC}", with: "'")
+            .lowercased()
+        text = stripSurroundings(text, punctuation: true)
+        return text.split(whereSeparator: { $0.isWhitespace }).joined(separator: " ")
+    }
+
+    private static let quoteLike: Set<Character> = ["\"", "'", "\u{201C}", "\u{201D}", "\u{201E}", "\u{2018}", "\u{2019}", "\u{00AB}", "\u{00BB}", "`", "*", "_"]
+    private static let trailingPunctuation: Set<Character> = [".", "!", "?", "\u{2026}", ",", ";", ":", "\u{3002}"]
+
+    /// Removes surrounding whitespace and quotes (and, when asked, trailing punctuation) until
+    /// nothing changes: `"I don't know."` and `I don't know.”` both come down to the words.
+    static func stripSurroundings(_ text: String, punctuation: Bool) -> String {
+        var slice = Substring(text)
+        while true {
+            let before = slice.count
+            slice = slice.drop(while: { $0.isWhitespace || quoteLike.contains($0) })
+            while let last = slice.last, last.isWhitespace || quoteLike.contains(last) || (punctuation && trailingPunctuation.contains(last)) {
+                slice = slice.dropLast()
+            }
+            if slice.count == before { break }
+        }
+        return String(slice)
+    }
+}

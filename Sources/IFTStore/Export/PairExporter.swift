@@ -1,0 +1,196 @@
+import Foundation
+
+/// The file formats `iftdb export` writes.
+public enum ExportFormat: String, CaseIterable, Sendable, Codable {
+    /// `Data,Questions,Answers` (chunk, question, answer), RFC 4180 with CRLF line ends.
+    case csv
+    /// A JSON array of `[chunk, question, answer]`.
+    case json
+    /// A JSON array of `[{"data": chunk, "question": q}, {"answer": a}]`.
+    case lamini
+    /// Chat JSONL: `{"messages": [system?, user, assistant]}`.
+    case openai
+    /// JSONL `{"instruction": question, "input": chunk, "output": answer}`.
+    case alpaca
+    /// JSONL `{"conversations": [system?, human, gpt]}`.
+    case sharegpt
+    /// JSONL, one object per pair with every provenance field.
+    case jsonl
+}
+
+/// How pairs are written, beside the format.
+public struct ExportOptions: Sendable, Hashable {
+    public var format: ExportFormat
+    /// A system message for `openai` and `sharegpt`.
+    public var system: String?
+    /// Put the chunk before the question in the user turn (`openai`, `sharegpt`).
+    public var includeContext: Bool
+
+    public init(format: ExportFormat, system: String? = nil, includeContext: Bool = false) {
+        self.format = format
+        self.system = system
+        self.includeContext = includeContext
+    }
+}
+
+/// Writes a selection's pairs in one format, streaming each row's bytes from SQLite to the
+/// sink: no per-row strings, so memory stays flat however many rows go out.
+public struct PairExporter: Sendable {
+    public let options: ExportOptions
+
+    public init(options: ExportOptions) { self.options = options }
+
+    /// The select list for a format, over the aliases of `PairSelection`.
+    static func columns(for format: ExportFormat) -> String {
+        guard format == .jsonl else { return "c.text, q.text, a.text" }
+        return JSONLField.all.map(\.sql).joined(separator: ", ")
+    }
+
+    /// Writes every selected pair to `sink` and returns how many; flushes at the end.
+    @discardableResult
+    public func write(_ selection: PairSelection, to sink: ByteSink) throws -> Int {
+        let format = options.format
+        let system = options.system.map { Array($0.utf8) }
+        let includeContext = options.includeContext
+        var first = true
+        switch format {
+        case .csv: try sink.write("Data,Questions,Answers\r\n")
+        case .json, .lamini: try sink.write("[")
+        default: break
+        }
+        let count = try selection.forEachRow(columns: Self.columns(for: format)) { row in
+            defer { first = false }
+            switch format {
+            case .csv:
+                try row.withUTF8(0) { try sink.writeCSVField($0) }
+                try sink.write(byte: UInt8(ascii: ","))
+                try row.withUTF8(1) { try sink.writeCSVField($0) }
+                try sink.write(byte: UInt8(ascii: ","))
+                try row.withUTF8(2) { try sink.writeCSVField($0) }
+                try sink.write("\r\n" as StaticString)
+            case .json:
+                try sink.write((first ? "\n[" : ",\n[") as StaticString)
+                try row.withUTF8(0) { try sink.writeJSONString($0) }
+                try sink.write(byte: UInt8(ascii: ","))
+                try row.withUTF8(1) { try sink.writeJSONString($0) }
+                try sink.write(byte: UInt8(ascii: ","))
+                try row.withUTF8(2) { try sink.writeJSONString($0) }
+                try sink.write(byte: UInt8(ascii: "]"))
+            case .lamini:
+                try sink.write((first ? "\n[{\"data\":" : ",\n[{\"data\":") as StaticString)
+                try row.withUTF8(0) { try sink.writeJSONString($0) }
+                try sink.write(",\"question\":" as StaticString)
+                try row.withUTF8(1) { try sink.writeJSONString($0) }
+                try sink.write("},{\"answer\":" as StaticString)
+                try row.withUTF8(2) { try sink.writeJSONString($0) }
+                try sink.write("}]" as StaticString)
+            case .openai:
+                try sink.write("{\"messages\":[" as StaticString)
+                if let system {
+                    try sink.write("{\"role\":\"system\",\"content\":" as StaticString)
+                    try system.withUnsafeBufferPointer { try sink.writeJSONString($0) }
+                    try sink.write("}," as StaticString)
+                }
+                try sink.write("{\"role\":\"user\",\"content\":" as StaticString)
+                try writeUserTurn(row, to: sink, includeContext: includeContext)
+                try sink.write("},{\"role\":\"assistant\",\"content\":" as StaticString)
+                try row.withUTF8(2) { try sink.writeJSONString($0) }
+                try sink.write("}]}\n" as StaticString)
+            case .alpaca:
+                try sink.write("{\"instruction\":" as StaticString)
+                try row.withUTF8(1) { try sink.writeJSONString($0) }
+                try sink.write(",\"input\":" as StaticString)
+                try row.withUTF8(0) { try sink.writeJSONString($0) }
+                try sink.write(",\"output\":" as StaticString)
+                try row.withUTF8(2) { try sink.writeJSONString($0) }
+                try sink.write("}\n" as StaticString)
+            case .sharegpt:
+                try sink.write("{\"conversations\":[" as StaticString)
+                if let system {
+                    try sink.write("{\"from\":\"system\",\"value\":" as StaticString)
+                    try system.withUnsafeBufferPointer { try sink.writeJSONString($0) }
+                    try sink.write("}," as StaticString)
+                }
+                try sink.write("{\"from\":\"human\",\"value\":" as StaticString)
+                try writeUserTurn(row, to: sink, includeContext: includeContext)
+                try sink.write("},{\"from\":\"gpt\",\"value\":" as StaticString)
+                try row.withUTF8(2) { try sink.writeJSONString($0) }
+                try sink.write("}]}\n" as StaticString)
+            case .jsonl:
+                try Self.writeJSONLObject(row, to: sink)
+            }
+        }
+        switch format {
+        case .json, .lamini: try sink.write(count == 0 ? "]\n" : "\n]\n")
+        default: break
+        }
+        try sink.flush()
+        return count
+    }
+
+    /// The question, or the chunk, a blank line and the question.
+    private func writeUserTurn(_ row: Statement, to sink: ByteSink, includeContext: Bool) throws {
+        guard includeContext else { return try row.withUTF8(1) { try sink.writeJSONString($0) } }
+        try sink.write(byte: UInt8(ascii: "\""))
+        try row.withUTF8(0) { try sink.writeJSONEscaped($0) }
+        try sink.write("\\n\\n" as StaticString)
+        try row.withUTF8(1) { try sink.writeJSONEscaped($0) }
+        try sink.write(byte: UInt8(ascii: "\""))
+    }
+
+    private static func writeJSONLObject(_ row: Statement, to sink: ByteSink) throws {
+        try sink.write(byte: UInt8(ascii: "{"))
+        for (index, field) in JSONLField.all.enumerated() {
+            if index > 0 { try sink.write(byte: UInt8(ascii: ",")) }
+            try sink.write(field.key)
+            if row.isNull(index) {
+                try sink.write("null" as StaticString)
+                continue
+            }
+            switch field.kind {
+            case .text: try row.withUTF8(index) { try sink.writeJSONString($0) }
+            case .integer: try row.withUTF8(index) { try sink.write($0) }  // SQLite's decimal text
+            case .boolean: try sink.write(row.int(index) != 0 ? "true" as StaticString : "false")
+            }
+        }
+        try sink.write("}\n" as StaticString)
+    }
+}
+
+/// The `jsonl` format's keys, in their fixed order, with the SQL that reads each.
+struct JSONLField: Sendable {
+    enum Kind: Sendable { case text, integer, boolean }
+    /// `"key":`, ready to write.
+    let key: StaticString
+    let sql: String
+    let kind: Kind
+
+    static let all: [JSONLField] = [
+        JSONLField(key: "\"answer_id\":", sql: "a.id", kind: .integer),
+        JSONLField(key: "\"question_id\":", sql: "q.id", kind: .integer),
+        JSONLField(key: "\"chunk_id\":", sql: "c.id", kind: .integer),
+        JSONLField(key: "\"source_id\":", sql: "s.id", kind: .integer),
+        JSONLField(key: "\"source_path\":", sql: "s.path", kind: .text),
+        JSONLField(key: "\"source_version\":", sql: "s.version", kind: .integer),
+        JSONLField(key: "\"chunking_id\":", sql: "c.chunking_id", kind: .integer),
+        JSONLField(key: "\"chunk_ordinal\":", sql: "c.ordinal", kind: .integer),
+        JSONLField(key: "\"chunk_start\":", sql: "c.start", kind: .integer),
+        JSONLField(key: "\"chunk_end\":", sql: "c.end", kind: .integer),
+        JSONLField(key: "\"question_prompt\":", sql: "(SELECT p.name || '@' || p.version FROM prompts p WHERE p.id = q.prompt_id)", kind: .text),
+        JSONLField(key: "\"question_model\":", sql: "(SELECT m.name FROM models m WHERE m.id = q.model_id)", kind: .text),
+        JSONLField(key: "\"question_run_id\":", sql: "q.run_id", kind: .integer),
+        JSONLField(key: "\"question_call_id\":", sql: "q.call_id", kind: .integer),
+        JSONLField(key: "\"question_ordinal\":", sql: "q.ordinal", kind: .integer),
+        JSONLField(key: "\"answer_prompt\":", sql: "(SELECT p.name || '@' || p.version FROM prompts p WHERE p.id = a.prompt_id)", kind: .text),
+        JSONLField(key: "\"model\":", sql: "(SELECT m.name FROM models m WHERE m.id = a.model_id)", kind: .text),
+        JSONLField(key: "\"model_params\":", sql: "(SELECT m.params FROM models m WHERE m.id = a.model_id)", kind: .text),
+        JSONLField(key: "\"answer_run_id\":", sql: "a.run_id", kind: .integer),
+        JSONLField(key: "\"answer_call_id\":", sql: "a.call_id", kind: .integer),
+        JSONLField(key: "\"answer_sample\":", sql: "a.sample", kind: .integer),
+        JSONLField(key: "\"created_at\":", sql: "a.created_at", kind: .text),
+        JSONLField(key: "\"is_idk\":", sql: "\(IDKRule.sqlFunctionName)(a.text)", kind: .boolean),
+        JSONLField(key: "\"chunk\":", sql: "c.text", kind: .text),
+        JSONLField(key: "\"question\":", sql: "q.text", kind: .text),
+        JSONLField(key: "\"answer\":", sql: "a.text", kind: .text),
+    ]
+}

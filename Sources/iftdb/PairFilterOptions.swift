@@ -1,0 +1,75 @@
+import ArgumentParser
+import IFTStore
+
+/// The pair filters `export`, `stats`, `dataset save` and `diff` share. A command declares
+/// `@OptionGroup var filters: PairFilterOptions` and calls `filters.pairFilter()`.
+struct PairFilterOptions: ParsableArguments {
+    @Option(help: ArgumentHelp("Questions made by this prompt: NAME@V, or NAME for its latest version.", valueName: "ref"))
+    var questionPrompt: String?
+
+    @Option(help: ArgumentHelp("Answers made by this prompt: NAME@V, or NAME for its latest version.", valueName: "ref"))
+    var answerPrompt: String?
+
+    @Option(help: ArgumentHelp("Answers made by this model (its name, any parameters).", valueName: "name"))
+    var model: String?
+
+    @Option(help: ArgumentHelp("Pairs whose questions or answers this generation run made.", valueName: "id"))
+    var run: Int?
+
+    @Option(help: ArgumentHelp("Sources whose path matches this glob (case-sensitive; * also matches /).", valueName: "glob"))
+    var source: String?
+
+    @Option(help: ArgumentHelp("Chunks of this chunking.", valueName: "id"))
+    var chunking: Int?
+
+    @Option(help: ArgumentHelp("Answers created at or after this date (YYYY-MM-DD, UTC) or ISO 8601 time.", valueName: "time"))
+    var since: String?
+
+    @Option(help: ArgumentHelp("Answers created up to this date (its whole day, UTC) or ISO 8601 time.", valueName: "time"))
+    var until: String?
+
+    @Flag(help: "Leave out \"I don't know\" answers (see --idk-pattern).")
+    var excludeIdk = false
+
+    @Option(help: ArgumentHelp(
+        "Another regular expression that marks a reply as \"I don't know\" (case-insensitive, anywhere in the reply; anchor with ^…$). Repeatable.",
+        valueName: "regex"))
+    var idkPattern: [String] = []
+
+    @Option(help: ArgumentHelp("Leave out answers shorter than this many characters.", valueName: "n"))
+    var minAnswerChars: Int?
+
+    @Flag(help: "Include superseded source versions (default: each path's current version only).")
+    var allVersions = false
+
+    @Flag(help: "Take answers from several answer prompts or models for one question instead of refusing.")
+    var allAnswers = false
+
+    @Option(help: ArgumentHelp("Only the answers of this saved dataset, in its order.", valueName: "name"))
+    var dataset: String?
+
+    func validate() throws {
+        do {
+            _ = try pairFilter()
+        } catch let error as StoreError {
+            throw ValidationError(error.description)
+        }
+    }
+
+    /// The filter these flags describe; throws `StoreError.invalidInput` for a malformed value.
+    func pairFilter() throws -> PairFilter {
+        let filter = PairFilter(
+            questionPrompt: try questionPrompt.map(PromptRef.init(parsing:)),
+            answerPrompt: try answerPrompt.map(PromptRef.init(parsing:)),
+            model: model, run: run, sourceGlob: source, chunking: chunking,
+            since: since, until: until, excludeIDK: excludeIdk,
+            idkRule: try IDKRule(extraPatterns: idkPattern),
+            minAnswerChars: minAnswerChars, allVersions: allVersions, allAnswers: allAnswers,
+            dataset: dataset)
+        try filter.validate()
+        if dataset != nil && allVersions {
+            throw StoreError.invalidInput("--all-versions does nothing with --dataset (a dataset is a frozen selection); drop one")
+        }
+        return filter
+    }
+}
