@@ -144,15 +144,19 @@ public enum QuestionParser {
     /// "1. ", "2) ", "- ", "* ", "• ", "Q1: ", "Question 2: " … Returns the line without it
     /// and whether there was one.
     static func withoutListMarker(_ line: String) -> (String, Bool) {
-        let patterns = [
-            #"^(?:\*\*)?(?:Q(?:uestion)?\s*\d+\s*[:.)-]|\d+\s*[.):-]|[-*•–]|\(\d+\))\s*(?:\*\*)?\s*"#,
-        ]
-        for pattern in patterns {
-            if let range = line.range(of: pattern, options: [.regularExpression, .caseInsensitive]), !range.isEmpty {
-                return (String(line[range.upperBound...]).trimmingCharacters(in: .whitespaces), true)
-            }
+        if let range = Patterns.listMarker.firstMatch(in: line), !range.isEmpty {
+            return (String(line[range.upperBound...]).trimmingCharacters(in: .whitespaces), true)
         }
         return (line, false)
+    }
+
+    /// Compiled once: compiling a pattern per reply cost more than the rest of a call.
+    enum Patterns {
+        static let listMarker = CompiledPattern(#"^(?:\*\*)?(?:Q(?:uestion)?\s*\d+\s*[:.)-]|\d+\s*[.):-]|[-*•–]|\(\d+\))\s*(?:\*\*)?\s*"#, caseInsensitive: true)
+        static let whitespaceRun = CompiledPattern(#"\s+"#)
+        static let ellipsisEnd = CompiledPattern(#"(\.\.\.|…)\s*[?？]?$"#)
+        static let jsonKeyStart = CompiledPattern(#"^"?[A-Za-z_]+"?\s*:\s*[\[{"]"#)
+        static let jsonKeySeparator = CompiledPattern(#""\s*:\s*"#)
     }
 
     /// A line without a trailing comma and the quotes around it (`"What is X?",`).
@@ -197,7 +201,7 @@ public enum QuestionParser {
                 text = String(text.dropFirst(pair.0.count).dropLast(pair.1.count)).trimmingCharacters(in: .whitespaces)
             }
         }
-        text = text.replacingOccurrences(of: #"\s+"#, with: " ", options: .regularExpression)
+        text = Patterns.whitespaceRun.replacingMatches(in: text, with: " ")
         guard !text.isEmpty, !looksLikeJSON(text), !isTemplateCopy(text) else { return nil }
         let letters = text.unicodeScalars.filter { CharacterSet.letters.contains($0) }.count
         let words = text.split(separator: " ").count
@@ -207,7 +211,7 @@ public enum QuestionParser {
 
     /// A copy of the prompt's example rather than a question: "What is ...?", "[insert question here]".
     static func isTemplateCopy(_ text: String) -> Bool {
-        if text.range(of: #"(\.\.\.|…)\s*[?？]?$"#, options: .regularExpression) != nil { return true }
+        if Patterns.ellipsisEnd.firstMatch(in: text) != nil { return true }
         let lowered = text.lowercased()
         return lowered.contains("[insert") || lowered.contains("<question")
     }
@@ -215,8 +219,8 @@ public enum QuestionParser {
     static func looksLikeJSON(_ text: String) -> Bool {
         let first = text.first ?? " "
         if "{}[]".contains(first) { return true }
-        if text.range(of: #"^"?[A-Za-z_]+"?\s*:\s*[\[{"]"#, options: .regularExpression) != nil { return true }
-        if text.range(of: #""\s*:\s*"#, options: .regularExpression) != nil { return true }
+        if Patterns.jsonKeyStart.firstMatch(in: text) != nil { return true }
+        if Patterns.jsonKeySeparator.firstMatch(in: text) != nil { return true }
         if text.hasSuffix("[") || text.hasSuffix("{") || text.hasSuffix("\":") { return true }
         return false
     }
@@ -237,5 +241,26 @@ public struct QuestionReply: Sendable, Equatable {
     public init(questions: [String], truncated: Bool = false) {
         self.questions = questions
         self.truncated = truncated
+    }
+}
+
+/// A regular expression compiled once and shared. NSRegularExpression is immutable after
+/// creation and documented as safe to use from several threads at once.
+struct CompiledPattern: @unchecked Sendable {
+    let expression: NSRegularExpression?
+
+    init(_ pattern: String, caseInsensitive: Bool = false) {
+        expression = try? NSRegularExpression(pattern: pattern, options: caseInsensitive ? [.caseInsensitive] : [])
+    }
+
+    func firstMatch(in text: String) -> Range<String.Index>? {
+        guard let expression,
+              let match = expression.firstMatch(in: text, range: NSRange(text.startIndex..., in: text)) else { return nil }
+        return Range(match.range, in: text)
+    }
+
+    func replacingMatches(in text: String, with template: String) -> String {
+        guard let expression else { return text }
+        return expression.stringByReplacingMatches(in: text, range: NSRange(text.startIndex..., in: text), withTemplate: template)
     }
 }
