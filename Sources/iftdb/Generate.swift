@@ -41,6 +41,9 @@ extension IFTDB {
             @OptionGroup var store: StoreOptions
             @Option(help: ArgumentHelp("The question prompt: NAME or NAME@VERSION.", valueName: "ref")) var prompt = DefaultPrompts.questionsName
             @Option(help: "Questions to ask per chunk.") var count = 3
+            @Option(help: ArgumentHelp(
+                "A regular expression every question must match, sent as the JSON schema's `pattern` (servers with constrained decoding, such as llama.cpp, enforce it). E.g. '^(What|Who|When|Where|Which|How|Why)[^\"?]{8,200}[?]$'.",
+                valueName: "regex")) var questionPattern: String?
             @Option(help: ArgumentHelp("Use this chunking's chunks (default: the most recently loaded).", valueName: "id")) var chunking: Int64?
             @OptionGroup var generation: GenerationOptions
             @OptionGroup var model: ModelOptions
@@ -49,6 +52,9 @@ extension IFTDB {
                 try generation.check()
                 try model.check()
                 if count < 1 || count > 50 { throw ValidationError("--count must be between 1 and 50") }
+                if let questionPattern, (try? NSRegularExpression(pattern: questionPattern)) == nil {
+                    throw ValidationError("--question-pattern is not a valid regular expression")
+                }
                 _ = try parsePromptRef(prompt, flag: "--prompt")
             }
 
@@ -56,7 +62,7 @@ extension IFTDB {
                 let request = GenerationRequest(
                     kind: .questions, prompt: try parsePromptRef(prompt, flag: "--prompt"), chunkingID: chunking,
                     sourceGlob: generation.source, limit: generation.limit, samples: generation.samples, count: count)
-                try await GenerationCommand(store: store, generation: generation, model: model, defaultMaxTokens: 400).run(request)
+                try await GenerationCommand(store: store, generation: generation, model: model, defaultMaxTokens: 400, questionPattern: questionPattern).run(request)
             }
         }
 
@@ -169,12 +175,14 @@ struct GenerationCommand {
     let generation: GenerationOptions
     let model: ModelOptions
     let defaultMaxTokens: Int
+    var questionPattern: String? = nil
 
     func run(_ request: GenerationRequest) async throws {
         let (opened, _) = try Store.open(at: store.path, create: false)
         defer { opened.close() }
         try opened.markAbandonedRuns()
-        let settings = model.settings(defaultMaxTokens: defaultMaxTokens)
+        var settings = model.settings(defaultMaxTokens: defaultMaxTokens)
+        settings.questionPattern = questionPattern
         let plan = try opened.planGeneration(request, modelName: settings.model, parametersJSON: settings.parametersJSON)
         let what = request.kind == .questions ? "chunks" : "questions"
 
@@ -246,6 +254,7 @@ struct GenerationCommand {
         if let source = request.sourceGlob { fields.append(("source", .string(source))) }
         if let limit = request.limit { fields.append(("limit", .int(limit))) }
         if let maxCalls = generation.maxCalls { fields.append(("max_calls", .int(maxCalls))) }
+        if let pattern = settings.questionPattern { fields.append(("question_pattern", .string(pattern))) }
         return JSONValue.object(fields).text
     }
 

@@ -87,7 +87,8 @@ public struct ModelClient: Sendable {
             ("properties", .object([
                 ("questions", .object([
                     ("type", .string("array")),
-                    ("items", .object([("type", .string("string")), ("maxLength", .int(settings.maxQuestionLength))])),
+                    ("items", .object([("type", .string("string")), ("maxLength", .int(settings.maxQuestionLength))]
+                        + (settings.questionPattern.map { [("pattern", JSONValue.string($0))] } ?? []))),
                     ("minItems", .int(count)),
                     ("maxItems", .int(count)),
                 ])),

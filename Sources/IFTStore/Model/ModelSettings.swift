@@ -20,6 +20,9 @@ public struct ModelSettings: Sendable, CustomStringConvertible {
     public var retries: Int
     /// Longest question the structured-output schema allows, in characters.
     public var maxQuestionLength: Int
+    /// A regular expression every question must match, sent as the schema's `pattern`
+    /// (servers with grammar-constrained decoding enforce it); nil for none.
+    public var questionPattern: String? = nil
 
     public init(
         baseURL: String = ModelSettings.defaultBaseURL, model: String = ModelSettings.defaultModel,
