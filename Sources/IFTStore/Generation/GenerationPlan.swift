@@ -159,15 +159,17 @@ extension Store {
     public func messages(for item: WorkItem, in plan: GenerationPlan) throws -> [ChatMessage] {
         switch plan.kind {
         case .questions:
-            let statement = try db.prepare("SELECT c.text, s.path FROM chunks c JOIN sources s ON s.id = c.source_id WHERE c.id = ?")
+            let statement = try db.cached("SELECT c.text, s.path FROM chunks c JOIN sources s ON s.id = c.source_id WHERE c.id = ?")
+            defer { statement.reset() }
             try statement.bind([item.subjectID])
             guard try statement.step() else { throw StoreError.notFound("chunk \(item.subjectID) vanished") }
             return try plan.prompt.questionMessages(chunk: statement.string(at: 0), source: statement.string(at: 1), count: plan.request.count)
         case .answers:
-            let statement = try db.prepare("""
+            let statement = try db.cached("""
                 SELECT c.text, s.path, q.text FROM questions q JOIN chunks c ON c.id = q.chunk_id
                 JOIN sources s ON s.id = c.source_id WHERE q.id = ?
                 """)
+            defer { statement.reset() }
             try statement.bind([item.subjectID])
             guard try statement.step() else { throw StoreError.notFound("question \(item.subjectID) vanished") }
             return try plan.prompt.answerMessages(chunk: statement.string(at: 0), question: statement.string(at: 2), source: statement.string(at: 1))

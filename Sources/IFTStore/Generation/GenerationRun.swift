@@ -74,7 +74,7 @@ extension Store {
                 if exists > 0 {
                     outcome = .alreadyPresent
                 } else {
-                    let insert = try db.prepare("""
+                    let insert = try db.cached("""
                         INSERT INTO questions (chunk_id, prompt_id, model_id, run_id, call_id, sample, ordinal, text, normalized, created_at)
                         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                         """)

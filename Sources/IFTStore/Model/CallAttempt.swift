@@ -95,7 +95,7 @@ extension Store {
     /// writes the result and its calls in one short transaction of its own.
     @discardableResult
     public func insertCalls(runID: Int64, item: String, attempts: [CallAttempt]) throws -> [Int64] {
-        let statement = try db.prepare("""
+        let statement = try db.cached("""
             INSERT INTO calls (run_id, item, attempt, request, response, http_status, finish_reason,
                                prompt_tokens, completion_tokens, latency_ms, error, started_at)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)

@@ -15,6 +15,8 @@ public final class Connection {
     public let path: String
     public let mode: Mode
     private var isClosed = false
+    /// Prepared statements kept for reuse by `cached(_:)`, finalized before closing.
+    private var statementCache: [String: Statement] = [:]
 
     public init(path: String, mode: Mode, busyTimeoutMilliseconds: Int32 = 15_000) throws {
         var flags = SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_EXRESCODE
@@ -42,6 +44,7 @@ public final class Connection {
     public func close() {
         guard !isClosed else { return }
         isClosed = true
+        statementCache.removeAll()
         if case .readWrite = mode {
             sqlite3_wal_checkpoint_v2(handle, nil, SQLITE_CHECKPOINT_TRUNCATE, nil, nil)
         }
@@ -63,17 +66,30 @@ public final class Connection {
         try Statement(connection: self, sql: sql)
     }
 
-    /// Runs `sql` with `arguments` for its side effects.
-    public func run(_ sql: String, _ arguments: [any SQLiteBindable] = []) throws {
+    /// A prepared statement for `sql`, prepared once per connection and reset for reuse:
+    /// for statements that run once per item in a hot loop.
+    public func cached(_ sql: String) throws -> Statement {
+        if let statement = statementCache[sql] {
+            statement.reset()
+            return statement
+        }
         let statement = try prepare(sql)
+        statementCache[sql] = statement
+        return statement
+    }
+
+    /// Runs `sql` with `arguments` for its side effects (the statement is cached).
+    public func run(_ sql: String, _ arguments: [any SQLiteBindable] = []) throws {
+        let statement = try cached(sql)
         try statement.bind(arguments)
         try statement.runToCompletion()
     }
 
     /// The first column of the first row, or nil when there is no row.
     public func scalar(_ sql: String, _ arguments: [any SQLiteBindable] = []) throws -> SQLiteValue? {
-        let statement = try prepare(sql)
+        let statement = try cached(sql)
         try statement.bind(arguments)
+        defer { statement.reset() }
         guard try statement.step() else { return nil }
         return statement.value(at: 0)
     }
