@@ -195,6 +195,42 @@ import Testing
         #expect(try scalar("PRAGMA integrity_check", in: folder) == "ok")
     }
 
+    @Test func ctrlCFinishesTheCallsInFlightMarksTheRunInterruptedAndPrintsTheResumeCommand() async throws {
+        let folder = try TemporaryFolder()
+        try Self.writeCorpus(folder)
+        try load(folder)
+        let server = try await TestModelServer(fallback: { request in
+            guard request.uri.hasSuffix("/chat/completions") else { return .respond(status: 200, body: #"{"data":[]}"#) }
+            guard case .respond(let status, _, let body) = Self.reply(request) else { return .hang }
+            return .respondAfter(milliseconds: 300, status: status, body: body)
+        })
+        defer { Task { await server.shutdown() } }
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: iftdbBinary)
+        process.arguments = ["generate", "questions", "--base-url", server.baseURL, "--concurrency", "2", "--quiet"]
+        process.currentDirectoryURL = folder.url
+        let errors = Pipe()
+        process.standardError = errors
+        process.standardOutput = FileHandle.nullDevice
+        try process.run()
+        try await waitUntil { Self.chatRequests(server).count >= 3 }
+        kill(process.processIdentifier, SIGINT)
+        let stderr = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 1, "\(stderr)")
+        #expect(stderr.contains("stopping: no new requests"))
+        #expect(stderr.contains("resume with: iftdb generate questions --base-url"))
+        // Every request sent got its reply stored: the calls in flight were let finish.
+        let sent = Self.chatRequests(server).count
+        #expect(sent < 25)
+        #expect(try scalar("SELECT count(DISTINCT chunk_id) FROM questions", in: folder) == "\(sent)")
+        #expect(try iftdb(["runs", "--json"], in: folder.path).stdout.contains("\"status\":\"interrupted\""))
+        let resumed = try iftdb(["generate", "questions", "--base-url", server.baseURL, "--quiet"], in: folder.path)
+        #expect(resumed.status == 0, "\(resumed.stderr)")
+        #expect(Self.chatRequests(server).count == 25)
+        #expect(try scalar("SELECT count(*) FROM questions", in: folder) == "75")
+    }
+
     @Test func itemsThatFailForGoodExit1AndAreRetriedNextRun() async throws {
         let folder = try TemporaryFolder()
         try Self.writeCorpus(folder)

@@ -44,6 +44,28 @@ import Testing
         #expect(try db.scalarInt("SELECT count(*) FROM t") == 1)
     }
 
+    @Test func aNestedTransactionIsASavepoint() throws {
+        struct Boom: Error {}
+        let folder = try TemporaryFolder()
+        let db = try Connection(path: folder.file("a.db"), mode: .readWrite(create: true))
+        try db.execute("CREATE TABLE t (x INTEGER)")
+        try db.transaction {
+            try db.transaction { try db.run("INSERT INTO t VALUES (1)") }
+            #expect(throws: Boom.self) {
+                try db.transaction {
+                    try db.run("INSERT INTO t VALUES (2)")
+                    throw Boom()
+                }
+            }
+            try db.transaction { try db.run("INSERT INTO t VALUES (3)") }
+        }
+        #expect(!db.isInTransaction)
+        let statement = try db.prepare("SELECT x FROM t ORDER BY x")
+        var values: [Int] = []
+        while try statement.step() { values.append(statement.int(0)) }
+        #expect(values == [1, 3])
+    }
+
     @Test func failedMigrationIsNotRecordedAndLeavesNoTable() throws {
         let folder = try TemporaryFolder()
         let path = folder.file("s.db")

@@ -38,8 +38,47 @@ public struct GenerationSummary: Sendable {
     public var seconds: Double
 }
 
-/// Sends a plan's items to the model with a bounded number in flight and writes each
-/// result as it arrives, in its own short transaction: never an await inside one.
+/// Replies handed from the request tasks to the writer. The writer takes everything that
+/// has arrived at once, so results that come faster than one commit each share a commit.
+final class ReplyMailbox<Reply: Sendable>: Sendable {
+    private struct State {
+        var replies: [Reply] = []
+        var waiter: CheckedContinuation<[Reply], Never>?
+    }
+
+    private let state = Mutex(State())
+
+    func put(_ reply: Reply) {
+        let waiter: CheckedContinuation<[Reply], Never>? = state.withLock { state in
+            if let waiter = state.waiter {
+                state.waiter = nil
+                return waiter
+            }
+            state.replies.append(reply)
+            return nil
+        }
+        waiter?.resume(returning: [reply])
+    }
+
+    /// Every reply that has arrived, waiting for the first one when none has.
+    func takeAll() async -> [Reply] {
+        await withCheckedContinuation { continuation in
+            let ready: [Reply]? = state.withLock { state in
+                if state.replies.isEmpty {
+                    state.waiter = continuation
+                    return nil
+                }
+                defer { state.replies.removeAll(keepingCapacity: true) }
+                return state.replies
+            }
+            if let ready { continuation.resume(returning: ready) }
+        }
+    }
+}
+
+/// Sends a plan's items to the model with a bounded number in flight and writes results as
+/// they arrive: all that arrived together in one short transaction (each item still all
+/// or nothing, through a savepoint). Never an await inside a transaction.
 public struct GenerationEngine {
     public let concurrency: Int
     public let maxCalls: Int?
@@ -49,9 +88,10 @@ public struct GenerationEngine {
         self.maxCalls = maxCalls
     }
 
-    private enum Reply: Sendable {
+    enum Reply: Sendable {
         case questions(WorkItem, ModelResult<QuestionReply>)
         case answer(WorkItem, ModelResult<String>)
+        case cancelled
     }
 
     public func run(
@@ -63,8 +103,9 @@ public struct GenerationEngine {
         let budget = min(plan.pending.count, maxCalls ?? Int.max)
         var next = 0
         var writeError: Error?
+        let mailbox = ReplyMailbox<Reply>()
 
-        await withTaskGroup(of: Reply?.self) { group in
+        await withDiscardingTaskGroup { group in
             func send() -> Bool {
                 guard next < budget, !stop.isRequested, writeError == nil else { return false }
                 let item = plan.pending[next]
@@ -83,45 +124,53 @@ public struct GenerationEngine {
                 case .questions:
                     group.addTask {
                         let result = await client.askQuestions(messages: messages, count: count)
-                        return Task.isCancelled ? nil : .questions(item, result)
+                        mailbox.put(Task.isCancelled ? .cancelled : .questions(item, result))
                     }
                 case .answers:
                     group.addTask {
                         let result = await client.askAnswer(messages: messages)
-                        return Task.isCancelled ? nil : .answer(item, result)
+                        mailbox.put(Task.isCancelled ? .cancelled : .answer(item, result))
                     }
                 }
                 return true
             }
 
             while progress.inFlight < concurrency, send() {}
-            while let reply = await group.next() {
-                progress.inFlight -= 1
+            while progress.inFlight > 0 {
+                let replies = await mailbox.takeAll()
+                progress.inFlight -= replies.count
                 if stop.isForced {
                     group.cancelAll()
                     continue
                 }
-                guard let reply, writeError == nil else { continue }
+                guard writeError == nil else { continue }
                 do {
-                    let outcome: ItemOutcome
-                    switch reply {
-                    case .questions(let item, let result):
-                        outcome = try store.recordQuestions(runID: runID, plan: plan, item: item, result: result)
-                        progress.promptTokens += result.promptTokens
-                        progress.completionTokens += result.completionTokens
-                    case .answer(let item, let result):
-                        outcome = try store.recordAnswer(runID: runID, plan: plan, item: item, result: result)
-                        progress.promptTokens += result.promptTokens
-                        progress.completionTokens += result.completionTokens
+                    let outcomes = try store.db.transaction {
+                        try replies.map { reply -> (ItemOutcome, Int, Int)? in
+                            switch reply {
+                            case .questions(let item, let result):
+                                return (try store.recordQuestions(runID: runID, plan: plan, item: item, result: result),
+                                        result.promptTokens, result.completionTokens)
+                            case .answer(let item, let result):
+                                return (try store.recordAnswer(runID: runID, plan: plan, item: item, result: result),
+                                        result.promptTokens, result.completionTokens)
+                            case .cancelled:
+                                return nil
+                            }
+                        }
                     }
-                    switch outcome {
-                    case .stored(let results):
-                        progress.done += 1
-                        progress.results += results
-                    case .alreadyPresent: progress.alreadyPresent += 1
-                    case .failed(let message):
-                        progress.failed += 1
-                        progress.lastFailure = message
+                    for case let (outcome, promptTokens, completionTokens)? in outcomes {
+                        progress.promptTokens += promptTokens
+                        progress.completionTokens += completionTokens
+                        switch outcome {
+                        case .stored(let results):
+                            progress.done += 1
+                            progress.results += results
+                        case .alreadyPresent: progress.alreadyPresent += 1
+                        case .failed(let message):
+                            progress.failed += 1
+                            progress.lastFailure = message
+                        }
                     }
                 } catch {
                     writeError = error

@@ -109,21 +109,27 @@ public final class Connection {
         case immediate = "IMMEDIATE"
     }
 
+    /// Whether a transaction is open on this connection.
+    public var isInTransaction: Bool { sqlite3_get_autocommit(handle) == 0 }
+
     /// Runs `body` in a transaction: commits when it returns, rolls back when it throws and
     /// rethrows that first error. Synchronous on purpose: never await inside a transaction.
+    /// Inside an open transaction it becomes a savepoint, so a batch of items can share one
+    /// commit while each item still writes all or nothing.
     public func transaction<T>(_ kind: TransactionKind = .immediate, _ body: () throws -> T) throws -> T {
-        try execute("BEGIN \(kind.rawValue)")
+        let nested = isInTransaction
+        try execute(nested ? "SAVEPOINT iftdb_item" : "BEGIN \(kind.rawValue)")
         let result: T
         do {
             result = try body()
         } catch {
-            try? execute("ROLLBACK")
+            try? execute(nested ? "ROLLBACK TO iftdb_item; RELEASE iftdb_item" : "ROLLBACK")
             throw error
         }
         do {
-            try execute("COMMIT")
+            try execute(nested ? "RELEASE iftdb_item" : "COMMIT")
         } catch {
-            try? execute("ROLLBACK")
+            try? execute(nested ? "ROLLBACK TO iftdb_item; RELEASE iftdb_item" : "ROLLBACK")
             throw error
         }
         return result
