@@ -51,12 +51,16 @@ import Testing
         try db.execute("CREATE TABLE t (x INTEGER)")
         try db.transaction {
             try db.transaction { try db.run("INSERT INTO t VALUES (1)") }
-            #expect(throws: Boom.self) {
+            var caught = false
+            do {
                 try db.transaction {
                     try db.run("INSERT INTO t VALUES (2)")
                     throw Boom()
                 }
+            } catch is Boom {
+                caught = true
             }
+            #expect(caught)
             try db.transaction { try db.run("INSERT INTO t VALUES (3)") }
         }
         #expect(!db.isInTransaction)
