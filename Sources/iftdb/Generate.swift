@@ -202,9 +202,7 @@ struct GenerationCommand {
             return
         }
 
-        let stop = StopSignal()
-        let signals = installStopHandlers(stop)
-        defer { signals.forEach { $0.cancel() } }
+        let stop = installStopHandlers()
         let started = Date()
         let bar = GenerationProgressView(quiet: generation.quiet, kind: request.kind)
         let summary: GenerationSummary = try await ModelClient.withHTTPClient(
@@ -263,24 +261,26 @@ struct GenerationCommand {
         return (["iftdb"] + arguments.map(shellQuoted)).joined(separator: " ")
     }
 
-    /// Ctrl-C (or SIGTERM) once: stop sending and let calls in flight finish; twice: abandon them.
-    private func installStopHandlers(_ stop: StopSignal) -> [DispatchSourceSignal] {
-        [SIGINT, SIGTERM].map { number in
-            signal(number, SIG_IGN)
-            let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
-            source.setEventHandler {
-                stop.request()
-                if stop.isForced {
-                    Console.write("\niftdb: abandoning the calls in flight\n")
-                } else {
-                    Console.write("\niftdb: stopping: no new requests; waiting for the ones in flight (Ctrl-C again to abandon them)\n")
-                }
+    /// Ctrl-C (or SIGTERM) once: stop sending and let calls in flight finish; twice: abandon
+    /// them. A plain signal handler sets the stop flag (an atomic add, safe in a handler) and
+    /// writes a fixed message.
+    private func installStopHandlers() -> StopSignal {
+        let stop = processStopSignal
+        for number in [SIGINT, SIGTERM] {
+            signal(number) { _ in
+                processStopSignal.request()
+                let message: StaticString = processStopSignal.isForced
+                    ? "\niftdb: abandoning the calls in flight\n"
+                    : "\niftdb: stopping: no new requests; waiting for the ones in flight (Ctrl-C again to abandon them)\n"
+                _ = write(STDERR_FILENO, message.utf8Start, message.utf8CodeUnitCount)
             }
-            source.resume()
-            return source
         }
+        return stop
     }
 }
+
+/// The process's one stop flag, set from the signal handler.
+let processStopSignal = StopSignal()
 
 func shellQuoted(_ text: String) -> String {
     let safe = CharacterSet.alphanumerics.union(CharacterSet(charactersIn: "-_./@=:,+%"))

@@ -22,18 +22,26 @@ let iftdbBinary: String = {
 
 @discardableResult
 func iftdb(_ arguments: [String], in folder: String, environment: [String: String] = [:], executable: String = iftdbBinary, stdin: Data? = nil) throws -> CommandResult {
+    var env = ProcessInfo.processInfo.environment
+    for key in ["IFTDB_DB", "IFTDB_BASE_URL", "IFTDB_MODEL", "IFTDB_API_KEY", "OPENAI_API_KEY"] { env.removeValue(forKey: key) }
+    env.merge(environment) { $1 }
+    return try runProcess(executable, arguments, in: folder, environment: env, stdin: stdin)
+}
+
+/// Runs a program found on PATH (`sqlite3`, `python3` …) with arguments and optional stdin.
+func runProgram(_ executable: String, _ arguments: [String], in folder: String, stdin: Data? = nil) throws -> CommandResult {
+    try runProcess("/usr/bin/env", [executable] + arguments, in: folder, environment: nil, stdin: stdin)
+}
+
+func runProcess(_ executable: String, _ arguments: [String], in folder: String, environment: [String: String]?, stdin: Data?) throws -> CommandResult {
     let process = Process()
     process.executableURL = URL(fileURLWithPath: executable)
     process.arguments = arguments
     process.currentDirectoryURL = URL(fileURLWithPath: folder)
-    var env = ProcessInfo.processInfo.environment
-    for key in ["IFTDB_DB", "IFTDB_BASE_URL", "IFTDB_MODEL", "IFTDB_API_KEY", "OPENAI_API_KEY"] { env.removeValue(forKey: key) }
-    env.merge(environment) { $1 }
-    process.environment = env
-    let out = Pipe(), err = Pipe()
+    if let environment { process.environment = environment }
+    let out = Pipe(), err = Pipe(), input = Pipe()
     process.standardOutput = out
     process.standardError = err
-    let input = Pipe()
     process.standardInput = input
     try process.run()
     if let stdin { input.fileHandleForWriting.write(stdin) }

@@ -1,32 +1,6 @@
 import Foundation
 import Testing
 
-/// Runs a program with arguments and optional stdin; returns exit status, stdout and stderr.
-func runProgram(_ executable: String, _ arguments: [String], in folder: String, stdin: Data? = nil) throws -> CommandResult {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-    process.arguments = [executable] + arguments
-    process.currentDirectoryURL = URL(fileURLWithPath: folder)
-    let out = Pipe(), err = Pipe(), input = Pipe()
-    process.standardOutput = out
-    process.standardError = err
-    process.standardInput = input
-    try process.run()
-    if let stdin { input.fileHandleForWriting.write(stdin) }
-    try input.fileHandleForWriting.close()
-    nonisolated(unsafe) var errData = Data()
-    let group = DispatchGroup()
-    group.enter()
-    DispatchQueue.global().async {
-        errData = err.fileHandleForReading.readDataToEndOfFile()
-        group.leave()
-    }
-    let outData = out.fileHandleForReading.readDataToEndOfFile()
-    group.wait()
-    process.waitUntilExit()
-    return CommandResult(status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self), stderr: String(decoding: errData, as: UTF8.self))
-}
-
 @Suite struct ExportCommandTests {
     /// A store made by `iftdb init`, filled with `Tests/Fixtures/pairs-store.sql` through the sqlite3 shell.
     func fixtureStore(extraSQL: String = "") throws -> TemporaryFolder {
