@@ -20,6 +20,9 @@ extension IFTDB {
                 Rows stream to standard output, or to -o FILE, which appears only when complete. \
                 A summary (pairs written, what each filter removed) goes to stderr. An empty \
                 selection writes nothing and exits 2.
+
+                --dedupe keeps the earliest of questions that read the same once case, spacing, \
+                punctuation and Unicode form are folded, and reports how many pairs it dropped.
                 """
         )
 

@@ -77,14 +77,14 @@ public enum PairExport {
         }
     }
 
-    static func emptySelection(_ funnel: PairFunnel, filter: PairFilter) -> StoreError {
+    static func emptySelection(_ funnel: PairFunnel, filter: PairFilter, nothing: String = "nothing written") -> StoreError {
         if funnel.total == 0 {
             if let dataset = filter.dataset {
-                return .notFound("dataset '\(dataset)' holds no answers; nothing written")
+                return .notFound("dataset '\(dataset)' holds no answers; \(nothing)")
             }
-            return .notFound("no pairs to export: the store has no answers yet; make some with `iftdb generate answers`; nothing written")
+            return .notFound("no pairs to export: the store has no answers yet; make some with `iftdb generate answers`; \(nothing)")
         }
         let removers = funnel.steps.filter { $0.removed > 0 }.map { "\($0.label) removed \($0.removed)" }
-        return .notFound("no pairs match the filters (of \(funnel.total) pairs: \(removers.joined(separator: ", "))); loosen \(filter.flags.isEmpty ? "them" : filter.flags.joined(separator: " ")); nothing written")
+        return .notFound("no pairs match the filters (of \(funnel.total) pairs: \(removers.joined(separator: ", "))); loosen \(filter.flags.isEmpty ? "them" : filter.flags.joined(separator: " ")); \(nothing)")
     }
 }
