@@ -17,6 +17,12 @@ import Testing
         while try positions.step() { seen.append(positions.int(0)) }
         #expect(seen == Array(1...expected.count))
 
+        // "questions" (its latest version) is recorded as the version it meant.
+        let latest = try fixture.store.saveDataset(name: "latest", filter: PairFilter(questionPrompt: PromptRef(name: "questions")), replace: false)
+        #expect(latest.filter.questionPrompt == PromptRef(name: "questions", version: 1))
+        try fixture.db.run("DELETE FROM dataset_items WHERE dataset_id = (SELECT id FROM datasets WHERE name = 'latest')")
+        try fixture.db.run("DELETE FROM datasets WHERE name = 'latest'")
+
         let listed = try DatasetQueries.list(in: fixture.db)
         #expect(listed.map(\.name) == ["v1"])
         #expect(listed.first?.filter == filter, "the filter round-trips through datasets.filter")

@@ -70,14 +70,19 @@ public struct DatasetDetail: Sendable, Hashable, Codable {
 }
 
 extension Store {
-    /// Freezes the answers `filter` selects, in export order, as dataset `name`. Refuses an
+    /// Freezes the answers `filter` selects, in export order, as dataset `name`, recording the
+    /// filter with prompt references pinned to the versions they meant. Refuses an
     /// existing name unless `replace`, an empty selection, and an ambiguous one (as export
     /// does). One write transaction: a reader sees the old dataset or the new one, whole.
     @discardableResult
-    public func saveDataset(name: String, filter: PairFilter, replace: Bool) throws -> SavedDataset {
+    public func saveDataset(name: String, filter given: PairFilter, replace: Bool) throws -> SavedDataset {
         try SavedDataset.checkName(name)
-        let filterJSON = try Self.encodeFilter(filter)
         return try db.transaction(.immediate) {
+            // The record says which versions "latest" meant when the dataset was saved.
+            var filter = given
+            filter.questionPrompt = try filter.questionPrompt.map { PromptRef(name: $0.name, version: try $0.resolve(in: db).version) }
+            filter.answerPrompt = try filter.answerPrompt.map { PromptRef(name: $0.name, version: try $0.resolve(in: db).version) }
+            let filterJSON = try Self.encodeFilter(filter)
             let existing = try db.scalarInt("SELECT id FROM datasets WHERE name = ?", [name])
             if existing != nil && !replace {
                 throw StoreError.invalidInput("a dataset named '\(name)' exists; pass --replace to overwrite it, or choose another name (see `iftdb dataset list`)")
