@@ -309,7 +309,13 @@ import Testing
         let empty = try iftdb(["export", "--format", "jsonl", "--source", "guide/*", "--answer-prompt", "answers@1",
                                "--split", "train=0.5,valid=0.5", "--split-by", "source", "-o", "lonely"], in: folder.path)
         expectOneLineError(empty, containing: "would be empty")
-        #expect(try FileManager.default.contentsOfDirectory(atPath: folder.file("lonely")).isEmpty)
+        #expect(!FileManager.default.fileExists(atPath: folder.file("lonely")), "the folder it made is gone again")
+        try FileManager.default.createDirectory(atPath: folder.file("kept"), withIntermediateDirectories: false)
+        try folder.write("kept/train.jsonl", "earlier\n")
+        expectOneLineError(try iftdb(["export", "--format", "jsonl", "--source", "guide/*", "--answer-prompt", "answers@1",
+                                      "--split", "train=0.5,valid=0.5", "--split-by", "source", "-o", "kept"], in: folder.path), containing: "would be empty")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: folder.file("kept")) == ["train.jsonl"], "an existing folder keeps what it had")
+        #expect(try String(contentsOfFile: folder.file("kept/train.jsonl"), encoding: .utf8) == "earlier\n")
         try folder.write("afile", "x")
         expectOneLineError(try iftdb(["export", "--format", "jsonl", "--all-answers", "--split", "a=0.5,b=0.5", "-o", "afile"], in: folder.path), containing: "is a file")
     }

@@ -126,6 +126,7 @@ public enum PairExport {
         _ selection: PairSelection, exporter: PairExporter, split: ExportSplit, folder: String, funnel: PairFunnel
     ) throws -> ExportSummary {
         var isDirectory: ObjCBool = false
+        var createdFolder = false
         if FileManager.default.fileExists(atPath: folder, isDirectory: &isDirectory) {
             guard isDirectory.boolValue else {
                 throw StoreError.invalidInput("cannot write splits into \(folder): it is a file; with --split, -o names a folder")
@@ -133,14 +134,24 @@ public enum PairExport {
         } else {
             do {
                 try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: false)
+                createdFolder = true
             } catch {
                 throw StoreError.invalidInput("cannot create the folder \(folder) for the splits (\((error as NSError).localizedDescription)); create it or its parent first")
             }
         }
-        let files = try split.spec.parts.map {
-            try AtomicOutputFile(path: (folder as NSString).appendingPathComponent("\($0.name).\(exporter.options.format.fileExtension)"))
+        var files: [AtomicOutputFile] = []
+        var committed = false
+        // On any failure every temporary file goes, and a folder this export made goes too
+        // (rmdir removes it only when empty).
+        defer {
+            if !committed {
+                for file in files { file.discard() }
+                if createdFolder { rmdir(folder) }
+            }
         }
-        // Released without a commit (an error, an empty split), every temporary file goes.
+        for part in split.spec.parts {
+            files.append(try AtomicOutputFile(path: (folder as NSString).appendingPathComponent("\(part.name).\(exporter.options.format.fileExtension)")))
+        }
         let counts = try exporter.write(selection, split: split.spec, seed: split.seed, unit: split.unit, to: files.map(\.sink))
         if let empty = counts.firstIndex(of: 0) {
             let units = split.unit == .pair ? "pairs" : "\(split.unit.rawValue)s"
@@ -149,6 +160,7 @@ public enum PairExport {
                     + "use a larger ratio, another --seed, or a finer --split-by; nothing written")
         }
         for file in files { try file.commit() }
+        committed = true
         var splits: [ExportSummary.SplitFile] = []
         for (index, part) in split.spec.parts.enumerated() {
             splits.append(ExportSummary.SplitFile(name: part.name, path: files[index].path, pairs: counts[index]))
