@@ -53,7 +53,7 @@ extension IFTDB {
         @Option(help: ArgumentHelp("With --split: the seed of the split's hash (default 0).", valueName: "n"))
         var seed: UInt64?
 
-        @Option(help: ArgumentHelp("With --split: what stays together in one split: source (path), chunk (its text) or pair.", valueName: "unit"))
+        @Option(help: ArgumentHelp("With --split: what stays together in one split: source (its path), chunk (its text; the default) or pair.", valueName: "unit"))
         var splitBy: SplitUnit?
 
         func validate() throws {

@@ -50,6 +50,8 @@ import Testing
         var before: [String: String] = [:]
         for format in formats { before[format] = try export(["--dataset", "frozen", "--format", format], in: folder) }
         let currentBefore = try export(["--format", "jsonl"], in: folder)
+        let splitArguments = ["--dataset", "frozen", "--format", "alpaca", "--split", "train=0.7,valid=0.3", "--split-by", "pair"]
+        _ = try export(splitArguments + ["-o", "split-before"], in: folder)
         #expect(before["jsonl"] == currentBefore, "a fresh dataset holds what export selects, in its order")
 
         // More data: a new file, loaded and generated.
@@ -72,6 +74,12 @@ import Testing
             #expect(try export(["--dataset", "frozen", "--format", format], in: folder) == before[format], "\(format) after an edited source")
         }
         let currentAfter = try export(["--format", "jsonl"], in: folder)
+        _ = try export(splitArguments + ["-o", "split-after"], in: folder)
+        for name in ["train.jsonl", "valid.jsonl"] {
+            let earlier = try Data(contentsOf: folder.url.appending(path: "split-before/\(name)"))
+            #expect(!earlier.isEmpty)
+            #expect(try Data(contentsOf: folder.url.appending(path: "split-after/\(name)")) == earlier, "a dataset's \(name) is frozen too")
+        }
         #expect(currentAfter != currentBefore, "the current selection moved on; the dataset did not")
 
         // -o writes the same bytes as standard output.
