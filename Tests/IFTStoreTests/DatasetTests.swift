@@ -39,6 +39,15 @@ import Testing
         #expect(try fixture.selectedAnswerIDs(PairFilter(dataset: "v1")) == expected)
     }
 
+    @Test func aSavedFilterWithoutNewerKeysStillReads() throws {
+        let old = #"{"allAnswers":false,"allVersions":false,"excludeIDK":true,"idkRule":{"extraPatterns":["^nope$"]},"sourceGlob":"docs/*"}"#
+        let filter = try JSONDecoder().decode(PairFilter.self, from: Data(old.utf8))
+        #expect(filter == PairFilter(sourceGlob: "docs/*", excludeIDK: true, idkRule: try IDKRule(extraPatterns: ["^nope$"])))
+        #expect(!filter.dedupe)
+        let roundTrip = try JSONDecoder().decode(PairFilter.self, from: JSONEncoder().encode(PairFilter(model: "m", dedupe: true)))
+        #expect(roundTrip == PairFilter(model: "m", dedupe: true))
+    }
+
     @Test func replaceEmptyAndAmbiguousAreRefusedAndLeaveTheStoreAsItWas() throws {
         let fixture = try PairStoreFixture()
         try fixture.store.saveDataset(name: "a", filter: PairFilter(), replace: false)
