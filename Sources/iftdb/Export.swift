@@ -3,6 +3,7 @@ import Foundation
 import IFTStore
 
 extension ExportFormat: ExpressibleByArgument {}
+extension SplitUnit: ExpressibleByArgument {}
 
 extension IFTDB {
     struct Export: AsyncParsableCommand {
@@ -20,6 +21,14 @@ extension IFTDB {
                 Rows stream to standard output, or to -o FILE, which appears only when complete. \
                 A summary (pairs written, what each filter removed) goes to stderr. An empty \
                 selection writes nothing and exits 2.
+
+                --dedupe keeps the earliest of questions that read the same once case, spacing, \
+                punctuation and Unicode form are folded, and reports how many pairs it dropped.
+
+                --split train=0.9,valid=0.1 writes train.EXT and valid.EXT into the folder -o. \
+                A pair's split is a hash of its unit (--split-by: source path, chunk text, or \
+                answer id) and --seed, so adding data never moves a pair. A split that would be \
+                empty writes nothing and exits 2.
                 """
         )
 
@@ -38,6 +47,15 @@ extension IFTDB {
         @Flag(help: "Put the chunk before the question in the user turn (openai, sharegpt).")
         var includeContext = false
 
+        @Option(help: ArgumentHelp("Write one file per split into the folder -o: NAME=RATIO,… summing to 1, e.g. train=0.9,valid=0.1.", valueName: "spec"))
+        var split: String?
+
+        @Option(help: ArgumentHelp("With --split: the seed of the split's hash (default 0).", valueName: "n"))
+        var seed: UInt64?
+
+        @Option(help: ArgumentHelp("With --split: what stays together in one split: source (its path), chunk (its text; the default) or pair.", valueName: "unit"))
+        var splitBy: SplitUnit?
+
         func validate() throws {
             if system != nil && ![.openai, .sharegpt].contains(format) {
                 throw ValidationError("--system applies to --format openai and sharegpt only")
@@ -49,6 +67,16 @@ extension IFTDB {
                 throw ValidationError("--system is empty; give it some text or leave it out")
             }
             if output?.isEmpty == true { throw ValidationError("-o needs a file path") }
+            if let split {
+                do {
+                    _ = try SplitSpec(parsing: split)
+                } catch let error as StoreError {
+                    throw ValidationError(error.description)
+                }
+                if output == nil { throw ValidationError("--split writes one file per split; give -o a folder, e.g. -o splits/") }
+            } else if seed != nil || splitBy != nil {
+                throw ValidationError("\(seed != nil ? "--seed" : "--split-by") applies to --split only")
+            }
         }
 
         func run() async throws {
@@ -57,7 +85,8 @@ extension IFTDB {
             let summary = try PairExport.run(
                 storePath: store.path, filter: try filters.pairFilter(),
                 options: ExportOptions(format: format, system: system, includeContext: includeContext),
-                output: output)
+                output: output,
+                split: try split.map { ExportSplit(spec: try SplitSpec(parsing: $0), seed: seed ?? 0, unit: splitBy ?? .chunk) })
             for line in summary.lines { Console.info(line) }
         }
 

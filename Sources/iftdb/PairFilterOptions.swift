@@ -45,8 +45,11 @@ struct PairFilterOptions: ParsableArguments {
     @Flag(help: "Take answers from several answer prompts or models for one question instead of refusing.")
     var allAnswers = false
 
-    @Option(help: ArgumentHelp("Only the answers of this saved dataset, in its order.", valueName: "name"))
+    @Option(help: ArgumentHelp("Only the answers of this saved dataset (NAME or dataset:NAME), in its order.", valueName: "name"))
     var dataset: String?
+
+    @Flag(help: "Drop pairs whose question repeats an earlier one once case, spacing, punctuation and Unicode form are folded; keep the earliest question and its answers.")
+    var dedupe = false
 
     func validate() throws {
         do {
@@ -65,7 +68,7 @@ struct PairFilterOptions: ParsableArguments {
             since: since, until: until, excludeIDK: excludeIdk,
             idkRule: try IDKRule(extraPatterns: idkPattern),
             minAnswerChars: minAnswerChars, allVersions: allVersions, allAnswers: allAnswers,
-            dataset: dataset)
+            dataset: dataset.map(SavedDataset.name(fromReference:)), dedupe: dedupe)
         try filter.validate()
         if dataset != nil && allVersions {
             throw StoreError.invalidInput("--all-versions does nothing with --dataset (a dataset is a frozen selection); drop one")

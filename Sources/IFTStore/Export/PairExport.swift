@@ -2,19 +2,54 @@ import Foundation
 
 /// What an export wrote: how many pairs, and what each filter removed on the way.
 public struct ExportSummary: Sendable, Hashable {
+    /// One split's file and how many pairs went to it.
+    public struct SplitFile: Sendable, Hashable {
+        public let name: String
+        public let path: String
+        public let pairs: Int
+    }
+
     public let written: Int
     public let funnel: PairFunnel
     public let format: ExportFormat
-    /// The file written, or nil for standard output.
+    /// The file (or, with splits, the folder) written, or nil for standard output.
     public let destination: String?
+    /// With `--split`: each split's file, in the spec's order.
+    public var splits: [SplitFile] = []
 
-    /// Lines for people (stderr): pairs written, then each filter and what it removed.
+    public init(written: Int, funnel: PairFunnel, format: ExportFormat, destination: String?, splits: [SplitFile] = []) {
+        self.written = written
+        self.funnel = funnel
+        self.format = format
+        self.destination = destination
+        self.splits = splits
+    }
+
+    /// Lines for people (stderr): pairs written, then each filter and what it removed, then
+    /// each split's share.
     public var lines: [String] {
         var out = ["wrote \(written) pair\(written == 1 ? "" : "s") as \(format.rawValue) to \(destination ?? "standard output") (\(funnel.total) in scope)"]
         for step in funnel.steps {
             out.append("  \(step.label): removed \(step.removed)")
         }
+        for split in splits {
+            let share = written == 0 ? 0 : Double(split.pairs) / Double(written) * 100
+            out.append("  \(split.name): \(split.pairs) pair\(split.pairs == 1 ? "" : "s") (\(String(format: "%.1f", share))%) to \(split.path)")
+        }
         return out
+    }
+}
+
+/// `--split`: the parts, the seed and the unit kept together.
+public struct ExportSplit: Sendable, Hashable {
+    public let spec: SplitSpec
+    public let seed: UInt64
+    public let unit: SplitUnit
+
+    public init(spec: SplitSpec, seed: UInt64 = 0, unit: SplitUnit = .chunk) {
+        self.spec = spec
+        self.seed = seed
+        self.unit = unit
     }
 }
 
@@ -53,8 +88,12 @@ public enum PairExport {
     /// `options.format` to `output` (atomically) or, when nil, to standard output. Counting,
     /// the ambiguity check and the rows all read one snapshot. An empty selection writes
     /// nothing and throws a one-line error naming the filters.
+    ///
+    /// With `split`, `output` is a folder (made when missing, its parent must exist) that gets
+    /// one `NAME.EXT` per split, each written atomically; when any split would be empty,
+    /// nothing is written and a one-line error names it.
     public static func run(
-        storePath: String, filter: PairFilter, options: ExportOptions, output: String?,
+        storePath: String, filter: PairFilter, options: ExportOptions, output: String?, split: ExportSplit? = nil,
         standardOutput: @autoclosure () -> ByteSink = ByteSink.standardOutput()
     ) throws -> ExportSummary {
         let db = try Store.openForReading(at: storePath)
@@ -65,6 +104,12 @@ public enum PairExport {
             guard funnel.selected > 0 else { throw emptySelection(funnel, filter: filter) }
             try selection.checkUnambiguous()
             let exporter = PairExporter(options: options)
+            if let split {
+                guard let output else {
+                    throw StoreError.invalidInput("--split writes one file per split; give -o a folder")
+                }
+                return try writeSplits(selection, exporter: exporter, split: split, folder: output, funnel: funnel)
+            }
             let written: Int
             if let output {
                 let file = try AtomicOutputFile(path: output)
@@ -77,14 +122,60 @@ public enum PairExport {
         }
     }
 
-    static func emptySelection(_ funnel: PairFunnel, filter: PairFilter) -> StoreError {
+    private static func writeSplits(
+        _ selection: PairSelection, exporter: PairExporter, split: ExportSplit, folder: String, funnel: PairFunnel
+    ) throws -> ExportSummary {
+        var isDirectory: ObjCBool = false
+        var createdFolder = false
+        if FileManager.default.fileExists(atPath: folder, isDirectory: &isDirectory) {
+            guard isDirectory.boolValue else {
+                throw StoreError.invalidInput("cannot write splits into \(folder): it is a file; with --split, -o names a folder")
+            }
+        } else {
+            do {
+                try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: false)
+                createdFolder = true
+            } catch {
+                throw StoreError.invalidInput("cannot create the folder \(folder) for the splits (\((error as NSError).localizedDescription)); create it or its parent first")
+            }
+        }
+        var files: [AtomicOutputFile] = []
+        var committed = false
+        // On any failure every temporary file goes, and a folder this export made goes too
+        // (rmdir removes it only when empty).
+        defer {
+            if !committed {
+                for file in files { file.discard() }
+                if createdFolder { rmdir(folder) }
+            }
+        }
+        for part in split.spec.parts {
+            files.append(try AtomicOutputFile(path: (folder as NSString).appendingPathComponent("\(part.name).\(exporter.options.format.fileExtension)")))
+        }
+        let counts = try exporter.write(selection, split: split.spec, seed: split.seed, unit: split.unit, to: files.map(\.sink))
+        if let empty = counts.firstIndex(of: 0) {
+            let units = split.unit == .pair ? "pairs" : "\(split.unit.rawValue)s"
+            throw StoreError.invalidInput(
+                "split '\(split.spec.parts[empty].name)' would be empty (\(counts.reduce(0, +)) pairs, kept together by \(units)); "
+                    + "use a larger ratio, another --seed, or a finer --split-by; nothing written")
+        }
+        for file in files { try file.commit() }
+        committed = true
+        var splits: [ExportSummary.SplitFile] = []
+        for (index, part) in split.spec.parts.enumerated() {
+            splits.append(ExportSummary.SplitFile(name: part.name, path: files[index].path, pairs: counts[index]))
+        }
+        return ExportSummary(written: counts.reduce(0, +), funnel: funnel, format: exporter.options.format, destination: folder, splits: splits)
+    }
+
+    static func emptySelection(_ funnel: PairFunnel, filter: PairFilter, nothing: String = "nothing written") -> StoreError {
         if funnel.total == 0 {
             if let dataset = filter.dataset {
-                return .notFound("dataset '\(dataset)' holds no answers; nothing written")
+                return .notFound("dataset '\(dataset)' holds no answers; \(nothing)")
             }
-            return .notFound("no pairs to export: the store has no answers yet; make some with `iftdb generate answers`; nothing written")
+            return .notFound("no pairs to export: the store has no answers yet; make some with `iftdb generate answers`; \(nothing)")
         }
         let removers = funnel.steps.filter { $0.removed > 0 }.map { "\($0.label) removed \($0.removed)" }
-        return .notFound("no pairs match the filters (of \(funnel.total) pairs: \(removers.joined(separator: ", "))); loosen \(filter.flags.isEmpty ? "them" : filter.flags.joined(separator: " ")); nothing written")
+        return .notFound("no pairs match the filters (of \(funnel.total) pairs: \(removers.joined(separator: ", "))); loosen \(filter.flags.isEmpty ? "them" : filter.flags.joined(separator: " ")); \(nothing)")
     }
 }

@@ -38,7 +38,13 @@ public struct ExportOptions: Sendable, Hashable {
 public struct PairExporter: Sendable {
     public let options: ExportOptions
 
-    public init(options: ExportOptions) { self.options = options }
+    /// The system message's UTF-8 bytes, made once.
+    private let system: [UInt8]?
+
+    public init(options: ExportOptions) {
+        self.options = options
+        system = options.system.map { Array($0.utf8) }
+    }
 
     /// The select list for a format, over the aliases of `PairSelection`.
     static func columns(for format: ExportFormat) -> String {
@@ -49,83 +55,120 @@ public struct PairExporter: Sendable {
     /// Writes every selected pair to `sink` and returns how many; flushes at the end.
     @discardableResult
     public func write(_ selection: PairSelection, to sink: ByteSink) throws -> Int {
-        let format = options.format
-        let system = options.system.map { Array($0.utf8) }
-        let includeContext = options.includeContext
+        try writeHeader(to: sink)
         var first = true
-        switch format {
+        let count = try selection.forEachRow(columns: Self.columns(for: options.format)) { row in
+            try writeRow(row, to: sink, first: first)
+            first = false
+        }
+        try writeFooter(to: sink, count: count)
+        return count
+    }
+
+    /// Writes every selected pair to the sink of its split (`split.parts` order) and returns
+    /// how many went to each; flushes them all at the end. A pair's split is a hash of its
+    /// unit and the seed (`SplitSpec.part(forUnit:seed:)`), computed once per run of equal units.
+    public func write(_ selection: PairSelection, split: SplitSpec, seed: UInt64, unit: SplitUnit, to sinks: [ByteSink]) throws -> [Int] {
+        precondition(sinks.count == split.parts.count, "one sink per split")
+        for sink in sinks { try writeHeader(to: sink) }
+        var counts = Array(repeating: 0, count: sinks.count)
+        var lastUnit: [UInt8] = []
+        var lastPart = -1
+        let columns = Self.columns(for: options.format)
+        let unitIndex = options.format == .jsonl ? JSONLField.all.count : 3
+        try selection.forEachRow(columns: "\(columns), \(unit.sql)") { row in
+            let part = row.withUTF8(unitIndex) { bytes -> Int in
+                if lastPart >= 0 && bytes.elementsEqual(lastUnit) { return lastPart }
+                lastUnit = Array(bytes)
+                lastPart = split.part(forUnit: bytes, seed: seed)
+                return lastPart
+            }
+            try writeRow(row, to: sinks[part], first: counts[part] == 0)
+            counts[part] += 1
+        }
+        for (sink, count) in zip(sinks, counts) { try writeFooter(to: sink, count: count) }
+        return counts
+    }
+
+    private func writeHeader(to sink: ByteSink) throws {
+        switch options.format {
         case .csv: try sink.write("Data,Questions,Answers\r\n")
         case .json, .lamini: try sink.write("[")
         default: break
         }
-        let count = try selection.forEachRow(columns: Self.columns(for: format)) { row in
-            defer { first = false }
-            switch format {
-            case .csv:
-                try row.withUTF8(0) { try sink.writeCSVField($0) }
-                try sink.write(byte: UInt8(ascii: ","))
-                try row.withUTF8(1) { try sink.writeCSVField($0) }
-                try sink.write(byte: UInt8(ascii: ","))
-                try row.withUTF8(2) { try sink.writeCSVField($0) }
-                try sink.write("\r\n" as StaticString)
-            case .json:
-                try sink.write((first ? "\n[" : ",\n[") as StaticString)
-                try row.withUTF8(0) { try sink.writeJSONString($0) }
-                try sink.write(byte: UInt8(ascii: ","))
-                try row.withUTF8(1) { try sink.writeJSONString($0) }
-                try sink.write(byte: UInt8(ascii: ","))
-                try row.withUTF8(2) { try sink.writeJSONString($0) }
-                try sink.write(byte: UInt8(ascii: "]"))
-            case .lamini:
-                try sink.write((first ? "\n[{\"data\":" : ",\n[{\"data\":") as StaticString)
-                try row.withUTF8(0) { try sink.writeJSONString($0) }
-                try sink.write(",\"question\":" as StaticString)
-                try row.withUTF8(1) { try sink.writeJSONString($0) }
-                try sink.write("},{\"answer\":" as StaticString)
-                try row.withUTF8(2) { try sink.writeJSONString($0) }
-                try sink.write("}]" as StaticString)
-            case .openai:
-                try sink.write("{\"messages\":[" as StaticString)
-                if let system {
-                    try sink.write("{\"role\":\"system\",\"content\":" as StaticString)
-                    try system.withUnsafeBufferPointer { try sink.writeJSONString($0) }
-                    try sink.write("}," as StaticString)
-                }
-                try sink.write("{\"role\":\"user\",\"content\":" as StaticString)
-                try writeUserTurn(row, to: sink, includeContext: includeContext)
-                try sink.write("},{\"role\":\"assistant\",\"content\":" as StaticString)
-                try row.withUTF8(2) { try sink.writeJSONString($0) }
-                try sink.write("}]}\n" as StaticString)
-            case .alpaca:
-                try sink.write("{\"instruction\":" as StaticString)
-                try row.withUTF8(1) { try sink.writeJSONString($0) }
-                try sink.write(",\"input\":" as StaticString)
-                try row.withUTF8(0) { try sink.writeJSONString($0) }
-                try sink.write(",\"output\":" as StaticString)
-                try row.withUTF8(2) { try sink.writeJSONString($0) }
-                try sink.write("}\n" as StaticString)
-            case .sharegpt:
-                try sink.write("{\"conversations\":[" as StaticString)
-                if let system {
-                    try sink.write("{\"from\":\"system\",\"value\":" as StaticString)
-                    try system.withUnsafeBufferPointer { try sink.writeJSONString($0) }
-                    try sink.write("}," as StaticString)
-                }
-                try sink.write("{\"from\":\"human\",\"value\":" as StaticString)
-                try writeUserTurn(row, to: sink, includeContext: includeContext)
-                try sink.write("},{\"from\":\"gpt\",\"value\":" as StaticString)
-                try row.withUTF8(2) { try sink.writeJSONString($0) }
-                try sink.write("}]}\n" as StaticString)
-            case .jsonl:
-                try Self.writeJSONLObject(row, to: sink)
-            }
-        }
-        switch format {
+    }
+
+    private func writeFooter(to sink: ByteSink, count: Int) throws {
+        switch options.format {
         case .json, .lamini: try sink.write(count == 0 ? "]\n" : "\n]\n")
         default: break
         }
         try sink.flush()
-        return count
+    }
+
+    /// One pair in the format; `first` tells the JSON array formats to leave out the comma.
+    private func writeRow(_ row: Statement, to sink: ByteSink, first: Bool) throws {
+        let format = options.format
+        let includeContext = options.includeContext
+        switch format {
+        case .csv:
+            try row.withUTF8(0) { try sink.writeCSVField($0) }
+            try sink.write(byte: UInt8(ascii: ","))
+            try row.withUTF8(1) { try sink.writeCSVField($0) }
+            try sink.write(byte: UInt8(ascii: ","))
+            try row.withUTF8(2) { try sink.writeCSVField($0) }
+            try sink.write("\r\n" as StaticString)
+        case .json:
+            try sink.write((first ? "\n[" : ",\n[") as StaticString)
+            try row.withUTF8(0) { try sink.writeJSONString($0) }
+            try sink.write(byte: UInt8(ascii: ","))
+            try row.withUTF8(1) { try sink.writeJSONString($0) }
+            try sink.write(byte: UInt8(ascii: ","))
+            try row.withUTF8(2) { try sink.writeJSONString($0) }
+            try sink.write(byte: UInt8(ascii: "]"))
+        case .lamini:
+            try sink.write((first ? "\n[{\"data\":" : ",\n[{\"data\":") as StaticString)
+            try row.withUTF8(0) { try sink.writeJSONString($0) }
+            try sink.write(",\"question\":" as StaticString)
+            try row.withUTF8(1) { try sink.writeJSONString($0) }
+            try sink.write("},{\"answer\":" as StaticString)
+            try row.withUTF8(2) { try sink.writeJSONString($0) }
+            try sink.write("}]" as StaticString)
+        case .openai:
+            try sink.write("{\"messages\":[" as StaticString)
+            if let system {
+                try sink.write("{\"role\":\"system\",\"content\":" as StaticString)
+                try system.withUnsafeBufferPointer { try sink.writeJSONString($0) }
+                try sink.write("}," as StaticString)
+            }
+            try sink.write("{\"role\":\"user\",\"content\":" as StaticString)
+            try writeUserTurn(row, to: sink, includeContext: includeContext)
+            try sink.write("},{\"role\":\"assistant\",\"content\":" as StaticString)
+            try row.withUTF8(2) { try sink.writeJSONString($0) }
+            try sink.write("}]}\n" as StaticString)
+        case .alpaca:
+            try sink.write("{\"instruction\":" as StaticString)
+            try row.withUTF8(1) { try sink.writeJSONString($0) }
+            try sink.write(",\"input\":" as StaticString)
+            try row.withUTF8(0) { try sink.writeJSONString($0) }
+            try sink.write(",\"output\":" as StaticString)
+            try row.withUTF8(2) { try sink.writeJSONString($0) }
+            try sink.write("}\n" as StaticString)
+        case .sharegpt:
+            try sink.write("{\"conversations\":[" as StaticString)
+            if let system {
+                try sink.write("{\"from\":\"system\",\"value\":" as StaticString)
+                try system.withUnsafeBufferPointer { try sink.writeJSONString($0) }
+                try sink.write("}," as StaticString)
+            }
+            try sink.write("{\"from\":\"human\",\"value\":" as StaticString)
+            try writeUserTurn(row, to: sink, includeContext: includeContext)
+            try sink.write("},{\"from\":\"gpt\",\"value\":" as StaticString)
+            try row.withUTF8(2) { try sink.writeJSONString($0) }
+            try sink.write("}]}\n" as StaticString)
+        case .jsonl:
+            try Self.writeJSONLObject(row, to: sink)
+        }
     }
 
     /// The question, or the chunk, a blank line and the question.

@@ -33,13 +33,17 @@ public struct PairFilter: Sendable, Hashable, Codable {
     /// Only the answers frozen in this saved dataset, in its order (issue 8 writes datasets).
     /// The current-version default does not apply: a dataset is a frozen selection.
     public var dataset: String?
+    /// Keep only the earliest question (smallest id) of each normalised question text
+    /// (`questions.normalized`) in the selection, with its answers; applied after every other
+    /// condition.
+    public var dedupe: Bool
 
     public init(
         questionPrompt: PromptRef? = nil, answerPrompt: PromptRef? = nil, model: String? = nil,
         run: Int? = nil, sourceGlob: String? = nil, chunking: Int? = nil,
         since: String? = nil, until: String? = nil, excludeIDK: Bool = false,
         idkRule: IDKRule = .standard, minAnswerChars: Int? = nil, allVersions: Bool = false,
-        allAnswers: Bool = false, dataset: String? = nil
+        allAnswers: Bool = false, dataset: String? = nil, dedupe: Bool = false
     ) {
         self.questionPrompt = questionPrompt
         self.answerPrompt = answerPrompt
@@ -55,6 +59,33 @@ public struct PairFilter: Sendable, Hashable, Codable {
         self.allVersions = allVersions
         self.allAnswers = allAnswers
         self.dataset = dataset
+        self.dedupe = dedupe
+    }
+
+    private enum CodingKeys: String, CodingKey {
+        case questionPrompt, answerPrompt, model, run, sourceGlob, chunking, since, until, excludeIDK, idkRule,
+             minAnswerChars, allVersions, allAnswers, dataset, dedupe
+    }
+
+    /// Reads a filter saved by any iftdb version: flags added later default to off.
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(
+            questionPrompt: try c.decodeIfPresent(PromptRef.self, forKey: .questionPrompt),
+            answerPrompt: try c.decodeIfPresent(PromptRef.self, forKey: .answerPrompt),
+            model: try c.decodeIfPresent(String.self, forKey: .model),
+            run: try c.decodeIfPresent(Int.self, forKey: .run),
+            sourceGlob: try c.decodeIfPresent(String.self, forKey: .sourceGlob),
+            chunking: try c.decodeIfPresent(Int.self, forKey: .chunking),
+            since: try c.decodeIfPresent(String.self, forKey: .since),
+            until: try c.decodeIfPresent(String.self, forKey: .until),
+            excludeIDK: try c.decodeIfPresent(Bool.self, forKey: .excludeIDK) ?? false,
+            idkRule: try c.decodeIfPresent(IDKRule.self, forKey: .idkRule) ?? .standard,
+            minAnswerChars: try c.decodeIfPresent(Int.self, forKey: .minAnswerChars),
+            allVersions: try c.decodeIfPresent(Bool.self, forKey: .allVersions) ?? false,
+            allAnswers: try c.decodeIfPresent(Bool.self, forKey: .allAnswers) ?? false,
+            dataset: try c.decodeIfPresent(String.self, forKey: .dataset),
+            dedupe: try c.decodeIfPresent(Bool.self, forKey: .dedupe) ?? false)
     }
 
     /// Checks what can be checked without a store (times, numbers); throws `StoreError.invalidInput`.
@@ -83,6 +114,7 @@ public struct PairFilter: Sendable, Hashable, Codable {
         if let minAnswerChars { out.append("--min-answer-chars \(minAnswerChars)") }
         if allVersions { out.append("--all-versions") }
         if allAnswers { out.append("--all-answers") }
+        if dedupe { out.append("--dedupe") }
         return out
     }
 

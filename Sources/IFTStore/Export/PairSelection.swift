@@ -85,13 +85,25 @@ public final class PairSelection {
         if filter.excludeIDK {
             conditions.append(PairCondition(label: "--exclude-idk", sql: "NOT \(IDKRule.sqlFunctionName)(a.text)", arguments: []))
         }
-        self.conditions = conditions
         self.datasetID = datasetID
+        if filter.dedupe {
+            // The earliest question of each normalised text among the pairs the other conditions
+            // keep: one grouping over the indexed `normalized` key, computed once by SQLite
+            // (a non-correlated subquery), so the rows themselves still stream in order.
+            let inner = Self.whereClause(datasetID: datasetID, conditions: conditions)
+            conditions.append(PairCondition(
+                label: "--dedupe (repeated questions)",
+                sql: "q.id IN (SELECT min(q.id) \(Self.fromClause(dataset: datasetID != nil)) \(inner.sql) GROUP BY q.normalized)",
+                arguments: inner.arguments))
+        }
+        self.conditions = conditions
     }
 
     /// The joined tables, in the order SQLite must loop over them (CROSS JOIN fixes the order).
-    var fromClause: String {
-        if datasetID != nil {
+    var fromClause: String { Self.fromClause(dataset: datasetID != nil) }
+
+    static func fromClause(dataset: Bool) -> String {
+        if dataset {
             return """
                 FROM dataset_items d
                 CROSS JOIN answers a ON a.id = d.answer_id
@@ -116,13 +128,17 @@ public final class PairSelection {
 
     /// The WHERE clause and its values for the first `count` conditions (all by default).
     func whereClause(upTo count: Int? = nil) -> (sql: String, arguments: [SQLiteValue]) {
+        Self.whereClause(datasetID: datasetID, conditions: Array(conditions.prefix(count ?? conditions.count)))
+    }
+
+    static func whereClause(datasetID: Int64?, conditions: [PairCondition]) -> (sql: String, arguments: [SQLiteValue]) {
         var parts: [String] = []
         var arguments: [SQLiteValue] = []
         if let datasetID {
             parts.append("d.dataset_id = ?")
             arguments.append(.integer(datasetID))
         }
-        for condition in conditions.prefix(count ?? conditions.count) {
+        for condition in conditions {
             parts.append("(\(condition.sql))")
             arguments += condition.arguments
         }
@@ -194,8 +210,10 @@ public final class PairSelection {
     /// version or model (DESIGN.md: such an export is ambiguous), unless `allAnswers`.
     /// Several samples of one prompt and model are fine. One ordered pass: a question's answers
     /// are adjacent in the selection order, so no sort or grouping is needed.
+    /// A saved dataset was checked when it was saved (or saved with --all-answers on purpose):
+    /// it is frozen, so its export never depends on this check.
     public func checkUnambiguous() throws {
-        guard !filter.allAnswers else { return }
+        guard !filter.allAnswers, datasetID == nil else { return }
         var currentQuestion = -1
         var first: (prompt: Int, model: Int) = (0, 0)
         var mixedQuestions = 0

@@ -1,0 +1,173 @@
+import Foundation
+
+/// What `iftdb stats` reports: the store's size, and for the selected pairs, one row per
+/// (question prompt, answer prompt, model).
+public struct PairStats: Sendable, Hashable, Codable {
+    /// Whole-store counts, whatever the filters.
+    public struct StoreCounts: Sendable, Hashable, Codable {
+        /// Paths whose current version is not "removed".
+        public let sources: Int
+        /// Rows of `sources`: every version of every path, removed ones included.
+        public let sourceVersions: Int
+        public let chunks: Int
+        public let questions: Int
+        public let answers: Int
+    }
+
+    /// The selection the filters chose.
+    public struct Selection: Sendable, Hashable, Codable {
+        public let pairs: Int
+        public let sources: Int
+        public let chunks: Int
+        public let questions: Int
+        /// The filters as flags.
+        public let filters: [String]
+    }
+
+    public struct Group: Sendable, Hashable, Codable {
+        public let questionPrompt: String
+        public let answerPrompt: String
+        /// The model's name, with its parameters when another model row shares the name.
+        public let model: String
+        public let pairs: Int
+        /// Pairs the "I don't know" rule (with the filter's extra patterns) matches.
+        public let idk: Int
+        public let idkRate: Double
+        /// Questions in the group, and how many repeat an earlier one's normalised text
+        /// (what `--dedupe` would drop within the group).
+        public let questions: Int
+        public let duplicateQuestions: Int
+        public let duplicateQuestionRate: Double
+        /// Mean answer length in characters (Unicode scalars).
+        public let meanAnswerChars: Double
+        /// Tokens of the calls that made these answers (prompt = in, completion = out).
+        public let tokensIn: Int
+        public let tokensOut: Int
+        /// Calls with an error in the answer runs that made these answers.
+        public let failedCalls: Int
+        /// Latency of the calls that made these answers, nearest-rank percentiles; nil when no
+        /// call recorded one.
+        public let latencyMsP50: Double?
+        public let latencyMsP95: Double?
+
+        enum CodingKeys: String, CodingKey {
+            case questionPrompt, answerPrompt, model, pairs, idk, idkRate, questions, duplicateQuestions, duplicateQuestionRate,
+                 meanAnswerChars, tokensIn, tokensOut, failedCalls, latencyMsP50, latencyMsP95
+        }
+
+        /// Every key is always present: a missing latency is `null`, not left out.
+        public func encode(to encoder: any Encoder) throws {
+            var c = encoder.container(keyedBy: CodingKeys.self)
+            try c.encode(questionPrompt, forKey: .questionPrompt)
+            try c.encode(answerPrompt, forKey: .answerPrompt)
+            try c.encode(model, forKey: .model)
+            try c.encode(pairs, forKey: .pairs)
+            try c.encode(idk, forKey: .idk)
+            try c.encode(idkRate, forKey: .idkRate)
+            try c.encode(questions, forKey: .questions)
+            try c.encode(duplicateQuestions, forKey: .duplicateQuestions)
+            try c.encode(duplicateQuestionRate, forKey: .duplicateQuestionRate)
+            try c.encode(meanAnswerChars, forKey: .meanAnswerChars)
+            try c.encode(tokensIn, forKey: .tokensIn)
+            try c.encode(tokensOut, forKey: .tokensOut)
+            try c.encode(failedCalls, forKey: .failedCalls)
+            try c.encode(latencyMsP50, forKey: .latencyMsP50)
+            try c.encode(latencyMsP95, forKey: .latencyMsP95)
+        }
+    }
+
+    public let store: StoreCounts
+    public let selection: Selection
+    public let groups: [Group]
+}
+
+extension PairStats {
+    /// Computes the stats at `storePath` for `filter`, in one read snapshot. Every number is
+    /// one SQL aggregate over the selection; percentiles come from window functions (SQLite
+    /// has no percentile aggregate), so nothing is held in memory per pair.
+    public static func compute(storePath: String, filter: PairFilter) throws -> PairStats {
+        let db = try Store.openForReading(at: storePath)
+        defer { db.close() }
+        return try db.transaction(.deferred) { try compute(in: db, filter: filter) }
+    }
+
+    static func compute(in db: Connection, filter: PairFilter) throws -> PairStats {
+        let totals = try db.prepare("""
+            SELECT (SELECT count(*) FROM current_sources WHERE status <> 'removed'), (SELECT count(*) FROM sources),
+                   (SELECT count(*) FROM chunks), (SELECT count(*) FROM questions), (SELECT count(*) FROM answers)
+            """)
+        _ = try totals.step()
+        let store = StoreCounts(sources: totals.int(0), sourceVersions: totals.int(1), chunks: totals.int(2), questions: totals.int(3), answers: totals.int(4))
+
+        let selection = try PairSelection(filter, in: db)
+        let (whereSQL, arguments) = selection.whereClause()
+        let selected = "\(selection.fromClause)\n\(whereSQL)"
+
+        let summary = try db.prepare("SELECT count(*), count(DISTINCT s.path), count(DISTINCT c.id), count(DISTINCT q.id) \(selected)")
+        try summary.bind(arguments)
+        _ = try summary.step()
+        let chosen = Selection(pairs: summary.int(0), sources: summary.int(1), chunks: summary.int(2), questions: summary.int(3), filters: filter.flags)
+
+        // The selected pairs' distinct answer calls per group, for tokens and latency.
+        let groupCalls = "SELECT DISTINCT q.prompt_id AS qp, a.prompt_id AS ap, a.model_id AS m, a.call_id AS call_id \(selected)"
+        let statement = try db.prepare("""
+            WITH g AS (
+                SELECT q.prompt_id AS qp, a.prompt_id AS ap, a.model_id AS m, count(*) AS pairs,
+                       coalesce(sum(\(IDKRule.sqlFunctionName)(a.text)), 0) AS idk, count(DISTINCT q.id) AS questions,
+                       count(DISTINCT q.normalized) AS keys, avg(length(a.text)) AS mean_chars
+                \(selected)
+                GROUP BY 1, 2, 3
+            ),
+            calls_of AS (\(groupCalls)),
+            tokens AS (
+                SELECT qp, ap, m, coalesce(sum(k.prompt_tokens), 0) AS tin, coalesce(sum(k.completion_tokens), 0) AS tout
+                FROM calls_of JOIN calls k ON k.id = calls_of.call_id GROUP BY 1, 2, 3
+            ),
+            ranked AS (
+                SELECT qp, ap, m, k.latency_ms AS latency,
+                       row_number() OVER (PARTITION BY qp, ap, m ORDER BY k.latency_ms) AS r,
+                       count(*) OVER (PARTITION BY qp, ap, m) AS n
+                FROM calls_of JOIN calls k ON k.id = calls_of.call_id WHERE k.latency_ms IS NOT NULL
+            ),
+            percentiles AS (
+                SELECT qp, ap, m,
+                       max(CASE WHEN r = (n * 50 + 99) / 100 THEN latency END) AS p50,
+                       max(CASE WHEN r = (n * 95 + 99) / 100 THEN latency END) AS p95
+                FROM ranked GROUP BY 1, 2, 3
+            ),
+            runs_of AS (SELECT DISTINCT q.prompt_id AS qp, a.prompt_id AS ap, a.model_id AS m, a.run_id AS run_id \(selected)),
+            failures AS (
+                SELECT qp, ap, m, count(k.id) AS failed
+                FROM runs_of LEFT JOIN calls k ON k.run_id = runs_of.run_id AND k.error IS NOT NULL GROUP BY 1, 2, 3
+            )
+            SELECT pq.name || '@' || pq.version, pa.name || '@' || pa.version, md.name, md.params,
+                   (SELECT count(*) FROM models x WHERE x.name = md.name),
+                   g.pairs, g.idk, g.questions, g.keys, g.mean_chars,
+                   coalesce(t.tin, 0), coalesce(t.tout, 0), coalesce(f.failed, 0), p.p50, p.p95
+            FROM g
+            JOIN prompts pq ON pq.id = g.qp JOIN prompts pa ON pa.id = g.ap JOIN models md ON md.id = g.m
+            LEFT JOIN tokens t ON t.qp = g.qp AND t.ap = g.ap AND t.m = g.m
+            LEFT JOIN percentiles p ON p.qp = g.qp AND p.ap = g.ap AND p.m = g.m
+            LEFT JOIN failures f ON f.qp = g.qp AND f.ap = g.ap AND f.m = g.m
+            ORDER BY pq.name, pq.version, pa.name, pa.version, md.name, md.id
+            """)
+        // The selection's conditions appear three times: in g, calls_of and runs_of.
+        try statement.bind(arguments + arguments + arguments)
+        var groups: [Group] = []
+        while try statement.step() {
+            let pairs = statement.int(5), idk = statement.int(6), questions = statement.int(7), keys = statement.int(8)
+            let model = statement.int(4) > 1 ? "\(statement.string(at: 2)) \(statement.string(at: 3))" : statement.string(at: 2)
+            groups.append(Group(
+                questionPrompt: statement.string(at: 0), answerPrompt: statement.string(at: 1), model: model,
+                pairs: pairs, idk: idk, idkRate: Self.rate(idk, of: pairs),
+                questions: questions, duplicateQuestions: questions - keys, duplicateQuestionRate: Self.rate(questions - keys, of: questions),
+                meanAnswerChars: statement.double(9), tokensIn: statement.int(10), tokensOut: statement.int(11),
+                failedCalls: statement.int(12), latencyMsP50: statement.optionalDouble(13), latencyMsP95: statement.optionalDouble(14)))
+        }
+        return PairStats(store: store, selection: chosen, groups: groups)
+    }
+
+    static func rate(_ part: Int, of whole: Int) -> Double {
+        whole == 0 ? 0 : Double(part) / Double(whole)
+    }
+}

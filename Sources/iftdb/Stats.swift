@@ -1,0 +1,59 @@
+import ArgumentParser
+import Foundation
+import IFTStore
+
+extension IFTDB {
+    struct Stats: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Count what the store holds, and what each prompt version and model produced.",
+            discussion: """
+                The first lines count the whole store. The table covers the pairs the filters \
+                select (by default each source path's current version), one row per question \
+                prompt, answer prompt and model: pairs, "I don't know" rate, duplicate-question \
+                rate (questions whose normalised text repeats an earlier one), mean answer length \
+                in characters, tokens in/out and latency p50/p95 of the calls that made the \
+                answers, and failed calls in the runs that made them.
+                """
+        )
+
+        @OptionGroup var store: StoreOptions
+        @OptionGroup var filters: PairFilterOptions
+        @Flag(help: "Print JSON on stdout.") var json = false
+
+        func run() async throws {
+            let stats = try PairStats.compute(storePath: store.path, filter: try filters.pairFilter())
+            let sink = ByteSink.standardOutput()
+            if json {
+                let encoder = JSONEncoder()
+                encoder.keyEncodingStrategy = .convertToSnakeCase
+                encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+                try sink.write(Array(try encoder.encode(stats)))
+                try sink.write("\n")
+                try sink.flush()
+                return
+            }
+            let counts = stats.store, selection = stats.selection
+            var text = """
+                store      \(counts.sources) sources (\(counts.sourceVersions) versions), \(counts.chunks) chunks, \(counts.questions) questions, \(counts.answers) answers
+                selected   \(selection.pairs) pairs from \(selection.sources) sources, \(selection.chunks) chunks, \(selection.questions) questions\(selection.filters.isEmpty ? "" : " (\(selection.filters.joined(separator: " ")))")
+
+
+                """
+            var table = TextTable(["question prompt", "answer prompt", "model", "pairs", "idk", "dup questions", "mean chars", "tokens in/out", "failed calls", "latency p50/p95"])
+            for group in stats.groups {
+                table.append([
+                    group.questionPrompt, group.answerPrompt, group.model, String(group.pairs),
+                    Self.percent(group.idkRate), Self.percent(group.duplicateQuestionRate),
+                    String(format: "%.1f", group.meanAnswerChars), "\(group.tokensIn)/\(group.tokensOut)", String(group.failedCalls),
+                    "\(Self.milliseconds(group.latencyMsP50))/\(Self.milliseconds(group.latencyMsP95))",
+                ])
+            }
+            text += table.render()
+            try sink.write(text)
+            try sink.flush()
+        }
+
+        static func percent(_ rate: Double) -> String { String(format: "%.1f%%", rate * 100) }
+        static func milliseconds(_ value: Double?) -> String { value.map { String(format: "%.0fms", $0) } ?? "-" }
+    }
+}
