@@ -1,6 +1,10 @@
 import CSQLite
 import Foundation
 
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// The iftdb store: one SQLite file holding sources, chunks, prompts, runs, questions and
 /// answers. Not Sendable: one owner at a time (a command, or the actor that writes results).
 public final class Store {
@@ -32,6 +36,9 @@ public final class Store {
         if exists && isDirectory.boolValue {
             throw StoreError.invalidInput("\(path) is a folder; --db takes the path of a store file, e.g. \(path)/\(defaultFileName)")
         }
+        // Only a process that made the file itself may remove it after a failure: another
+        // process creating the same store at the same moment must never lose it.
+        var createdHere = false
         if !exists {
             guard create else { throw StoreError.noStore(path: path) }
             let folder = (path as NSString).deletingLastPathComponent
@@ -41,6 +48,13 @@ public final class Store {
             }
             if !fileManager.isWritableFile(atPath: parent) {
                 throw StoreError.cannotCreate(path: path, reason: "the folder \(parent) is not writable")
+            }
+            let descriptor = Glibc.open(path, O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, 0o644)
+            if descriptor >= 0 {
+                Glibc.close(descriptor)
+                createdHere = true
+            } else if errno != EEXIST {
+                throw StoreError.cannotCreate(path: path, reason: String(cString: strerror(errno)))
             }
         }
         let db: Connection
@@ -58,12 +72,18 @@ public final class Store {
         } catch {
             // A store this call created and could not finish is removed: no half-made files.
             db.close()
-            if !exists {
+            if createdHere {
                 for suffix in ["", "-wal", "-shm", "-journal"] { try? fileManager.removeItem(atPath: path + suffix) }
             }
             if let error = error as? SQLiteError { throw mapOpenError(error, path: path) }
             throw error
         }
+    }
+
+    /// Opens a store for reading only: no migration, no seeding, no write lock, and it works
+    /// in a read-only location. For commands that only look.
+    public static func openReadOnly(at path: String) throws -> Store {
+        Store(db: try openForReading(at: path), path: path)
     }
 
     private func configureForWriting() throws {

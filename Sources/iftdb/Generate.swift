@@ -152,7 +152,9 @@ struct ModelOptions: ParsableArguments {
         if let temperature, !(0...2).contains(temperature) { throw ValidationError("--temperature must be between 0 and 2") }
         if let maxTokens, maxTokens < 1 { throw ValidationError("--max-tokens must be at least 1") }
         if retries < 0 || retries > 20 { throw ValidationError("--retries must be between 0 and 20") }
-        if timeout <= 0 || connectTimeout <= 0 { throw ValidationError("--timeout and --connect-timeout must be positive") }
+        for (flag, value) in [("--timeout", timeout), ("--connect-timeout", connectTimeout)] where !(value > 0 && value <= 86_400) {
+            throw ValidationError("\(flag) must be a number of seconds between 0 and 86400")
+        }
     }
 
     func settings(defaultMaxTokens: Int) -> ModelSettings {
@@ -190,7 +192,7 @@ struct GenerationCommand {
             var characters = 0
             for item in plan.pending { characters += try opened.messages(for: item, in: plan).reduce(0) { $0 + $1.content.count } }
             let calls = min(plan.pending.count, generation.maxCalls ?? Int.max)
-            Console.info("dry run: \(calls) calls to \(settings.model) at \(settings.normalizedBaseURL) with \(plan.prompt.ref) (\(plan.alreadyDone) \(what) already done); about \(characters / 4) prompt tokens; nothing sent")
+            Console.info("dry run: \(calls) calls to \(settings.model) at \(settings.displayBaseURL) with \(plan.prompt.ref) (\(plan.alreadyDone) \(what) already done); about \(characters / 4) prompt tokens; nothing sent")
             if generation.json {
                 try ByteSink.standardOutput().write("{\"calls\":\(calls),\"already_done\":\(plan.alreadyDone),\"estimated_prompt_tokens\":\(characters / 4)}\n")
             }
@@ -210,7 +212,7 @@ struct GenerationCommand {
         ) { http in
             let client = ModelClient(http: http, settings: settings)
             try await client.checkReachable()
-            let runID = try opened.startRun(plan, endpoint: settings.normalizedBaseURL, optionsJSON: optionsJSON(request, settings: settings))
+            let runID = try opened.startRun(plan, endpoint: settings.displayBaseURL, optionsJSON: optionsJSON(request, settings: settings))
             Console.info("run \(runID): \(plan.pending.count) \(what) to ask \(settings.model) with \(plan.prompt.ref)\(plan.alreadyDone > 0 ? " (\(plan.alreadyDone) already done)" : "")")
             let engine = GenerationEngine(concurrency: generation.concurrency, maxCalls: generation.maxCalls)
             return try await engine.run(store: opened, plan: plan, runID: runID, client: client, stop: stop) { progress in
@@ -233,7 +235,8 @@ struct GenerationCommand {
         }
         if summary.status == .interrupted || summary.stoppedByMaxCalls {
             let why = summary.stoppedByMaxCalls ? "stopped after --max-calls" : "interrupted"
-            Console.info("  \(why) with \(summary.notSent) items not sent; resume with: \(resumeCommand())")
+            let remaining = p.total - p.done - p.failed - p.alreadyPresent
+            Console.info("  \(why) with \(remaining) items still to do; resume with: \(resumeCommand())")
         }
         if generation.json {
             let text = "{\"run\":\(summary.runID),\"status\":\"\(summary.status.rawValue)\",\"done\":\(p.done),\"results\":\(p.results),\"already_present\":\(summary.skippedAsPresent + p.alreadyPresent),\"failed\":\(p.failed),\"not_sent\":\(summary.notSent),\"prompt_tokens\":\(p.promptTokens),\"completion_tokens\":\(p.completionTokens),\"seconds\":\(JSONText.number((summary.seconds * 1000).rounded() / 1000))}\n"

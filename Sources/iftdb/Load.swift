@@ -54,9 +54,9 @@ extension IFTDB {
             guard let method = ChunkingMethod(rawValue: chunker) else {
                 throw ValidationError("unknown chunker '\(chunker)'; use boundary or window")
             }
-            if chunkSize < 1 { throw ValidationError("--chunk-size must be at least 1") }
+            if chunkSize < 1 || chunkSize > 100_000_000 { throw ValidationError("--chunk-size must be between 1 and 100000000") }
             if let stepSize {
-                if stepSize < 1 { throw ValidationError("--step-size must be at least 1") }
+                if stepSize < 1 || stepSize > 100_000_000 { throw ValidationError("--step-size must be between 1 and 100000000") }
                 if method != .window { throw ValidationError("--step-size goes with --chunker window") }
             }
             if maxFileSize < 1 { throw ValidationError("--max-file-size must be at least 1") }

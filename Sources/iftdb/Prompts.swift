@@ -27,7 +27,7 @@ extension IFTDB.Prompts {
         @Flag(help: "Print JSON: one array of objects.") var json = false
 
         func run() async throws {
-            let (opened, _) = try Store.open(at: store.path, create: false)
+            let opened = try Store.openReadOnly(at: store.path)
             defer { opened.close() }
             let prompts = try opened.prompts()
             let sink = ByteSink.standardOutput()
@@ -56,7 +56,7 @@ extension IFTDB.Prompts {
 
         func run() async throws {
             let parsed = try PromptRef(parsing: ref)
-            let (opened, _) = try Store.open(at: store.path, create: false)
+            let opened = try Store.openReadOnly(at: store.path)
             defer { opened.close() }
             let prompt = try opened.prompt(parsed)
             let sink = ByteSink.standardOutput()
@@ -152,7 +152,7 @@ extension IFTDB.Prompts {
             let parsed = try PromptRef(parsing: ref)
             let chunkID = try chunk.map { try Self.id($0, kind: "chunk") }
             let questionID = try question.map { try Self.id($0, kind: "question") }
-            let (opened, _) = try Store.open(at: store.path, create: false)
+            let opened = try Store.openReadOnly(at: store.path)
             defer { opened.close() }
             let (_, messages) = try opened.renderPrompt(parsed, chunkID: chunkID, questionID: questionID, count: count)
             let sink = ByteSink.standardOutput()

@@ -14,7 +14,7 @@ extension IFTDB {
         @Flag(help: "Print JSON on stdout.") var json = false
 
         func run() async throws {
-            let (opened, _) = try Store.open(at: store.path, create: false)
+            let opened = try Store.openReadOnly(at: store.path)
             defer { opened.close() }
             let runs = try opened.runs(limit: limit)
             let sink = ByteSink.standardOutput()

@@ -60,7 +60,7 @@ extension IFTDB {
         }
 
         func run() async throws {
-            let (opened, _) = try Store.open(at: store.path, create: false)
+            let opened = try Store.openReadOnly(at: store.path)
             defer { opened.close() }
             let sink = ByteSink.standardOutput()
             let encoder = JSONEncoder()

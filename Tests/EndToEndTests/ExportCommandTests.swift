@@ -123,4 +123,12 @@ import Testing
         #expect(rows.first?["answer_prompt"] as? String == "answers@1")
         #expect(rows.first?["answer"] as? String == "In Zürich, \"briefly\" — they said so.")
     }
+
+    @Test func exportOntoTheStoreItselfIsRefused() throws {
+        let folder = try fixtureStore()
+        let before = try Data(contentsOf: folder.url.appending(path: "iftdb.sqlite"))
+        expectOneLineError(try iftdb(["export", "--format", "csv", "--answer-prompt", "answers@1", "-o", "iftdb.sqlite"], in: folder.path), containing: "is the store itself")
+        expectOneLineError(try iftdb(["export", "--format", "csv", "--answer-prompt", "answers@1", "-o", "./iftdb.sqlite-wal"], in: folder.path), containing: "is the store itself")
+        #expect(try Data(contentsOf: folder.url.appending(path: "iftdb.sqlite")) == before)
+    }
 }

@@ -231,6 +231,26 @@ import Testing
         #expect(try scalar("SELECT count(*) FROM questions", in: folder) == "75")
     }
 
+    @Test func aSecondCtrlCAbandonsCallsThatHang() async throws {
+        let folder = try TemporaryFolder()
+        try Self.writeCorpus(folder, files: 1, chunksPerFile: 3)
+        try load(folder)
+        let server = try await TestModelServer(fallback: { request in
+            request.uri.hasSuffix("/chat/completions") ? .hang : .respond(status: 200, body: #"{"data":[]}"#)
+        })
+        defer { Task { await server.shutdown() } }
+        let process = try launch(["generate", "questions", "--base-url", server.baseURL, "--concurrency", "2", "--quiet"], in: folder)
+        try await waitUntil { Self.chatRequests(server).count >= 2 }
+        kill(process.processIdentifier, SIGINT)
+        try await Task.sleep(for: .milliseconds(200))
+        kill(process.processIdentifier, SIGINT)
+        // The calls hang for good: only abandoning them lets the process end.
+        try await waitUntil { !process.isRunning }
+        #expect(process.terminationStatus == 1)
+        #expect(try iftdb(["runs", "--json"], in: folder.path).stdout.contains("\"status\":\"interrupted\""))
+        #expect(try scalar("SELECT count(*) FROM questions", in: folder) == "0")
+    }
+
     @Test func itemsThatFailForGoodExit1AndAreRetriedNextRun() async throws {
         let folder = try TemporaryFolder()
         try Self.writeCorpus(folder)
@@ -280,6 +300,8 @@ import Testing
         expectOneLineError(try iftdb(["generate", "questions", "--prompt", "answers", "--base-url", server.baseURL], in: folder.path), containing: "needs a question prompt")
         #expect(try iftdb(["generate", "questions", "--concurrency", "0"], in: folder.path).status == 64)
         #expect(try iftdb(["generate", "questions", "--base-url", "ftp://x"], in: folder.path).status == 64)
+        #expect(try iftdb(["generate", "questions", "--timeout", "inf"], in: folder.path).status == 64)
+        #expect(try iftdb(["generate", "questions", "--connect-timeout", "1e300"], in: folder.path).status == 64)
         let empty = try TemporaryFolder()
         expectOneLineError(try iftdb(["generate", "answers", "--base-url", server.baseURL], in: empty.path), containing: "no iftdb store")
     }

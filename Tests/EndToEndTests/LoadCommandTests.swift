@@ -78,6 +78,26 @@ import Testing
         expectOneLineError(try iftdb(["show", "chunk:999999"], in: folder.path), containing: "no chunk with id 999999")
     }
 
+    @Test func aFileSkippedForAReasonIsNotRemoved() throws {
+        let folder = try TemporaryFolder()
+        try writeCorpus(folder)
+        try iftdb(["load", "docs"], in: folder.path)
+        // file0.md is over this cap now: skipped and named, but it still exists.
+        let capped = try iftdb(["load", "docs", "--max-file-size", "300", "--json"], in: folder.path)
+        #expect(capped.status == 0)
+        #expect(capped.stderr.contains("skipped file0.md"))
+        #expect(capped.stdout.contains("\"removed\":0"))
+        #expect(try iftdb(["sources"], in: folder.path).stdout.contains("file0.md"))
+    }
+
+    @Test func onlyACompleteLoadChoosesTheChunkingGenerationUses() throws {
+        let folder = try TemporaryFolder()
+        try writeCorpus(folder)
+        try iftdb(["load", "docs"], in: folder.path)
+        let used = try iftdb(["sql", "--csv", "SELECT count(*) AS n FROM chunkings WHERE last_used_at <> ''"], in: folder.path)
+        #expect(used.stdout == "n\r\n1\r\n")
+    }
+
     @Test func newChunkingAddsItsChunksAndKeepsTheOld() throws {
         let folder = try TemporaryFolder()
         try writeCorpus(folder)
@@ -102,6 +122,7 @@ import Testing
         #expect(try iftdb(["load", ".", "--chunker", "nope"], in: folder.path).status == 64)
         #expect(try iftdb(["load", ".", "--step-size", "5"], in: folder.path).status == 64)
         #expect(try iftdb(["load", ".", "--chunk-size", "0"], in: folder.path).status == 64)
+        #expect(try iftdb(["load", ".", "--chunk-size", "9223372036854775807"], in: folder.path).status == 64)
         // A bad folder creates nothing.
         #expect(!FileManager.default.fileExists(atPath: folder.file("iftdb.sqlite")))
         try FileManager.default.createDirectory(atPath: folder.file("ro"), withIntermediateDirectories: true)

@@ -26,6 +26,7 @@ import Testing
         "REINDEX",
         "CREATE VIEW v AS SELECT 1",
         "CREATE INDEX i ON chunks (text)",
+        "SELECT fts3_tokenizer('simple')",
     ]
 
     @Test func sqlRefusesEveryWriteAndChangesNothing() throws {
@@ -95,6 +96,23 @@ import Testing
         try iftdb(["init"], in: folder.path)
         expectOneLineError(try iftdb(["sql", "SELEC 1"], in: folder.path), containing: "syntax error")
         expectOneLineError(try iftdb(["sql", "   "], in: folder.path), containing: "no SQL statement")
+    }
+
+    @Test func processesCreatingOneStoreAtOnceAllSucceedAndNoneDeletesIt() throws {
+        let folder = try TemporaryFolder()
+        let processes = try (0..<6).map { _ -> Process in
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: iftdbBinary)
+            process.arguments = ["init", "--db", "race.sqlite"]
+            process.currentDirectoryURL = folder.url
+            process.standardError = FileHandle.nullDevice
+            try process.run()
+            return process
+        }
+        for process in processes { process.waitUntilExit() }
+        #expect(processes.allSatisfy { $0.terminationStatus == 0 })
+        let migrations = try iftdb(["sql", "--db", "race.sqlite", "--csv", "SELECT count(*) AS n FROM iftdb_migrations; SELECT count(*) AS n FROM prompts"], in: folder.path)
+        #expect(migrations.stdout == "n\r\n3\r\n\nn\r\n2\r\n")
     }
 
     @Test func usageErrorsExit64() throws {

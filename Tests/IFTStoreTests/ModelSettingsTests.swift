@@ -34,3 +34,14 @@ import Testing
         #expect(RetryPolicy.parseRetryAfter(nil) == nil)
     }
 }
+
+@Suite struct DisplayURLTests {
+    @Test func credentialsInTheBaseURLAreNeverShown() {
+        var settings = ModelSettings()
+        settings.baseURL = "https://user:s3cret@api.example.com/v1?api-key=s3cret"
+        #expect(settings.displayBaseURL == "https://api.example.com/v1")
+        #expect(!settings.description.contains("s3cret"))
+        settings.baseURL = "http://127.0.0.1:8080/v1/"
+        #expect(settings.displayBaseURL == "http://127.0.0.1:8080/v1")
+    }
+}

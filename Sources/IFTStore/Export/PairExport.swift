@@ -82,6 +82,19 @@ extension Store {
     }
 }
 
+/// Refuses an output path that is the store itself or one of SQLite's files beside it:
+/// writing the export there would replace the store.
+func refuseStoreAsOutput(_ output: String, storePath: String) throws {
+    func resolved(_ path: String) -> String {
+        URL(fileURLWithPath: path).resolvingSymlinksInPath().standardizedFileURL.path
+    }
+    let target = resolved(output)
+    let store = resolved(storePath)
+    if ["", "-wal", "-shm", "-journal"].contains(where: { store + $0 == target }) {
+        throw StoreError.invalidInput("-o \(output) is the store itself; write the export to another file")
+    }
+}
+
 /// `iftdb export` as one domain call.
 public enum PairExport {
     /// Selects pairs with `filter` from the store at `storePath` and writes them as
@@ -108,10 +121,11 @@ public enum PairExport {
                 guard let output else {
                     throw StoreError.invalidInput("--split writes one file per split; give -o a folder")
                 }
-                return try writeSplits(selection, exporter: exporter, split: split, folder: output, funnel: funnel)
+                return try writeSplits(selection, exporter: exporter, split: split, folder: output, funnel: funnel, storePath: storePath)
             }
             let written: Int
             if let output {
+                try refuseStoreAsOutput(output, storePath: storePath)
                 let file = try AtomicOutputFile(path: output)
                 written = try exporter.write(selection, to: file.sink)
                 try file.commit()
@@ -123,7 +137,8 @@ public enum PairExport {
     }
 
     private static func writeSplits(
-        _ selection: PairSelection, exporter: PairExporter, split: ExportSplit, folder: String, funnel: PairFunnel
+        _ selection: PairSelection, exporter: PairExporter, split: ExportSplit, folder: String, funnel: PairFunnel,
+        storePath: String
     ) throws -> ExportSummary {
         var isDirectory: ObjCBool = false
         var createdFolder = false
@@ -150,7 +165,9 @@ public enum PairExport {
             }
         }
         for part in split.spec.parts {
-            files.append(try AtomicOutputFile(path: (folder as NSString).appendingPathComponent("\(part.name).\(exporter.options.format.fileExtension)")))
+            let target = (folder as NSString).appendingPathComponent("\(part.name).\(exporter.options.format.fileExtension)")
+            try refuseStoreAsOutput(target, storePath: storePath)
+            files.append(try AtomicOutputFile(path: target))
         }
         let counts = try exporter.write(selection, split: split.spec, seed: split.seed, unit: split.unit, to: files.map(\.sink))
         if let empty = counts.firstIndex(of: 0) {

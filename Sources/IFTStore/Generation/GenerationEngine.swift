@@ -92,6 +92,8 @@ public struct GenerationEngine {
         case questions(WorkItem, ModelResult<QuestionReply>)
         case answer(WorkItem, ModelResult<String>)
         case cancelled
+        /// Not a reply: wakes the writer when a second Ctrl-C asks to abandon the calls in flight.
+        case wake
     }
 
     public func run(
@@ -135,9 +137,24 @@ public struct GenerationEngine {
                 return true
             }
 
+            // Watches for a forced stop (set from a signal handler) and wakes the writer.
+            group.addTask {
+                while !Task.isCancelled {
+                    if stop.isForced {
+                        mailbox.put(.wake)
+                        return
+                    }
+                    try? await Task.sleep(for: .milliseconds(100))
+                }
+            }
+            defer { group.cancelAll() }
+
             while progress.inFlight < concurrency, send() {}
             while progress.inFlight > 0 {
-                let replies = await mailbox.takeAll()
+                let replies = await mailbox.takeAll().filter {
+                    if case .wake = $0 { return false }
+                    return true
+                }
                 progress.inFlight -= replies.count
                 if stop.isForced {
                     group.cancelAll()
@@ -145,17 +162,23 @@ public struct GenerationEngine {
                 }
                 guard writeError == nil else { continue }
                 do {
+                    // One commit for the batch; an item whose own write fails is rolled back
+                    // to its savepoint and counted failed, and the others are kept.
                     let outcomes = try store.db.transaction {
-                        try replies.map { reply -> (ItemOutcome, Int, Int)? in
-                            switch reply {
-                            case .questions(let item, let result):
-                                return (try store.recordQuestions(runID: runID, plan: plan, item: item, result: result),
-                                        result.promptTokens, result.completionTokens)
-                            case .answer(let item, let result):
-                                return (try store.recordAnswer(runID: runID, plan: plan, item: item, result: result),
-                                        result.promptTokens, result.completionTokens)
-                            case .cancelled:
-                                return nil
+                        replies.map { reply -> (ItemOutcome, Int, Int)? in
+                            do {
+                                switch reply {
+                                case .questions(let item, let result):
+                                    return (try store.recordQuestions(runID: runID, plan: plan, item: item, result: result),
+                                            result.promptTokens, result.completionTokens)
+                                case .answer(let item, let result):
+                                    return (try store.recordAnswer(runID: runID, plan: plan, item: item, result: result),
+                                            result.promptTokens, result.completionTokens)
+                                case .cancelled, .wake:
+                                    return nil
+                                }
+                            } catch {
+                                return (.failed("could not store the result: \(error)"), 0, 0)
                             }
                         }
                     }

@@ -81,6 +81,8 @@ struct SourceLoader {
             VALUES (?, ?, ?, ?, ?, ?, ?)
             """)
         var seen = Set<String>()
+        // Folders that could not be read: what was loaded from under them is not "gone".
+        var unreadableFolders: [String] = []
         var chunked = Set<Int64>()
 
         for root in roots {
@@ -123,6 +125,9 @@ struct SourceLoader {
                 }
                 events(.progress(done: summary.filesSeen, bytes: summary.bytesRead))
             }, skipped: { path, reason in
+                // A file skipped for a reason still exists: it must not get a removed version.
+                seen.insert(path)
+                if case .unreadable = reason { unreadableFolders.append(path == "." ? "" : path + "/") }
                 switch reason {
                 case .tooLarge(let size):
                     skip(&summary, path, "too large", "skipped \(path): \(size) bytes is over --max-file-size \(options.walk.maxFileSize)")
@@ -140,7 +145,8 @@ struct SourceLoader {
         let rootNames = Set(roots.map(Self.name))
         for (path, version) in current.sorted(by: { $0.key < $1.key })
         where version.status == "present" && !seen.contains(path)
-            && version.rootName.map(rootNames.contains) == true && options.walk.selects(path) {
+            && version.rootName.map(rootNames.contains) == true && options.walk.selects(path)
+            && !unreadableFolders.contains(where: { path.hasPrefix($0) }) {
             try batch.write {
                 try insertSource.bind([path, version.version + 1, "removed", SQLiteValue.null, SQLiteValue.null, 0, 0, version.rootName.flatMap { name in roots.first { Self.name(of: $0) == name } }, now])
                 try insertSource.runToCompletion()
@@ -170,6 +176,8 @@ struct SourceLoader {
             }
         }
         try batch.commit()
+        // Only now is this chunking complete: generation picks the most recently used one.
+        try db.transaction { try db.run("UPDATE chunkings SET last_used_at = ? WHERE id = ?", [Timestamp.now(), chunkingID]) }
         return summary
     }
 
@@ -211,9 +219,9 @@ struct SourceLoader {
     private func chunkingRow(now: String) throws -> Int64 {
         let config = options.chunking
         try db.run("""
-            INSERT INTO chunkings (method, size, step, created_at, last_used_at) VALUES (?, ?, ?, ?, ?)
-            ON CONFLICT (method, size, step) DO UPDATE SET last_used_at = excluded.last_used_at
-            """, [config.method.rawValue, config.size, config.step, now, now])
+            INSERT INTO chunkings (method, size, step, created_at, last_used_at) VALUES (?, ?, ?, ?, '')
+            ON CONFLICT (method, size, step) DO NOTHING
+            """, [config.method.rawValue, config.size, config.step, now])
         guard let id = try db.scalarInt("SELECT id FROM chunkings WHERE method = ? AND size = ? AND step = ?", [config.method.rawValue, config.size, config.step]) else {
             throw StoreError.invalidInput("could not record the chunking \(config)")
         }

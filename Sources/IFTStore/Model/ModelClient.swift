@@ -224,7 +224,7 @@ public struct ModelClient: Sendable {
             guard retryable, retriesUsed < settings.retries else {
                 let last = attempt.error ?? "unknown error"
                 return finish(.failure(ModelFailure(.retriesExhausted,
-                    "the model server failed \(attempts.count) time\(attempts.count == 1 ? "" : "s") at \(settings.normalizedBaseURL); last error: \(last)")))
+                    "the model server failed \(attempts.count) time\(attempts.count == 1 ? "" : "s") at \(settings.displayBaseURL); last error: \(last)")))
             }
             retriesUsed += 1
             do {
@@ -279,12 +279,12 @@ public struct ModelClient: Sendable {
         if let error = error as? HTTPClientError {
             switch error {
             case .deadlineExceeded, .readTimeout: return "no complete reply within \(JSONText.number(seconds)) s (the request deadline)"
-            case .connectTimeout: return "could not connect to \(settings.normalizedBaseURL) within the connect timeout"
+            case .connectTimeout: return "could not connect to \(settings.displayBaseURL) within the connect timeout"
             case .remoteConnectionClosed: return "the server closed the connection before replying"
             default: return "HTTP client error: \(error.shortDescription)"
             }
         }
-        return "cannot reach \(settings.normalizedBaseURL): \(Self.oneLine(String(describing: error), limit: 200))"
+        return "cannot reach \(settings.displayBaseURL): \(Self.oneLine(String(describing: error), limit: 200))"
     }
 
     // MARK: - Reachability
@@ -313,7 +313,7 @@ public struct ModelClient: Sendable {
             }
         } catch {
             throw ModelFailure(.unreachable, settings.redacting(
-                "no model server at \(settings.normalizedBaseURL) — start one with `scripts/local-model start` or set --base-url"))
+                "no model server at \(settings.displayBaseURL) — start one with `scripts/local-model start` or set --base-url"))
         }
     }
 

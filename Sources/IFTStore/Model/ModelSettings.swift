@@ -71,6 +71,16 @@ public struct ModelSettings: Sendable, CustomStringConvertible {
         return nil
     }
 
+    /// The base URL safe to store and print: without user info (`user:token@`) or query.
+    public var displayBaseURL: String {
+        guard var parts = URLComponents(string: normalizedBaseURL) else { return normalizedBaseURL }
+        let hadSecrets = parts.user != nil || parts.password != nil || parts.query != nil
+        parts.user = nil
+        parts.password = nil
+        parts.query = nil
+        return hadSecrets ? (parts.string ?? normalizedBaseURL) : normalizedBaseURL
+    }
+
     public var chatCompletionsURL: String { normalizedBaseURL + "/chat/completions" }
     public var modelsURL: String { normalizedBaseURL + "/models" }
 
@@ -85,7 +95,7 @@ public struct ModelSettings: Sendable, CustomStringConvertible {
     }
 
     public var description: String {
-        "model \(model) at \(normalizedBaseURL) (api key: \(apiKey == nil ? "none" : "set"))"
+        "model \(model) at \(displayBaseURL) (api key: \(apiKey == nil ? "none" : "set"))"
     }
 
     /// `text` with the API key (and its JSON-escaped form) replaced by `[REDACTED]`.

@@ -52,18 +52,26 @@ public struct Migrator: Sendable {
         if !unknown.isEmpty { throw StoreError.newerStore(path: path, unknownMigrations: unknown) }
     }
 
+    /// Applies what the store lacks, one migration per transaction together with the row
+    /// that records it. Each transaction takes the write lock first and reads the applied
+    /// migrations inside it, so two processes opening a new store at once apply each
+    /// migration exactly once.
     @discardableResult
     public func migrate(_ db: Connection, path: String) throws -> MigrationOutcome {
         try checkNotNewer(db, path: path)
-        let applied = Set(try appliedIDs(db))
-        if applied.isEmpty {
-            let tables = try db.scalarInt("SELECT count(*) FROM sqlite_master WHERE type = 'table'") ?? 0
-            if tables > 0 { throw StoreError.notAnIFTDBStore(path: path) }
-        }
-        let before = applied.max() ?? 0
-        var latest = before
-        for migration in migrations where !applied.contains(migration.id) {
-            try db.transaction {
+        let before = try appliedIDs(db)
+        var appliedNow: [Int] = []
+        while true {
+            let next: Migration? = try db.transaction {
+                let applied = Set(try appliedIDs(db))
+                let known = Set(migrations.map(\.id))
+                let unknown = applied.subtracting(known)
+                if !unknown.isEmpty { throw StoreError.newerStore(path: path, unknownMigrations: unknown.sorted()) }
+                if applied.isEmpty {
+                    let tables = try db.scalarInt("SELECT count(*) FROM sqlite_master WHERE type = 'table'") ?? 0
+                    if tables > 0 { throw StoreError.notAnIFTDBStore(path: path) }
+                }
+                guard let migration = migrations.first(where: { !applied.contains($0.id) }) else { return nil }
                 try db.execute("""
                     CREATE TABLE IF NOT EXISTS \(Self.table) (
                         id INTEGER PRIMARY KEY,
@@ -79,10 +87,13 @@ public struct Migrator: Sendable {
                 try db.run(
                     "INSERT INTO \(Self.table) (id, name, applied_at) VALUES (?, ?, ?)",
                     [migration.id, migration.name, Timestamp.now()])
+                return migration
             }
-            latest = migration.id
+            guard let next else { break }
+            appliedNow.append(next.id)
         }
-        if applied.isEmpty { return .created(version: latest) }
-        return latest == before ? .upToDate(version: latest) : .upgraded(from: before, to: latest)
+        let latest = try appliedIDs(db).max() ?? 0
+        if before.isEmpty && !appliedNow.isEmpty { return .created(version: latest) }
+        return appliedNow.isEmpty ? .upToDate(version: latest) : .upgraded(from: before.max() ?? 0, to: latest)
     }
 }

@@ -126,7 +126,8 @@ private func readOnlyAuthorizer(
         return SQLITE_OK
     case SQLITE_FUNCTION:
         let name = argument2.map { String(cString: $0).lowercased() } ?? ""
-        return name == "load_extension" ? SQLITE_DENY : SQLITE_OK
+        // load_extension loads code; fts3_tokenizer reads and sets raw pointers.
+        return name == "load_extension" || name == "fts3_tokenizer" ? SQLITE_DENY : SQLITE_OK
     case SQLITE_PRAGMA:
         let name = argument1.map { String(cString: $0).lowercased() } ?? ""
         if ReadOnlyQuery.introspectionPragmas.contains(name) { return SQLITE_OK }
