@@ -20,6 +20,13 @@ struct IFTDB: AsyncParsableCommand {
     /// Errors from `run()` that are not the argument parser's exit with code 2 and one line
     /// on stderr; parsing and validation errors keep the parser's usage output and code 64.
     static func main() async {
+        // A parent may hand us Ctrl-C blocked (a spawn from a thread that blocks signals):
+        // unblock it before any thread starts, so the stop handlers can hear it.
+        var stopSignals = sigset_t()
+        sigemptyset(&stopSignals)
+        sigaddset(&stopSignals, SIGINT)
+        sigaddset(&stopSignals, SIGTERM)
+        sigprocmask(SIG_UNBLOCK, &stopSignals, nil)
         do {
             var command = try parseAsRoot()
             if var asyncCommand = command as? AsyncParsableCommand {

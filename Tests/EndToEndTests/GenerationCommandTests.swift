@@ -152,8 +152,10 @@ import Testing
         return process
     }
 
+    /// Polls on this thread rather than sleeping on the shared task pool: other tests block
+    /// pool threads while their processes run, and a sleeping task could wake too late.
     func waitUntil(_ condition: () -> Bool) async throws {
-        for _ in 0..<1200 where !condition() { try await Task.sleep(for: .milliseconds(50)) }
+        for _ in 0..<6000 where !condition() { usleep(10_000) }
         #expect(condition(), "timed out waiting")
     }
 
@@ -202,7 +204,7 @@ import Testing
         let server = try await TestModelServer(fallback: { request in
             guard request.uri.hasSuffix("/chat/completions") else { return .respond(status: 200, body: #"{"data":[]}"#) }
             guard case .respond(let status, _, let body) = Self.reply(request) else { return .hang }
-            return .respondAfter(milliseconds: 300, status: status, body: body)
+            return .respondAfter(milliseconds: 1000, status: status, body: body)
         })
         defer { Task { await server.shutdown() } }
         let process = Process()
