@@ -144,13 +144,14 @@ final class DiffPrinter {
         }
         if let a = summary.a.promptTokens, let b = summary.b.promptTokens { table.append(("prompt tokens", "\(a)", "\(b)")) }
         if let a = summary.a.completionTokens, let b = summary.b.completionTokens { table.append(("completion tokens", "\(a)", "\(b)")) }
-        let w0 = table.map(\.0.count).max() ?? 0, w1 = table.map(\.1.count).max() ?? 0, w2 = table.map(\.2.count).max() ?? 0
+        let w0 = max(table.map(\.0.count).max() ?? 0, summary.counts.map(\.label.count).max() ?? 0)
+        let w1 = table.map(\.1.count).max() ?? 0, w2 = table.map(\.2.count).max() ?? 0
         for row in table {
             lines.append("  " + row.0.padding(toLength: w0, withPad: " ", startingAt: 0) + "  " + pad(row.1, w1) + "  " + pad(row.2, w2))
         }
-        let wc = summary.counts.map(\.label.count).max() ?? 0
+        lines.append("")
         for count in summary.counts {
-            lines.append("  " + count.label.padding(toLength: wc, withPad: " ", startingAt: 0) + "  " + pad("\(count.value)", 7))
+            lines.append("  " + count.label.padding(toLength: w0, withPad: " ", startingAt: 0) + "  " + pad("\(count.value)", w1))
         }
         try sink.write(lines.joined(separator: "\n") + "\n")
     }

@@ -49,6 +49,32 @@ public enum WordDiff {
                 append(.added(b[j])); j += 1
             }
         }
+        return tidy(out)
+    }
+
+    /// A replacement whose two sides end in the same whitespace keeps it outside the
+    /// markers: `a [-b-]{+x+} c`, not `a [-b -]{+x +}c`.
+    static func tidy(_ pieces: [Piece]) -> [Piece] {
+        var out: [Piece] = []
+        var index = 0
+        while index < pieces.count {
+            if index + 1 < pieces.count, case .removed(let old) = pieces[index], case .added(let new) = pieces[index + 1] {
+                let space = String(new.reversed().prefix { $0.isWhitespace }.reversed())
+                if !space.isEmpty, old.hasSuffix(space), old.count > space.count, new.count > space.count {
+                    out += [.removed(String(old.dropLast(space.count))), .added(String(new.dropLast(space.count)))]
+                    if index + 2 < pieces.count, case .same(let next) = pieces[index + 2] {
+                        out.append(.same(space + next))
+                        index += 3
+                    } else {
+                        out.append(.same(space))
+                        index += 2
+                    }
+                    continue
+                }
+            }
+            out.append(pieces[index])
+            index += 1
+        }
         return out
     }
 
