@@ -156,8 +156,8 @@ public final class PairDiff {
     public func summary() throws -> DiffSummary {
         switch plan {
         case .answers(let a, let b, _, _):
-            let sideA = try row(answerSideQuery(driving: "a", columns: Self.answerSummaryColumns))
-            let sideB = try row(answerSideQuery(driving: "b", columns: Self.answerSummaryColumns))
+            let sideA = try row(Self.answerSummary(answerSideQuery(driving: "a", columns: Self.answerSummaryColumns)))
+            let sideB = try row(Self.answerSummary(answerSideQuery(driving: "b", columns: Self.answerSummaryColumns)))
             let matched = sideA[1], same = sideA[2]
             return DiffSummary(
                 kind: .answers,
@@ -214,13 +214,20 @@ public final class PairDiff {
     // MARK: - Answer prompt diff
 
     /// total, matched, same, idk, chars, into idk, out of idk, prompt tokens, completion tokens
-    /// (the last four read for the driving side `d` against the other side `o`).
+    /// (for the driving side `d` against the other side `o`). The rule runs once per text: the
+    /// inner select's LIMIT keeps SQLite from flattening it and repeating `is_idk` per use.
+    private static func answerSummary(_ query: (sql: String, arguments: [SQLiteValue])) -> (sql: String, arguments: [SQLiteValue]) {
+        ("""
+            SELECT count(*), count(oid), coalesce(sum(same), 0), coalesce(sum(di), 0), coalesce(sum(chars), 0),
+              coalesce(sum(oid IS NOT NULL AND NOT di AND oi), 0), coalesce(sum(oid IS NOT NULL AND di AND NOT oi), 0),
+              coalesce(sum(pt), 0), coalesce(sum(ct), 0)
+            FROM (\(query.sql) LIMIT -1)
+            """, query.arguments)
+    }
+
     private static let answerSummaryColumns = """
-        count(*), count(o.id), coalesce(sum(o.text = d.text), 0),
-        coalesce(sum(is_idk(d.text)), 0), coalesce(sum(length(d.text)), 0),
-        coalesce(sum(o.id IS NOT NULL AND NOT is_idk(d.text) AND is_idk(o.text)), 0),
-        coalesce(sum(o.id IS NOT NULL AND is_idk(d.text) AND NOT is_idk(o.text)), 0),
-        coalesce(sum(k.prompt_tokens), 0), coalesce(sum(k.completion_tokens), 0)
+        o.id AS oid, o.text = d.text AS same, is_idk(d.text) AS di, is_idk(o.text) AS oi, length(d.text) AS chars,
+        k.prompt_tokens AS pt, k.completion_tokens AS ct
         """
 
     /// Side `driving` ("a" or "b") through `answers_by_prompt`, each answer's counterpart on
@@ -475,7 +482,8 @@ public final class PairDiff {
     func matchingQueries() -> [(sql: String, arguments: [SQLiteValue])] {
         switch plan {
         case .answers:
-            return [answerSideQuery(driving: "a", columns: Self.answerSummaryColumns), answerSideQuery(driving: "b", columns: Self.answerSummaryColumns)]
+            return [Self.answerSummary(answerSideQuery(driving: "a", columns: Self.answerSummaryColumns)),
+                    Self.answerSummary(answerSideQuery(driving: "b", columns: Self.answerSummaryColumns))]
         case .questions:
             let columns = "count(*), coalesce(sum(m.id IS NOT NULL), 0)"
             return [questionSideQuery(driving: "a", columns: columns), questionSideQuery(driving: "b", columns: columns), chunkCoverageQuery()]
