@@ -69,6 +69,18 @@ import Testing
         #expect(summary.a.items == 1200 && summary.b.items == 1200 && summary.a.answerChars == summary.b.answerChars.map { $0 - 600 })
     }
 
+    /// With no second version anywhere the current-version condition is dropped as a no-op;
+    /// once a path has one, its old chunks leave both sides again.
+    @Test func supersededVersionsStillLeaveTheDiff() throws {
+        let fixture = try Self.filledStore()
+        try fixture.db.execute("INSERT INTO sources (path, version, status, text, sha256, loaded_at) VALUES ('doc1', 2, 'present', 'y', 's2', 't')")
+        let diff = try PairDiff(DiffRequest(a: .prompt(PromptRef(name: "a", version: 1)), b: .prompt(PromptRef(name: "a", version: 2))), in: fixture.db)
+        #expect(try diff.summary().a.items == 1200 - 30)
+        var all = PairFilter()
+        all.allVersions = true
+        #expect(try PairDiff(DiffRequest(a: .prompt(PromptRef(name: "a", version: 1)), b: .prompt(PromptRef(name: "a", version: 2)), filter: all), in: fixture.db).summary().a.items == 1200)
+    }
+
     @Test func questionDiffSearchesThroughIndexes() throws {
         let fixture = try Self.filledStore()
         let diff = try PairDiff(DiffRequest(a: .prompt(PromptRef(name: "q", version: 1)), b: .prompt(PromptRef(name: "q", version: 2))), in: fixture.db)

@@ -102,9 +102,17 @@ public final class PairDiff {
         if request.filter.answerPrompt != nil {
             throw StoreError.invalidInput("--answer-prompt does not narrow a diff of \(a.ref) and \(b.ref) (they are the answer prompts); drop it")
         }
-        let conditions = try PairSelection(request.filter, in: db).conditions
+        let conditions = try pruned(PairSelection(request.filter, in: db).conditions, in: db)
         for prompt in [a, b] { try checkOneModel(prompt, filter: request.filter, in: db) }
         return .answers(a: a, b: b, common: conditions.filter { !$0.readsAnswer }, answer: conditions.filter(\.readsAnswer))
+    }
+
+    /// Drops the current-version condition when no path has a second version: it can remove
+    /// nothing then, and costs a lookup per row.
+    private static func pruned(_ conditions: [PairCondition], in db: Connection) throws -> [PairCondition] {
+        let superseded = try db.scalarInt("SELECT EXISTS (SELECT 1 FROM sources WHERE version > 1)") ?? 1
+        guard superseded == 0 else { return conditions }
+        return conditions.filter { !$0.sql.hasPrefix("s.version = (SELECT max(x.version)") }
     }
 
     /// Answers are matched by question and sample: one side with answers from several models
@@ -130,7 +138,7 @@ public final class PairDiff {
         if request.filter.questionPrompt != nil {
             throw StoreError.invalidInput("--question-prompt does not narrow a diff of \(a.ref) and \(b.ref) (they are the question prompts); drop it")
         }
-        let conditions = try PairSelection(request.filter, in: db).conditions
+        let conditions = try pruned(PairSelection(request.filter, in: db).conditions, in: db)
         if let answerLevel = conditions.first(where: \.readsAnswer) {
             throw StoreError.invalidInput("\(answerLevel.label) is about answers and does not apply to a question-prompt diff; drop it")
         }
@@ -144,11 +152,11 @@ public final class PairDiff {
         }
         var filter = base
         filter.dataset = name
-        return PairSide(label: "dataset:\(name)", datasetID: Int64(id), conditions: try PairSelection(filter, in: db).conditions)
+        return PairSide(label: "dataset:\(name)", datasetID: Int64(id), conditions: try pruned(PairSelection(filter, in: db).conditions, in: db))
     }
 
     private static func filterSide(_ side: DiffSideFilter, base: PairFilter, in db: Connection) throws -> PairSide {
-        PairSide(label: side.label, datasetID: nil, conditions: try PairSelection(side.applied(to: base), in: db).conditions)
+        PairSide(label: side.label, datasetID: nil, conditions: try pruned(PairSelection(side.applied(to: base), in: db).conditions, in: db))
     }
 
     // MARK: - Summary
