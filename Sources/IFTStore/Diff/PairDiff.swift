@@ -248,12 +248,16 @@ public final class PairDiff {
         var arguments: [SQLiteValue] = [.integer(other.id), sample]
         let otherConditions = answer.map { $0.renaming(["a": "o"]) }
         let driveConditions = answer.map { $0.renaming(["a": "d"]) }
-        var sql = """
-            SELECT \(columns)
-            FROM answers d
+        // The question, chunk and source are joined only when something reads them.
+        let context = !common.isEmpty || !extra.isEmpty ? """
+
             CROSS JOIN questions q ON q.id = d.question_id
             CROSS JOIN chunks c ON c.id = q.chunk_id
             CROSS JOIN sources s ON s.id = c.source_id
+            """ : ""
+        var sql = """
+            SELECT \(columns)
+            FROM answers d\(context)
             LEFT JOIN calls k ON k.id = d.call_id
             LEFT JOIN answers o ON o.question_id = d.question_id AND o.prompt_id = ? AND o.sample = ?
             """
