@@ -164,18 +164,21 @@ public final class PairDiff {
     public func summary() throws -> DiffSummary {
         switch plan {
         case .answers(let a, let b, _, _):
+            // One pass over A gives A's numbers and those of B's answers that match; a second
+            // over B adds the B answers nothing in A matches (one model a side: at most one match).
             let sideA = try row(Self.answerSummary(answerSideQuery(driving: "a", columns: Self.answerSummaryColumns)))
-            let sideB = try row(Self.answerSummary(answerSideQuery(driving: "b", columns: Self.answerSummaryColumns)))
+            let onlyB = try row(Self.answerSummary(answerSideQuery(driving: "b", columns: Self.answerSummaryColumns, unmatchedOnly: true)))
             let matched = sideA[1], same = sideA[2]
             return DiffSummary(
                 kind: .answers,
                 a: DiffSideStats(label: a.ref, items: sideA[0], chunks: nil, idk: sideA[3], answerChars: sideA[4], promptTokens: sideA[7], completionTokens: sideA[8]),
-                b: DiffSideStats(label: b.ref, items: sideB[0], chunks: nil, idk: sideB[3], answerChars: sideB[4], promptTokens: sideB[7], completionTokens: sideB[8]),
+                b: DiffSideStats(label: b.ref, items: matched + onlyB[0], chunks: nil, idk: sideA[9] + onlyB[3], answerChars: sideA[10] + onlyB[4],
+                                 promptTokens: sideA[11] + onlyB[7], completionTokens: sideA[12] + onlyB[8]),
                 counts: [
                     .init(key: "same", label: "same", value: same),
                     .init(key: "changed", label: "changed", value: matched - same),
                     .init(key: "only_a", label: "only in A", value: sideA[0] - matched),
-                    .init(key: "only_b", label: "only in B", value: sideB[0] - sideB[1]),
+                    .init(key: "only_b", label: "only in B", value: onlyB[0]),
                     .init(key: "into_idk", label: "into \"I don't know\"", value: sideA[5]),
                     .init(key: "out_of_idk", label: "out of \"I don't know\"", value: sideA[6]),
                 ],
@@ -228,20 +231,22 @@ public final class PairDiff {
         ("""
             SELECT count(*), count(oid), coalesce(sum(same), 0), coalesce(sum(di), 0), coalesce(sum(chars), 0),
               coalesce(sum(oid IS NOT NULL AND NOT di AND oi), 0), coalesce(sum(oid IS NOT NULL AND di AND NOT oi), 0),
-              coalesce(sum(pt), 0), coalesce(sum(ct), 0)
+              coalesce(sum(pt), 0), coalesce(sum(ct), 0),
+              coalesce(sum(oi), 0), coalesce(sum(ochars), 0), coalesce(sum(opt), 0), coalesce(sum(oct), 0)
             FROM (\(query.sql) LIMIT -1)
             """, query.arguments)
     }
 
     private static let answerSummaryColumns = """
         o.id AS oid, o.text = d.text AS same, is_idk(d.text) AS di, is_idk(o.text) AS oi, length(d.text) AS chars,
-        k.prompt_tokens AS pt, k.completion_tokens AS ct
+        k.prompt_tokens AS pt, k.completion_tokens AS ct,
+        length(o.text) AS ochars, ko.prompt_tokens AS opt, ko.completion_tokens AS oct
         """
 
     /// Side `driving` ("a" or "b") through `answers_by_prompt`, each answer's counterpart on
     /// the other side looked up by (question, prompt) in the answers' unique index. In the
     /// select list `d` is the driving answer and `o` the other (NULL when missing).
-    func answerSideQuery(driving: String, columns: String, extra: String = "", limit: Int? = nil) -> (sql: String, arguments: [SQLiteValue]) {
+    func answerSideQuery(driving: String, columns: String, extra: String = "", limit: Int? = nil, unmatchedOnly: Bool = false) -> (sql: String, arguments: [SQLiteValue]) {
         guard case .answers(let a, let b, let common, let answer) = plan else { return ("", []) }
         let (mine, other) = driving == "a" ? (a, b) : (b, a)
         let sample = SQLiteValue.integer(Int64(request.sample))
@@ -265,7 +270,8 @@ public final class PairDiff {
             sql += " AND (\(condition.sql))"
             arguments += condition.arguments
         }
-        sql += "\nWHERE d.prompt_id = ? AND d.sample = ?"
+        sql += "\nLEFT JOIN calls ko ON ko.id = o.call_id"
+        sql += "\nWHERE d.prompt_id = ? AND d.sample = ?" + (unmatchedOnly ? " AND o.id IS NULL" : "")
         arguments += [.integer(mine.id), sample]
         for condition in common + driveConditions {
             sql += " AND (\(condition.sql))"
@@ -495,7 +501,7 @@ public final class PairDiff {
         switch plan {
         case .answers:
             return [Self.answerSummary(answerSideQuery(driving: "a", columns: Self.answerSummaryColumns)),
-                    Self.answerSummary(answerSideQuery(driving: "b", columns: Self.answerSummaryColumns))]
+                    Self.answerSummary(answerSideQuery(driving: "b", columns: Self.answerSummaryColumns, unmatchedOnly: true))]
         case .questions:
             let columns = "count(*), coalesce(sum(m.id IS NOT NULL), 0)"
             return [questionSideQuery(driving: "a", columns: columns), questionSideQuery(driving: "b", columns: columns), chunkCoverageQuery()]
