@@ -261,6 +261,11 @@ import Testing
         let byRun = try Self.json(try run(["diff", "--a-run", "1", "--b-run", "3", "--a-model", "m1", "--b-model", "m2", "--json"], in: folder).stdout)
         #expect(byRun["summary"] as? [String: Int] == ["same": 5, "changed": 5, "only_a": 0, "only_b": 0])
 
+        // answers@1 holds answers from m1 and m2: a question would match twice until narrowed.
+        expectOneLineError(try iftdb(["diff", "answers@1", "answers@1"], in: folder.path), containing: "answers@1 has answers from several models (m1, m2); narrow both sides to one with --model")
+        let m2 = try Self.json(try run(["diff", "answers@1", "answers@1", "--model", "m2", "--json"], in: folder).stdout)
+        #expect(m2["summary"] as? [String: Int] == ["same": 20, "changed": 0, "only_a": 0, "only_b": 0, "into_idk": 0, "out_of_idk": 0])
+        _ = try run(["diff", "answers@1", "answers@1", "--run", "4", "--exit-code"], in: folder)
         expectOneLineError(try iftdb(["diff", "dataset:a", "dataset:nope"], in: folder.path), containing: "no dataset named 'nope'")
         expectOneLineError(try iftdb(["diff", "dataset:a", "dataset:b", "--show", "kept"], in: folder.path), containing: "--show kept does not apply")
         #expect(try iftdb(["diff", "dataset:a", "dataset:b", "--a-model", "m1"], in: folder.path).status == 64)

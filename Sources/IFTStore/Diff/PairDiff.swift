@@ -118,6 +118,8 @@ public final class PairDiff {
     /// Answers are matched by question and sample: one side with answers from several models
     /// would match one question twice, so it must be narrowed first.
     private static func checkOneModel(_ prompt: ResolvedPrompt, filter: PairFilter, in db: Connection) throws {
+        // An answers run has one model: --run of one narrows every side it touches.
+        if let run = filter.run, case .text("answers")? = try db.scalar("SELECT kind FROM runs WHERE id = ?", [run]) { return }
         var sql = "SELECT DISTINCT m.name, m.params FROM answers a JOIN models m ON m.id = a.model_id WHERE a.prompt_id = ?"
         var arguments: [any SQLiteBindable] = [prompt.id]
         if let model = filter.model {
