@@ -99,3 +99,18 @@ import Testing
         #expect(try fixture.db.scalarInt("SELECT is_idk(?)", [String(repeating: "x", count: 10_000)]) == 0)
     }
 }
+
+/// The SQL function skips most replies with a byte test and remembers short verdicts; it must
+/// still agree with the rule on every labelled reply, asked twice.
+@Suite struct IDKRuleSQLAgreementTests {
+    @Test func sqlFunctionAgreesWithTheRuleOnTheLabelledTable() throws {
+        let fixture = try PairStoreFixture(loaded: false)
+        try IDKRule.standard.register(on: fixture.db)
+        for _ in 0..<2 {
+            for (reply, expected) in IDKRuleTests.labelled {
+                #expect(try fixture.db.scalarInt("SELECT is_idk(?)", [reply]) == (expected ? 1 : 0), "\(reply)")
+                #expect(IDKRule.standard.matches(reply) == expected, "\(reply)")
+            }
+        }
+    }
+}

@@ -67,10 +67,37 @@ public struct IDKRule: Sendable, Equatable, Hashable, Codable {
     public func register(on connection: Connection) throws {
         let match = matcher()
         let hasPatterns = !extraPatterns.isEmpty
+        // Short replies repeat ("I don't know." thousands of times): remember their verdicts,
+        // in a table that is emptied when full so memory stays bounded.
+        let recent = VerdictCache()
         try connection.registerTextPredicate(Self.sqlFunctionName) { bytes in
-            if !hasPatterns && bytes.count > Self.longestCandidateBytes { return false }
-            return match(String(decoding: bytes, as: UTF8.self))
+            if !hasPatterns && (bytes.count > Self.longestCandidateBytes || !Self.mightBeKnownForm(bytes)) { return false }
+            guard bytes.count <= Self.longestCandidateBytes else { return match(String(decoding: bytes, as: UTF8.self)) }
+            let key = Array(bytes)
+            if let known = recent.verdicts[key] { return known }
+            let verdict = match(String(decoding: bytes, as: UTF8.self))
+            if recent.verdicts.count >= 4096 { recent.verdicts.removeAll(keepingCapacity: true) }
+            recent.verdicts[key] = verdict
+            return verdict
         }
+    }
+
+    private static let skippedLeadingBytes: Set<UInt8> = [0x20, 0x09, 0x0A, 0x0D, 0x0B, 0x0C, UInt8(ascii: "\""), UInt8(ascii: "'"), UInt8(ascii: "`"), UInt8(ascii: "*"), UInt8(ascii: "_")]
+
+    /// A cheap byte test that rules out most replies before any decoding: every known form
+    /// starts with "i" or "u" after ASCII whitespace, quotes and emphasis, and holds "now"
+    /// (any case). Replies that start with other characters beyond ASCII are let through.
+    static func mightBeKnownForm(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+        guard let first = bytes.first(where: { !skippedLeadingBytes.contains($0) }) else { return false }
+        if first < 0x80, !"iIuU".utf8.contains(first) { return false }
+        var index = 0
+        while index + 2 < bytes.count {
+            if bytes[index] | 0x20 == UInt8(ascii: "n"), bytes[index + 1] | 0x20 == UInt8(ascii: "o"), bytes[index + 2] | 0x20 == UInt8(ascii: "w") {
+                return true
+            }
+            index += 1
+        }
+        return false
     }
 
     /// The reply folded for comparison with the known forms.
@@ -100,4 +127,9 @@ public struct IDKRule: Sendable, Equatable, Hashable, Codable {
         }
         return String(slice)
     }
+}
+
+/// Verdicts for short replies, owned by one registered SQL function on one connection.
+private final class VerdictCache {
+    var verdicts: [[UInt8]: Bool] = [:]
 }

@@ -1,0 +1,226 @@
+import ArgumentParser
+import Foundation
+import IFTStore
+
+extension DiffShow: ExpressibleByArgument {}
+
+extension IFTDB {
+    struct Diff: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Show what changed between two prompt versions, two datasets or two filter sets.",
+            discussion: """
+                iftdb diff answers@1 answers@2: on the questions both versions answered (sample 1 \
+                unless --sample), how many answers are the same, changed, only in A, only in B; \
+                per side the "I don't know" rate, mean answer length and tokens; and how many \
+                answers moved into or out of "I don't know".
+
+                iftdb diff questions@1 questions@2: chunk by chunk, the chunks each version \
+                covered and the questions kept (same normalised text), added and dropped.
+
+                iftdb diff dataset:a dataset:b, or two filter sets (--a-model X --b-model Y, \
+                --a-answer-prompt, --a-question-prompt, --a-run and their --b- twins): pairs \
+                matched by content (source path, chunk text hash, normalised question), so sets \
+                from different runs line up: same, answer changed, only in A, only in B.
+
+                The shared filters narrow both sides. The summary goes to standard output; \
+                --show lists one kind of item (a word diff of the answers: coloured on a \
+                terminal, [-old-]{+new+} in a pipe); --json prints the summary and the listed \
+                items as one document. Exit 0 whatever differs; with --exit-code, 1 when the \
+                sides differ. Errors exit 2.
+                """
+        )
+
+        @OptionGroup var store: StoreOptions
+
+        @Argument(help: ArgumentHelp("Side A: answers@1, questions@1 or dataset:NAME (omit with --a-… flags).", valueName: "a"))
+        var a: String?
+
+        @Argument(help: ArgumentHelp("Side B, of the same kind as A.", valueName: "b"))
+        var b: String?
+
+        @OptionGroup var filters: PairFilterOptions
+
+        @Option(help: ArgumentHelp("Side A: answers made by this model.", valueName: "name")) var aModel: String?
+        @Option(help: ArgumentHelp("Side B: answers made by this model.", valueName: "name")) var bModel: String?
+        @Option(help: ArgumentHelp("Side A: answers made by this prompt.", valueName: "ref")) var aAnswerPrompt: String?
+        @Option(help: ArgumentHelp("Side B: answers made by this prompt.", valueName: "ref")) var bAnswerPrompt: String?
+        @Option(help: ArgumentHelp("Side A: questions made by this prompt.", valueName: "ref")) var aQuestionPrompt: String?
+        @Option(help: ArgumentHelp("Side B: questions made by this prompt.", valueName: "ref")) var bQuestionPrompt: String?
+        @Option(help: ArgumentHelp("Side A: pairs this generation run made.", valueName: "id")) var aRun: Int?
+        @Option(help: ArgumentHelp("Side B: pairs this generation run made.", valueName: "id")) var bRun: Int?
+
+        @Option(help: "Compare this answer sample (answer-prompt diffs).") var sample = 1
+
+        @Option(help: ArgumentHelp(
+            "List these items: same, changed, only-a, only-b, into-idk, out-of-idk (answers, datasets: the first four); kept, added, dropped (questions).",
+            valueName: "which"))
+        var show: DiffShow?
+
+        @Option(help: "List at most N items.") var limit: Int?
+        @Flag(help: "Print the summary and the listed items as one JSON document.") var json = false
+        @Flag(help: "Exit 1 when the sides differ, 0 when they do not.") var exitCode = false
+
+        func validate() throws {
+            if (a == nil) != (b == nil) { throw ValidationError("give two references, A and B (e.g. answers@1 answers@2), or none with --a-… / --b-… flags") }
+            if sample < 1 { throw ValidationError("--sample must be 1 or more") }
+            if let limit, limit < 0 { throw ValidationError("--limit must be 0 or more") }
+            if limit != nil && show == nil { throw ValidationError("--limit caps the items --show lists; add --show") }
+            do {
+                _ = try request()
+            } catch let error as StoreError {
+                throw ValidationError(error.description)
+            }
+            let sides = sideFilters()
+            if a != nil && !(sides.a.isEmpty && sides.b.isEmpty) {
+                throw ValidationError("--a-… and --b-… flags make their own sides; use them without the references A and B")
+            }
+            if a == nil && sides.a.isEmpty && sides.b.isEmpty {
+                throw ValidationError("nothing to compare; give two references (answers@1 answers@2, questions@1 questions@2, dataset:a dataset:b) or side flags such as --a-model X --b-model Y")
+            }
+        }
+
+        func sideFilters() -> (a: DiffSideFilter, b: DiffSideFilter) {
+            let a = DiffSideFilter(model: aModel, answerPrompt: try? aAnswerPrompt.map(PromptRef.init(parsing:)),
+                                   questionPrompt: try? aQuestionPrompt.map(PromptRef.init(parsing:)), run: aRun)
+            let b = DiffSideFilter(model: bModel, answerPrompt: try? bAnswerPrompt.map(PromptRef.init(parsing:)),
+                                   questionPrompt: try? bQuestionPrompt.map(PromptRef.init(parsing:)), run: bRun)
+            return (a, b)
+        }
+
+        func request() throws -> DiffRequest {
+            for ref in [aAnswerPrompt, bAnswerPrompt, aQuestionPrompt, bQuestionPrompt].compactMap({ $0 }) {
+                _ = try PromptRef(parsing: ref)
+            }
+            let sides = sideFilters()
+            return DiffRequest(
+                a: try a.map(DiffRef.init(parsing:)), b: try b.map(DiffRef.init(parsing:)),
+                aFilter: sides.a, bFilter: sides.b, filter: try filters.pairFilter(), sample: sample)
+        }
+
+        func run() async throws {
+            let sink = ByteSink.standardOutput()
+            let printer = DiffPrinter(sink: sink, json: json, colored: Console.stdoutIsTerminal, show: show)
+            let summary = try PairDiff.run(
+                storePath: store.path, request: try request(), show: show, limit: limit,
+                summary: printer.summary, item: printer.item)
+            try printer.finish()
+            try sink.flush()
+            if exitCode && summary.differs { throw ExitCode(1) }
+        }
+    }
+}
+
+/// Prints a diff as people read it (a table, then the items) or as one JSON document whose
+/// items stream out as they come.
+final class DiffPrinter {
+    let sink: ByteSink
+    let json: Bool
+    let colored: Bool
+    let show: DiffShow?
+    private var kind: DiffKind = .answers
+    private var items = 0
+
+    init(sink: ByteSink, json: Bool, colored: Bool, show: DiffShow?) {
+        self.sink = sink
+        self.json = json
+        self.colored = colored
+        self.show = show
+    }
+
+    func summary(_ summary: DiffSummary) throws {
+        kind = summary.kind
+        if json { return try jsonSummary(summary) }
+        var lines: [String] = []
+        let what = summary.kind == .questions ? "questions" : summary.kind == .answers ? "answers" : "pairs"
+        let title = "diff of \(what): A = \(summary.a.label), B = \(summary.b.label)" + (summary.sample.map { " (sample \($0))" } ?? "")
+        lines.append(title)
+        var table: [(String, String, String)] = [("", "A", "B"), (what, "\(summary.a.items)", "\(summary.b.items)")]
+        if let a = summary.a.chunks, let b = summary.b.chunks { table.append(("chunks covered", "\(a)", "\(b)")) }
+        if let a = summary.a.idk, let b = summary.b.idk {
+            table.append(("\"I don't know\"", "\(a) (\(percent(summary.a.idkRate)))", "\(b) (\(percent(summary.b.idkRate)))"))
+        }
+        if let a = summary.a.meanAnswerChars, let b = summary.b.meanAnswerChars {
+            table.append(("mean answer chars", String(format: "%.1f", a), String(format: "%.1f", b)))
+        }
+        if let a = summary.a.promptTokens, let b = summary.b.promptTokens { table.append(("prompt tokens", "\(a)", "\(b)")) }
+        if let a = summary.a.completionTokens, let b = summary.b.completionTokens { table.append(("completion tokens", "\(a)", "\(b)")) }
+        let w0 = max(table.map(\.0.count).max() ?? 0, summary.counts.map(\.label.count).max() ?? 0)
+        let w1 = table.map(\.1.count).max() ?? 0, w2 = table.map(\.2.count).max() ?? 0
+        for row in table {
+            lines.append("  " + row.0.padding(toLength: w0, withPad: " ", startingAt: 0) + "  " + pad(row.1, w1) + "  " + pad(row.2, w2))
+        }
+        lines.append("")
+        for count in summary.counts {
+            lines.append("  " + count.label.padding(toLength: w0, withPad: " ", startingAt: 0) + "  " + pad("\(count.value)", w1))
+        }
+        try sink.write(lines.joined(separator: "\n") + "\n")
+    }
+
+    func item(_ item: DiffItem) throws {
+        items += 1
+        if json { return try jsonItem(item) }
+        var lines = ["", "\(show?.rawValue ?? "item") · chunk:\(item.chunkID) (\(item.sourcePath))"]
+        switch kind {
+        case .questions:
+            if let q = item.questionA { lines.append("  A question:\(item.questionAID ?? 0): \(q)") }
+            if let q = item.questionB { lines.append("  B question:\(item.questionBID ?? 0): \(q)") }
+        case .answers, .pairs:
+            let question = item.questionA ?? item.questionB ?? ""
+            lines.append("  question:\(item.questionAID ?? item.questionBID ?? 0): \(question)")
+            switch (item.answerA, item.answerB) {
+            case (let a?, let b?) where a != b:
+                lines.append("  A\(ref(item.answerAID)): \(a)")
+                lines.append("  B\(ref(item.answerBID)): \(b)")
+                lines.append("  diff: " + (colored ? WordDiff.colored(a, b) : WordDiff.plain(a, b)))
+            case (let a?, _):
+                lines.append("  A\(ref(item.answerAID)): \(a)")
+                if item.answerB != nil { lines.append("  B\(ref(item.answerBID)): (the same)") }
+            case (nil, let b?):
+                lines.append("  B\(ref(item.answerBID)): \(b)")
+            case (nil, nil): break
+            }
+        }
+        try sink.write(lines.joined(separator: "\n") + "\n")
+    }
+
+    func finish() throws {
+        if json { try sink.write(show == nil ? "}\n" : "]}\n") }
+    }
+
+    private func ref(_ id: Int64?) -> String { id.map { " answer:\($0)" } ?? "" }
+    private func pad(_ text: String, _ width: Int) -> String { String(repeating: " ", count: max(0, width - text.count)) + text }
+    private func percent(_ rate: Double?) -> String { String(format: "%.1f%%", (rate ?? 0) * 100) }
+
+    private func jsonSummary(_ summary: DiffSummary) throws {
+        func side(_ stats: DiffSideStats) -> String {
+            var fields = ["\"label\":" + JSONText.quoted(stats.label), "\"\(summary.kind == .questions ? "questions" : summary.kind == .answers ? "answers" : "pairs")\":\(stats.items)"]
+            if let chunks = stats.chunks { fields.append("\"chunks\":\(chunks)") }
+            if let idk = stats.idk { fields.append("\"idk\":\(idk)") }
+            if let rate = stats.idkRate, stats.idk != nil { fields.append("\"idk_rate\":" + JSONText.number(rate)) }
+            if let mean = stats.meanAnswerChars { fields.append("\"mean_answer_chars\":" + JSONText.number(mean)) }
+            if let tokens = stats.promptTokens { fields.append("\"prompt_tokens\":\(tokens)") }
+            if let tokens = stats.completionTokens { fields.append("\"completion_tokens\":\(tokens)") }
+            return "{" + fields.joined(separator: ",") + "}"
+        }
+        var text = "{\"kind\":\"\(summary.kind.rawValue)\""
+        if let sample = summary.sample { text += ",\"sample\":\(sample)" }
+        text += ",\"a\":" + side(summary.a) + ",\"b\":" + side(summary.b)
+        text += ",\"summary\":{" + summary.counts.map { "\"\($0.key)\":\($0.value)" }.joined(separator: ",") + "}"
+        text += ",\"differs\":\(summary.differs)"
+        if let show { text += ",\"show\":\"\(show.rawValue)\",\"items\":[" }
+        try sink.write(text)
+    }
+
+    private func jsonItem(_ item: DiffItem) throws {
+        func value(_ text: String?) -> String { text.map(JSONText.quoted) ?? "null" }
+        func id(_ id: Int64?) -> String { id.map { "\($0)" } ?? "null" }
+        var text = items == 1 ? "\n" : ",\n"
+        text += "{\"chunk_id\":\(item.chunkID),\"source_path\":" + JSONText.quoted(item.sourcePath)
+        text += ",\"a\":{\"question_id\":\(id(item.questionAID)),\"question\":\(value(item.questionA))"
+        if kind != .questions { text += ",\"answer_id\":\(id(item.answerAID)),\"answer\":\(value(item.answerA))" }
+        text += "},\"b\":{\"question_id\":\(id(item.questionBID)),\"question\":\(value(item.questionB))"
+        if kind != .questions { text += ",\"answer_id\":\(id(item.answerBID)),\"answer\":\(value(item.answerB))" }
+        text += "}}"
+        try sink.write(text)
+    }
+}
