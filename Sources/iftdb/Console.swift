@@ -1,4 +1,5 @@
 import Foundation
+import IFTStore
 
 /// People-facing output: everything here goes to stderr; data goes to stdout.
 enum Console {
@@ -19,5 +20,16 @@ enum Console {
 
     static func write(_ text: String) {
         FileHandle.standardError.write(Data(text.utf8))
+    }
+}
+
+extension ByteSink {
+    /// A value as JSON for `--json`: snake_case keys, sorted, slashes unescaped, then a newline.
+    func writeJSON(_ value: some Encodable, pretty: Bool = false) throws {
+        let encoder = JSONEncoder()
+        encoder.keyEncodingStrategy = .convertToSnakeCase
+        encoder.outputFormatting = pretty ? [.sortedKeys, .withoutEscapingSlashes, .prettyPrinted] : [.sortedKeys, .withoutEscapingSlashes]
+        try write(Array(try encoder.encode(value)))
+        try write("\n")
     }
 }

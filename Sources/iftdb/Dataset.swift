@@ -21,12 +21,8 @@ extension IFTDB {
 
 /// JSON for `dataset list --json` and `dataset show --json`: snake_case keys, sorted.
 private func writeJSON(_ value: some Encodable) throws {
-    let encoder = JSONEncoder()
-    encoder.keyEncodingStrategy = .convertToSnakeCase
-    encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
     let sink = ByteSink.standardOutput()
-    try sink.write(Array(try encoder.encode(value)))
-    try sink.write("\n")
+    try sink.writeJSON(value)
     try sink.flush()
 }
 

@@ -19,11 +19,7 @@ extension IFTDB {
             let runs = try opened.runs(limit: limit)
             let sink = ByteSink.standardOutput()
             if json {
-                let encoder = JSONEncoder()
-                encoder.keyEncodingStrategy = .convertToSnakeCase
-                encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-                try sink.write(Array(try encoder.encode(runs)))
-                try sink.write("\n")
+                try sink.writeJSON(runs)
             } else {
                 var table = TextTable(["id", "kind", "prompt", "model", "status", "done/failed/total", "tokens in/out", "started", "took"])
                 for run in runs {

@@ -63,15 +63,11 @@ extension IFTDB {
             let opened = try Store.openReadOnly(at: store.path)
             defer { opened.close() }
             let sink = ByteSink.standardOutput()
-            let encoder = JSONEncoder()
-            encoder.keyEncodingStrategy = .convertToSnakeCase
-            encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes, .prettyPrinted]
             switch try parsedReference() {
             case .source(let path, let version):
                 let source = try opened.sourceVersion(path: path, version: version)
                 if json {
-                    try sink.write(Array(try encoder.encode(source)))
-                    try sink.write("\n")
+                    try sink.writeJSON(source, pretty: true)
                 } else {
                     let current = source.version == source.latestVersion ? "current" : "superseded (latest is \(source.latestVersion))"
                     Console.info("source \(source.path)@\(source.version) · \(source.status), \(current) · \(source.chars) characters, \(source.bytes) bytes · \(source.chunks) chunks · loaded \(source.loadedAt)\(source.root.map { " from \($0)" } ?? "")")
@@ -81,8 +77,7 @@ extension IFTDB {
             case .chunk(let id):
                 let chunk = try opened.chunk(id: id)
                 if json {
-                    try sink.write(Array(try encoder.encode(chunk)))
-                    try sink.write("\n")
+                    try sink.writeJSON(chunk, pretty: true)
                 } else {
                     let (before, after) = try opened.chunkContext(chunk, context: context)
                     Console.info("chunk \(chunk.id) · source:\(chunk.path)@\(chunk.version) · \(chunk.chunking) · #\(chunk.ordinal) · characters \(chunk.start)..<\(chunk.end) (\(chunk.end - chunk.start))")
@@ -92,17 +87,16 @@ extension IFTDB {
                     try sink.write(dimOpen + lead + before + dimClose + open + chunk.text + close + dimOpen + after + (after.isEmpty ? "" : "…") + dimClose + "\n")
                 }
             case .question(let id):
-                try printLineage(try opened.questionLineage(id: id), encoder: encoder, to: sink)
+                try printLineage(try opened.questionLineage(id: id), to: sink)
             case .answer(let id):
-                try printLineage(try opened.answerLineage(id: id), encoder: encoder, to: sink)
+                try printLineage(try opened.answerLineage(id: id), to: sink)
             }
             try sink.flush()
         }
 
-        private func printLineage(_ lineage: Lineage, encoder: JSONEncoder, to sink: ByteSink) throws {
+        private func printLineage(_ lineage: Lineage, to sink: ByteSink) throws {
             if json {
-                try sink.write(Array(try encoder.encode(lineage)))
-                try sink.write("\n")
+                try sink.writeJSON(lineage, pretty: true)
                 return
             }
             func generated(_ title: String, _ g: Lineage.Generated) -> String {

@@ -19,11 +19,7 @@ extension IFTDB {
             let rows = try opened.sources(includeRemoved: all)
             let sink = ByteSink.standardOutput()
             if json {
-                let encoder = JSONEncoder()
-                encoder.keyEncodingStrategy = .convertToSnakeCase
-                encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-                try sink.write(Array(try encoder.encode(rows)))
-                try sink.write("\n")
+                try sink.writeJSON(rows)
             } else {
                 var table = TextTable(["path", "version", "status", "versions", "chunks", "bytes", "loaded at"])
                 for row in rows {

@@ -24,11 +24,7 @@ extension IFTDB {
             let stats = try PairStats.compute(storePath: store.path, filter: try filters.pairFilter())
             let sink = ByteSink.standardOutput()
             if json {
-                let encoder = JSONEncoder()
-                encoder.keyEncodingStrategy = .convertToSnakeCase
-                encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-                try sink.write(Array(try encoder.encode(stats)))
-                try sink.write("\n")
+                try sink.writeJSON(stats)
                 try sink.flush()
                 return
             }
