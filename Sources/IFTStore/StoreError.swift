@@ -6,6 +6,7 @@ public enum StoreError: Error, Sendable, CustomStringConvertible, Equatable {
     case notADatabase(path: String)
     case notAnIFTDBStore(path: String)
     case newerStore(path: String, unknownMigrations: [Int])
+    case foreignMigration(path: String, id: Int, recorded: String, expected: String)
     case migrationFailed(id: Int, name: String, underlying: SQLiteError)
     case cannotCreate(path: String, reason: String)
     case readOnlyViolation(statement: String, reason: String)
@@ -24,6 +25,8 @@ public enum StoreError: Error, Sendable, CustomStringConvertible, Equatable {
         case .newerStore(let path, let unknown):
             let list = unknown.map(String.init).joined(separator: ", ")
             return "\(path) was written by a newer iftdb (it records migration \(list), unknown to this binary); upgrade iftdb"
+        case .foreignMigration(let path, let id, let recorded, let expected):
+            return "\(path) records migration \(id) as '\(recorded)', but this iftdb's migration \(id) is '\(expected)': the store comes from a different iftdb build; use that build, or start a new store"
         case .migrationFailed(let id, let name, let underlying):
             return "migration \(id) (\(name)) failed and was rolled back: \(underlying.message); the store is unchanged"
         case .cannotCreate(let path, let reason):

@@ -110,6 +110,17 @@ import Testing
         #expect(error.description.contains("upgrade iftdb"))
     }
 
+    @Test func aStoreFromAnotherBuildIsRefusedNotMisread() throws {
+        let folder = try TemporaryFolder()
+        let path = folder.file("s.db")
+        let theirs = Migrator(migrations: [Migration(id: 1, name: "a", sql: "CREATE TABLE a (x);"), Migration(id: 2, name: "view", sql: "CREATE VIEW v AS SELECT 1;")])
+        let ours = Migrator(migrations: [Migration(id: 1, name: "a", sql: "CREATE TABLE a (x);"), Migration(id: 2, name: "index", sql: "CREATE INDEX i ON a (x);"),
+                                         Migration(id: 3, name: "view", sql: "CREATE VIEW v AS SELECT 1;")])
+        try Store.open(at: path, create: true, migrator: theirs).store.close()
+        let error = try #require(throws: StoreError.self) { _ = try Store.open(at: path, create: false, migrator: ours) }
+        #expect(error == .foreignMigration(path: path, id: 2, recorded: "view", expected: "index"))
+    }
+
     @Test func createThenUpgradeThenUpToDate() throws {
         let folder = try TemporaryFolder()
         let path = folder.file("s.db")

@@ -45,8 +45,25 @@ public struct Migrator: Sendable {
         return ids
     }
 
-    /// Throws `StoreError.newerStore` when the store records a migration this binary lacks.
+    /// Ids and names recorded in the store.
+    func appliedMigrations(_ db: Connection) throws -> [(id: Int, name: String)] {
+        guard try !appliedIDs(db).isEmpty else { return [] }
+        let statement = try db.prepare("SELECT id, name FROM \(Self.table) ORDER BY id")
+        var applied: [(id: Int, name: String)] = []
+        while try statement.step() { applied.append((statement.int(0), statement.string(at: 1))) }
+        return applied
+    }
+
+    /// Throws `StoreError.newerStore` when the store records a migration this binary lacks,
+    /// and `StoreError.foreignMigration` when it records one of this binary's numbers under
+    /// another name (a store from a different build: applying more would misread it).
     public func checkNotNewer(_ db: Connection, path: String) throws {
+        let names = Dictionary(migrations.map { ($0.id, $0.name) }, uniquingKeysWith: { first, _ in first })
+        for recorded in try appliedMigrations(db) {
+            if let name = names[recorded.id], name != recorded.name {
+                throw StoreError.foreignMigration(path: path, id: recorded.id, recorded: recorded.name, expected: name)
+            }
+        }
         let known = Set(migrations.map(\.id))
         let unknown = try appliedIDs(db).filter { !known.contains($0) }
         if !unknown.isEmpty { throw StoreError.newerStore(path: path, unknownMigrations: unknown) }
