@@ -31,11 +31,7 @@ public final class Store {
         at path: String, create: Bool, migrator: Migrator = Migrator()
     ) throws -> (store: Store, outcome: MigrationOutcome) {
         let fileManager = FileManager.default
-        var isDirectory: ObjCBool = false
-        let exists = fileManager.fileExists(atPath: path, isDirectory: &isDirectory)
-        if exists && isDirectory.boolValue {
-            throw StoreError.invalidInput("\(path) is a folder; --db takes the path of a store file, e.g. \(path)/\(defaultFileName)")
-        }
+        let exists = try storeFileExists(at: path)
         // Only a process that made the file itself may remove it after a failure: another
         // process creating the same store at the same moment must never lose it.
         var createdHere = false
@@ -78,6 +74,17 @@ public final class Store {
             if let error = error as? SQLiteError { throw mapOpenError(error, path: path) }
             throw error
         }
+    }
+
+    /// Whether a file is at `path`, for every way of opening a store; a folder there is an
+    /// error that says what --db wants.
+    static func storeFileExists(at path: String) throws -> Bool {
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else { return false }
+        if isDirectory.boolValue {
+            throw StoreError.invalidInput("\(path) is a folder; --db takes the path of a store file, e.g. \(path)/\(defaultFileName)")
+        }
+        return true
     }
 
     /// Opens a store for reading only: no migration, no seeding, no write lock, and it works

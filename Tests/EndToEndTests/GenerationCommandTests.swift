@@ -253,6 +253,22 @@ import Testing
         #expect(try scalar("SELECT count(*) FROM questions", in: folder) == "0")
     }
 
+    @Test func aServerThatAnswersGarbageFailsTheItemsAndKeepsTheBodies() async throws {
+        let folder = try TemporaryFolder()
+        try Self.writeCorpus(folder, files: 1, chunksPerFile: 2)
+        try load(folder)
+        let server = try await TestModelServer(fallback: { request in
+            request.uri.hasSuffix("/chat/completions") ? .respond(status: 200, body: "<html>gateway says hi") : .respond(status: 200, body: #"{"data":[]}"#)
+        })
+        defer { Task { await server.shutdown() } }
+        let result = try iftdb(["generate", "questions", "--base-url", server.baseURL, "--retries", "1", "--quiet"], in: folder.path)
+        #expect(result.status == 1, "\(result.stderr)")
+        #expect(result.stderr.contains("2 failed"))
+        #expect(try scalar("SELECT count(*) FROM questions", in: folder) == "0")
+        #expect(try scalar("SELECT count(*) FROM calls WHERE response = '<html>gateway says hi'", in: folder) == "4")
+        #expect(try scalar("SELECT items_failed FROM runs", in: folder) == "2")
+    }
+
     @Test func itemsThatFailForGoodExit1AndAreRetriedNextRun() async throws {
         let folder = try TemporaryFolder()
         try Self.writeCorpus(folder)

@@ -58,13 +58,7 @@ extension Store {
     /// migration runs, and a store from a newer iftdb or without the generation tables is
     /// refused with a one-line error.
     public static func openForReading(at path: String) throws -> Connection {
-        var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
-            throw StoreError.noStore(path: path)
-        }
-        if isDirectory.boolValue {
-            throw StoreError.invalidInput("\(path) is a folder; --db takes the path of a store file")
-        }
+        guard try storeFileExists(at: path) else { throw StoreError.noStore(path: path) }
         let db: Connection
         do {
             db = try Connection(path: path, mode: .readOnly)

@@ -24,6 +24,20 @@ public struct GenerationProgress: Sendable {
     public var promptTokens = 0
     public var completionTokens = 0
     public var lastFailure: String?
+
+    mutating func count(_ outcome: ItemOutcome, promptTokens: Int, completionTokens: Int) {
+        self.promptTokens += promptTokens
+        self.completionTokens += completionTokens
+        switch outcome {
+        case .stored(let results):
+            done += 1
+            self.results += results
+        case .alreadyPresent: alreadyPresent += 1
+        case .failed(let message):
+            failed += 1
+            lastFailure = message
+        }
+    }
 }
 
 public struct GenerationSummary: Sendable {
@@ -162,39 +176,7 @@ public struct GenerationEngine {
                 }
                 guard writeError == nil else { continue }
                 do {
-                    // One commit for the batch; an item whose own write fails is rolled back
-                    // to its savepoint and counted failed, and the others are kept.
-                    let outcomes = try store.db.transaction {
-                        replies.map { reply -> (ItemOutcome, Int, Int)? in
-                            do {
-                                switch reply {
-                                case .questions(let item, let result):
-                                    return (try store.recordQuestions(runID: runID, plan: plan, item: item, result: result),
-                                            result.promptTokens, result.completionTokens)
-                                case .answer(let item, let result):
-                                    return (try store.recordAnswer(runID: runID, plan: plan, item: item, result: result),
-                                            result.promptTokens, result.completionTokens)
-                                case .cancelled, .wake:
-                                    return nil
-                                }
-                            } catch {
-                                return (.failed("could not store the result: \(error)"), 0, 0)
-                            }
-                        }
-                    }
-                    for case let (outcome, promptTokens, completionTokens)? in outcomes {
-                        progress.promptTokens += promptTokens
-                        progress.completionTokens += completionTokens
-                        switch outcome {
-                        case .stored(let results):
-                            progress.done += 1
-                            progress.results += results
-                        case .alreadyPresent: progress.alreadyPresent += 1
-                        case .failed(let message):
-                            progress.failed += 1
-                            progress.lastFailure = message
-                        }
-                    }
+                    progress = try record(replies, counted: progress, store: store, plan: plan, runID: runID)
                 } catch {
                     writeError = error
                     group.cancelAll()
@@ -212,5 +194,41 @@ public struct GenerationEngine {
             runID: runID, status: status, progress: progress, skippedAsPresent: plan.alreadyDone,
             notSent: plan.pending.count - progress.sent, stoppedByMaxCalls: !interrupted && budget < plan.pending.count,
             seconds: Date().timeIntervalSince(started))
+    }
+
+    /// Writes every reply of a batch in one transaction, each item a savepoint (an item whose
+    /// own write fails is counted failed and the others kept), and adds the batch to the run's
+    /// counters with one update. Returns `counted` with the batch in it.
+    private func record(
+        _ replies: [Reply], counted: GenerationProgress, store: Store, plan: GenerationPlan, runID: Int64
+    ) throws -> GenerationProgress {
+        var after = counted
+        try store.db.transaction {
+            for reply in replies {
+                let outcome: ItemOutcome
+                var promptTokens = 0, completionTokens = 0
+                do {
+                    switch reply {
+                    case .questions(let item, let result):
+                        outcome = try store.recordQuestions(runID: runID, plan: plan, item: item, result: result)
+                        (promptTokens, completionTokens) = (result.promptTokens, result.completionTokens)
+                    case .answer(let item, let result):
+                        outcome = try store.recordAnswer(runID: runID, plan: plan, item: item, result: result)
+                        (promptTokens, completionTokens) = (result.promptTokens, result.completionTokens)
+                    case .cancelled, .wake:
+                        continue
+                    }
+                } catch {
+                    outcome = .failed("could not store the result: \(error)")
+                }
+                after.count(outcome, promptTokens: promptTokens, completionTokens: completionTokens)
+            }
+            try store.addToRun(
+                runID, done: after.done - counted.done, failed: after.failed - counted.failed,
+                skipped: after.alreadyPresent - counted.alreadyPresent,
+                promptTokens: after.promptTokens - counted.promptTokens,
+                completionTokens: after.completionTokens - counted.completionTokens)
+        }
+        return after
     }
 }

@@ -57,69 +57,59 @@ extension Store {
         }
     }
 
-    /// Writes one item's calls and, when it succeeded, its questions, in one short
-    /// transaction. A result already stored for the item (by another process) is kept and
-    /// this one dropped, so every (chunk, prompt, model, sample) has exactly one question set.
+    /// Writes one item's calls and, when it succeeded, its questions, all or nothing. A
+    /// result already stored for the item (by another process) is kept and this one dropped,
+    /// so every (chunk, prompt, model, sample) has exactly one question set.
     public func recordQuestions(runID: Int64, plan: GenerationPlan, item: WorkItem, result: ModelResult<QuestionReply>) throws -> ItemOutcome {
-        try db.transaction {
-            let callIDs = try insertCalls(runID: runID, item: plan.label(item), attempts: result.attempts)
-            let outcome: ItemOutcome
-            switch result.outcome {
-            case .failure(let failure):
-                outcome = .failed(failure.message)
-            case .success(let reply):
-                let exists = try db.scalarInt(
-                    "SELECT count(*) FROM questions WHERE chunk_id = ? AND prompt_id = ? AND model_id = ? AND sample = ?",
-                    [item.subjectID, plan.prompt.id, plan.modelID, item.sample]) ?? 0
-                if exists > 0 {
-                    outcome = .alreadyPresent
-                } else {
-                    let insert = try db.cached("""
-                        INSERT INTO questions (chunk_id, prompt_id, model_id, run_id, call_id, sample, ordinal, text, normalized, created_at)
-                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                        """)
-                    let now = Timestamp.now()
-                    for (ordinal, question) in reply.questions.enumerated() {
-                        try insert.bind([item.subjectID, plan.prompt.id, plan.modelID, runID, callIDs.last ?? 0, item.sample,
-                                         ordinal + 1, question, QuestionKey.normalize(question), now])
-                        try insert.runToCompletion()
-                    }
-                    outcome = .stored(results: reply.questions.count)
-                }
+        try record(runID: runID, plan: plan, item: item, result: result) { reply, callID in
+            let exists = try db.scalarInt(
+                "SELECT count(*) FROM questions WHERE chunk_id = ? AND prompt_id = ? AND model_id = ? AND sample = ?",
+                [item.subjectID, plan.prompt.id, plan.modelID, item.sample]) ?? 0
+            if exists > 0 { return .alreadyPresent }
+            let insert = try db.cached("""
+                INSERT INTO questions (chunk_id, prompt_id, model_id, run_id, call_id, sample, ordinal, text, normalized, created_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """)
+            let now = Timestamp.now()
+            for (ordinal, question) in reply.questions.enumerated() {
+                try insert.bind([item.subjectID, plan.prompt.id, plan.modelID, runID, callID, item.sample,
+                                 ordinal + 1, question, QuestionKey.normalize(question), now])
+                try insert.runToCompletion()
             }
-            try countOutcome(runID: runID, outcome, result.promptTokens, result.completionTokens)
-            return outcome
+            return .stored(results: reply.questions.count)
         }
     }
 
-    /// Writes one item's calls and, when it succeeded, its answer, in one short transaction.
+    /// Writes one item's calls and, when it succeeded, its answer, all or nothing.
     public func recordAnswer(runID: Int64, plan: GenerationPlan, item: WorkItem, result: ModelResult<String>) throws -> ItemOutcome {
-        try db.transaction {
-            let callIDs = try insertCalls(runID: runID, item: plan.label(item), attempts: result.attempts)
-            let outcome: ItemOutcome
-            switch result.outcome {
-            case .failure(let failure):
-                outcome = .failed(failure.message)
-            case .success(let answer):
-                try db.run("""
-                    INSERT INTO answers (question_id, prompt_id, model_id, run_id, call_id, sample, text, created_at)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-                    ON CONFLICT (question_id, prompt_id, model_id, sample) DO NOTHING
-                    """, [item.subjectID, plan.prompt.id, plan.modelID, runID, callIDs.last ?? 0, item.sample, answer, Timestamp.now()])
-                outcome = db.changes > 0 ? .stored(results: 1) : .alreadyPresent
-            }
-            try countOutcome(runID: runID, outcome, result.promptTokens, result.completionTokens)
-            return outcome
+        try record(runID: runID, plan: plan, item: item, result: result) { answer, callID in
+            try db.run("""
+                INSERT INTO answers (question_id, prompt_id, model_id, run_id, call_id, sample, text, created_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                ON CONFLICT (question_id, prompt_id, model_id, sample) DO NOTHING
+                """, [item.subjectID, plan.prompt.id, plan.modelID, runID, callID, item.sample, answer, Timestamp.now()])
+            return db.changes > 0 ? .stored(results: 1) : .alreadyPresent
         }
     }
 
-    private func countOutcome(runID: Int64, _ outcome: ItemOutcome, _ promptTokens: Int, _ completionTokens: Int) throws {
-        let (done, failed, skipped): (Int, Int, Int)
-        switch outcome {
-        case .stored: (done, failed, skipped) = (1, 0, 0)
-        case .alreadyPresent: (done, failed, skipped) = (0, 0, 1)
-        case .failed: (done, failed, skipped) = (0, 1, 0)
+    /// The calls of one item, then its result through `store` when the model gave one; in a
+    /// transaction (a savepoint inside the engine's batch).
+    private func record<Value>(
+        runID: Int64, plan: GenerationPlan, item: WorkItem, result: ModelResult<Value>,
+        store: (Value, Int64) throws -> ItemOutcome
+    ) throws -> ItemOutcome {
+        try db.transaction {
+            let callIDs = try insertCalls(runID: runID, item: plan.label(item), attempts: result.attempts)
+            switch result.outcome {
+            case .failure(let failure): return .failed(failure.message)
+            case .success(let value): return try store(value, callIDs.last ?? 0)
+            }
         }
+    }
+
+    /// Adds a batch's outcomes and tokens to the run's counters: one update per batch, in the
+    /// batch's transaction, so the counters always match the rows.
+    public func addToRun(_ runID: Int64, done: Int, failed: Int, skipped: Int, promptTokens: Int, completionTokens: Int) throws {
         try db.run("""
             UPDATE runs SET items_done = items_done + ?, items_failed = items_failed + ?, items_skipped = items_skipped + ?,
                             prompt_tokens = prompt_tokens + ?, completion_tokens = completion_tokens + ?

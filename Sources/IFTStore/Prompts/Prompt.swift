@@ -154,10 +154,9 @@ extension Prompt {
     /// Throws when the template needs a question and none is given.
     public func messages(_ values: PromptValues) throws -> [ChatMessage] {
         var table = ["chunk": values.chunk, "count": String(values.count), "source": values.source]
-        let used = Set(PromptTemplate.placeholderNames(in: template) + PromptTemplate.placeholderNames(in: system ?? ""))
         if let question = values.question {
             table["question"] = question
-        } else if used.contains("question") {
+        } else if (PromptTemplate.placeholderNames(in: template) + PromptTemplate.placeholderNames(in: system ?? "")).contains("question") {
             throw StoreError.invalidInput("the prompt \(ref) uses {{question}}; pass a question (--question question:ID)")
         }
         var messages: [ChatMessage] = []

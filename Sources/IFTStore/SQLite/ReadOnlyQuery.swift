@@ -28,13 +28,7 @@ public final class ReadOnlyQuery {
     /// Opens `path` read-only. A missing file or a file that is not SQLite is an error; no
     /// migration ever runs here.
     public init(path: String) throws {
-        var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
-            throw StoreError.noStore(path: path)
-        }
-        if isDirectory.boolValue {
-            throw StoreError.invalidInput("\(path) is a folder; --db takes the path of a store file")
-        }
+        guard try Store.storeFileExists(at: path) else { throw StoreError.noStore(path: path) }
         do {
             connection = try Connection(path: path, mode: .readOnly)
             try connection.execute("PRAGMA query_only = 1")
