@@ -72,9 +72,11 @@ extension IFTDB {
                 walk: WalkOptions(includes: includes, excludes: excludes, hidden: hidden, maxFileSize: maxFileSize),
                 chunking: ChunkingConfig(method: ChunkingMethod(rawValue: chunker) ?? .boundary, size: chunkSize, step: stepSize))
             let progress = ProgressLine(quiet: quiet)
+            let stopAfter = Self.testStopAfterFiles
             let summary = try opened.load(folders: folders, options: options) { event in
                 switch event {
                 case .progress(let done, let bytes):
+                    if done == stopAfter { raise(SIGSTOP) }
                     progress.update("loading: \(done) files, \(Format.bytes(bytes)), \(Format.seconds(Date().timeIntervalSince(started)))")
                 case .skipped(_, _, let message):
                     progress.clear()
@@ -97,6 +99,11 @@ extension IFTDB {
                   chunks added \(summary.chunksAdded)
                 """)
         }
+
+        /// For tests only, and not in --help: with IFTDB_TEST_STOP_AFTER_FILES=N the process
+        /// stops itself (SIGSTOP) right after its N-th file, so a test can `kill -9` it at a
+        /// known file count instead of a guessed moment.
+        static let testStopAfterFiles = ProcessInfo.processInfo.environment["IFTDB_TEST_STOP_AFTER_FILES"].flatMap { Int($0) }
 
         private func summaryJSON(_ s: LoadSummary, took: TimeInterval) -> String {
             let skipped = s.skipped.sorted { $0.key < $1.key }.map { "\(JSONText.quoted($0.key)):\($0.value)" }.joined(separator: ",")
