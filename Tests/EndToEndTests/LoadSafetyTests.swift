@@ -117,7 +117,7 @@ import Testing
         for pass in 0..<3 {
             let result = try iftdb(["load", "."], in: work)
             #expect(result.status == 0, "pass \(pass): \(result.stderr)")
-            #expect(!result.stderr.contains("iftdb.sqlite"), "pass \(pass): \(result.stderr)")
+            #expect(!result.stderr.contains("warning"), "pass \(pass): \(result.stderr)")
         }
         #expect(try sqlRows("SELECT DISTINCT path FROM sources ORDER BY path", in: work).compactMap { $0["path"] as? String } == ["a.txt"])
 
@@ -130,7 +130,7 @@ import Testing
         try FileManager.default.createSymbolicLink(atPath: folder.file("via"), withDestinationPath: work)
         let other = try iftdb(["load", "work", "--db", "via/iftdb.sqlite"], in: folder.path)
         #expect(other.status == 0, "\(other.stderr)")
-        #expect(!other.stderr.contains(".db") && !other.stderr.contains("iftdb.sqlite"), "\(other.stderr)")
+        #expect(!other.stderr.contains("warning"), "\(other.stderr)")
         let paths = try sqlRows("SELECT DISTINCT path FROM sources ORDER BY path", in: work).compactMap { $0["path"] as? String }
         #expect(paths == ["a.txt", "docs/b.txt"])
     }
