@@ -26,6 +26,11 @@ extension IFTDB {
                 Loading with a new chunking adds its chunks for the current versions and keeps the \
                 old ones; `generate` uses the most recently loaded chunking.
 
+                A folder from which no file is loaded (empty, all hidden or filtered out, or every \
+                file skipped) gets a warning and makes the exit code 1; it marks nothing removed. \
+                When no file is loaded at all, the store is left exactly as it was. The store and its \
+                -wal, -shm and -journal files are never loaded. Two loads may run at once.
+
                 Examples:
                   iftdb load docs/
                   iftdb load docs/ --include '*.md' --exclude 'drafts/*'
@@ -72,9 +77,11 @@ extension IFTDB {
                 walk: WalkOptions(includes: includes, excludes: excludes, hidden: hidden, maxFileSize: maxFileSize),
                 chunking: ChunkingConfig(method: ChunkingMethod(rawValue: chunker) ?? .boundary, size: chunkSize, step: stepSize))
             let progress = ProgressLine(quiet: quiet)
+            let stopAfter = Self.testStopAfterFiles
             let summary = try opened.load(folders: folders, options: options) { event in
                 switch event {
                 case .progress(let done, let bytes):
+                    if done == stopAfter { raise(SIGSTOP) }
                     progress.update("loading: \(done) files, \(Format.bytes(bytes)), \(Format.seconds(Date().timeIntervalSince(started)))")
                 case .skipped(_, _, let message):
                     progress.clear()
@@ -89,18 +96,36 @@ extension IFTDB {
             if json {
                 try ByteSink.standardOutput().write(summaryJSON(summary, took: took))
             }
-            let skipped = summary.skipped.values.reduce(0, +)
-            let reasons = summary.skipped.sorted { $0.key < $1.key }.map { "\($0.value) \($0.key)" }.joined(separator: ", ")
-            Console.info("""
-                loaded \(summary.filesSeen) files (\(Format.bytes(summary.bytesRead))) in \(Format.seconds(took)) with chunking \(summary.chunking) [id \(summary.chunkingID)]
-                  new \(summary.new) · changed \(summary.changed) · unchanged \(summary.unchanged) · removed \(summary.removed) · skipped \(skipped)\(skipped > 0 ? " (\(reasons))" : "")
-                  chunks added \(summary.chunksAdded)
-                """)
+            for unloaded in summary.foldersWithNothingLoaded {
+                if unloaded.skippedFiles == 0 {
+                    Console.warning("no file to load in \(unloaded.folder) (it is empty, or every file in it is hidden or left out by --include/--exclude); nothing loaded from it")
+                } else {
+                    Console.warning("every file selected in \(unloaded.folder) was skipped (\(unloaded.skippedFiles), named above); nothing loaded from it")
+                }
+            }
+            if summary.loadedNothing {
+                Console.info("nothing loaded; the store is unchanged")
+            } else {
+                let skipped = summary.skipped.values.reduce(0, +)
+                let reasons = summary.skipped.sorted { $0.key < $1.key }.map { "\($0.value) \($0.key)" }.joined(separator: ", ")
+                Console.info("""
+                    loaded \(summary.filesSeen) files (\(Format.bytes(summary.bytesRead))) in \(Format.seconds(took)) with chunking \(summary.chunking) [id \(summary.chunkingID)]
+                      new \(summary.new) · changed \(summary.changed) · unchanged \(summary.unchanged) · removed \(summary.removed) · skipped \(skipped)\(skipped > 0 ? " (\(reasons))" : "")
+                      chunks added \(summary.chunksAdded)
+                    """)
+            }
+            // A folder that gave nothing is likely a mistake (a wrong path, an unmounted disk).
+            if !summary.foldersWithNothingLoaded.isEmpty { throw ExitCode(1) }
         }
+
+        /// For tests only, and not in --help: with IFTDB_TEST_STOP_AFTER_FILES=N the process
+        /// stops itself (SIGSTOP) right after its N-th file, so a test can `kill -9` it at a
+        /// known file count instead of a guessed moment.
+        static let testStopAfterFiles = ProcessInfo.processInfo.environment["IFTDB_TEST_STOP_AFTER_FILES"].flatMap { Int($0) }
 
         private func summaryJSON(_ s: LoadSummary, took: TimeInterval) -> String {
             let skipped = s.skipped.sorted { $0.key < $1.key }.map { "\(JSONText.quoted($0.key)):\($0.value)" }.joined(separator: ",")
-            return "{\"files\":\(s.filesSeen),\"new\":\(s.new),\"changed\":\(s.changed),\"unchanged\":\(s.unchanged),\"removed\":\(s.removed),\"skipped\":{\(skipped)},\"chunks_added\":\(s.chunksAdded),\"bytes\":\(s.bytesRead),\"chunking_id\":\(s.chunkingID),\"chunking\":\(JSONText.quoted(s.chunking.description)),\"seconds\":\(JSONText.number((took * 1000).rounded() / 1000))}\n"
+            return "{\"files\":\(s.filesSeen),\"new\":\(s.new),\"changed\":\(s.changed),\"unchanged\":\(s.unchanged),\"removed\":\(s.removed),\"skipped\":{\(skipped)},\"chunks_added\":\(s.chunksAdded),\"bytes\":\(s.bytesRead),\"chunking_id\":\(s.loadedNothing ? "null" : String(s.chunkingID)),\"chunking\":\(JSONText.quoted(s.chunking.description)),\"seconds\":\(JSONText.number((took * 1000).rounded() / 1000))}\n"
         }
     }
 }

@@ -52,6 +52,8 @@ public struct CorpusWalker {
 
     public let root: String
     public let options: WalkOptions
+    /// Never yielded, nor reported: the store being loaded into and its companion files.
+    var storeFiles = StoreFiles()
 
     public init(root: String, options: WalkOptions) {
         self.root = root
@@ -65,11 +67,6 @@ public struct CorpusWalker {
         try walkFolder(root, relative: "", visited: &visited, found: found, skipped: skipped)
     }
 
-    private struct FileIdentity: Hashable {
-        let device: UInt64
-        let inode: UInt64
-    }
-
     private func walkFolder(
         _ folder: String, relative: String, visited: inout Set<FileIdentity>,
         found: (CorpusFile) throws -> Void, skipped: (String, Skip) -> Void
@@ -79,7 +76,7 @@ public struct CorpusWalker {
             skipped(relative.isEmpty ? "." : relative, .unreadable(String(cString: strerror(errno))))
             return
         }
-        let identity = FileIdentity(device: UInt64(info.st_dev), inode: UInt64(info.st_ino))
+        let identity = FileIdentity(info)
         guard visited.insert(identity).inserted else {
             skipped(relative, .symlinkLoop)
             return
@@ -102,6 +99,7 @@ public struct CorpusWalker {
                 skipped(relativePath, .unreadable(String(cString: strerror(errno))))
                 continue
             }
+            if storeFiles.contains(FileIdentity(entry), named: name, inFolder: identity) { continue }
             switch entry.st_mode & S_IFMT {
             case S_IFDIR:
                 try walkFolder(absolute, relative: relativePath, visited: &visited, found: found, skipped: skipped)
@@ -117,5 +115,57 @@ public struct CorpusWalker {
                 if options.selects(relativePath) { skipped(relativePath, .notRegular) }
             }
         }
+    }
+}
+
+/// A file as the file system knows it, whatever path reaches it (symlinks followed).
+struct FileIdentity: Hashable {
+    let device: UInt64
+    let inode: UInt64
+
+    init(_ info: stat) {
+        device = UInt64(info.st_dev)
+        inode = UInt64(info.st_ino)
+    }
+
+    init?(path: String) {
+        var info = stat()
+        guard stat(path, &info) == 0 else { return nil }
+        self.init(info)
+    }
+}
+
+/// The store's own files (the database and its -wal, -shm and -journal), which a load must
+/// never take for documents. Matched by device and inode, so a hard link, a symlink or another
+/// spelling of the path is caught; and by name in the store's folder, for a companion file
+/// that appears only after the walk began.
+struct StoreFiles {
+    private static let suffixes = ["", "-wal", "-shm", "-journal"]
+    private var identities: Set<FileIdentity> = []
+    /// The folder holding the store (its own path and its symlink-resolved one) → file names.
+    private var namesByFolder: [FileIdentity: Set<String>] = [:]
+
+    init() {}
+
+    init(storePath: String) {
+        var paths = [storePath]
+        if let resolved = realpath(storePath, nil) {
+            paths.append(String(cString: resolved))
+            free(resolved)
+        }
+        for path in paths {
+            let base = (path as NSString).lastPathComponent
+            let folder = (path as NSString).deletingLastPathComponent
+            for suffix in Self.suffixes {
+                if let identity = FileIdentity(path: path + suffix) { identities.insert(identity) }
+            }
+            if let folderIdentity = FileIdentity(path: folder.isEmpty ? "." : folder) {
+                namesByFolder[folderIdentity, default: []].formUnion(Self.suffixes.map { base + $0 })
+            }
+        }
+    }
+
+    func contains(_ identity: FileIdentity, named name: String, inFolder folder: FileIdentity) -> Bool {
+        identities.contains(identity) || namesByFolder[folder]?.contains(name) == true
     }
 }

@@ -1,3 +1,4 @@
+import CSQLite
 import Foundation
 
 public struct LoadOptions: Sendable {
@@ -20,8 +21,23 @@ public struct LoadSummary: Sendable, Equatable {
     public var skipped: [String: Int] = [:]
     public var chunksAdded = 0
     public var bytesRead = 0
+    /// The chunking recorded; 0 when nothing was loaded (nothing is recorded then).
     public var chunkingID: Int64 = 0
     public var chunking: ChunkingConfig = .default
+    /// Folders given from which no file was loaded: empty, or every file in them skipped.
+    public var foldersWithNothingLoaded: [UnloadedFolder] = []
+
+    /// No file was loaded (new, changed or unchanged): the store was left as it was.
+    public var loadedNothing: Bool { new + changed + unchanged == 0 }
+}
+
+/// A folder given to `load` that yielded no file to load.
+public struct UnloadedFolder: Sendable, Equatable {
+    /// As given on the command line.
+    public let folder: String
+    /// Files selected there but skipped (binary, not UTF-8, too large, unreadable …); 0 when
+    /// there was nothing to select (empty, or everything hidden or filtered out).
+    public let skippedFiles: Int
 }
 
 public enum LoadEvent: Sendable {
@@ -42,8 +58,12 @@ extension Store {
     /// into chunks under `options.chunking`. Paths are relative to their folder; loading
     /// the same content again adds nothing.
     public func load(folders: [String], options: LoadOptions, events: (LoadEvent) -> Void = { _ in }) throws -> LoadSummary {
-        try withoutActuallyEscaping(events) { events in
-            try SourceLoader(store: self, options: options, events: events).load(folders: folders)
+        do {
+            return try withoutActuallyEscaping(events) { events in
+                try SourceLoader(store: self, options: options, events: events).load(folders: folders)
+            }
+        } catch let error as SQLiteError where error.primaryCode == SQLITE_BUSY {
+            throw StoreError.invalidInput("another process held the write lock of \(path) for longer than iftdb waits; the files committed so far are kept: run the same load again")
         }
     }
 }
@@ -54,11 +74,12 @@ struct SourceLoader {
     let events: (LoadEvent) -> Void
     var db: Connection { store.db }
 
-    struct CurrentVersion {
+    struct LatestVersion {
         let version: Int
         let status: String
         let sha256: String?
-        let rootName: String?
+
+        func isPresent(sha256 wanted: String) -> Bool { status == "present" && sha256 == wanted }
     }
 
     func load(folders: [String]) throws -> LoadSummary {
@@ -68,9 +89,6 @@ struct SourceLoader {
         }
         var summary = LoadSummary(chunking: options.chunking)
         let now = Timestamp.now()
-        let chunkingID = try db.transaction { try chunkingRow(now: now) }
-        summary.chunkingID = chunkingID
-        var current = try currentVersions()
         let batch = WriteBatch(db)
         let insertSource = try db.prepare("""
             INSERT INTO sources (path, version, status, text, sha256, bytes, chars, root, loaded_at)
@@ -80,13 +98,35 @@ struct SourceLoader {
             INSERT INTO chunks (source_id, chunking_id, ordinal, start, end, text, sha256)
             VALUES (?, ?, ?, ?, ?, ?, ?)
             """)
+        let latestOfPath = try db.prepare("SELECT version, status, sha256 FROM sources WHERE path = ? ORDER BY version DESC LIMIT 1")
+        func latestVersion(_ path: String) throws -> LatestVersion? {
+            try latestOfPath.bind([path])
+            defer { latestOfPath.reset() }
+            guard try latestOfPath.step() else { return nil }
+            return LatestVersion(version: latestOfPath.int(0), status: latestOfPath.string(at: 1), sha256: latestOfPath.optionalString(2))
+        }
+        // Recorded with the first write, so a load that loads nothing records nothing.
+        var recordedChunking: Int64?
+        func recordChunking() throws -> Int64 {
+            if let recordedChunking { return recordedChunking }
+            let id = try chunkingRow(now: now)
+            recordedChunking = id
+            return id
+        }
         var seen = Set<String>()
         // Folders that could not be read: what was loaded from under them is not "gone".
         var unreadableFolders: [String] = []
-        var chunked = Set<Int64>()
+        // Folders at least one file was loaded from: only these can have files gone from them.
+        var loadedRoots: [String] = []
 
-        for root in roots {
-            let walker = CorpusWalker(root: root, options: options.walk)
+        // The store and its -wal, -shm and -journal are never documents, whatever path reaches them.
+        let storeFiles = StoreFiles(storePath: store.path)
+
+        for (root, given) in zip(roots, folders) {
+            var walker = CorpusWalker(root: root, options: options.walk)
+            walker.storeFiles = storeFiles
+            var loadedHere = 0
+            let skippedBefore = summary.skipped.values.reduce(0, +)
             try walker.walk(found: { file in
                 summary.filesSeen += 1
                 guard seen.insert(file.relativePath).inserted else {
@@ -105,23 +145,31 @@ struct SourceLoader {
                     }
                     return
                 }
+                loadedHere += 1
                 if DocumentText.isHTML(file.relativePath) { text = DocumentText.htmlToText(text) }
                 let sha = SHA256.hex(text)
-                let previous = current[file.relativePath]
-                if let previous, previous.status == "present", previous.sha256 == sha {
+                // A plain read settles "unchanged" without the write lock: it was true when read.
+                if let previous = try latestVersion(file.relativePath), previous.isPresent(sha256: sha) {
                     summary.unchanged += 1
                 } else {
-                    if previous?.status == "present" { summary.changed += 1 } else { summary.new += 1 }
-                    let version = (previous?.version ?? 0) + 1
-                    let chars = text.utf8.reduce(into: 0) { count, byte in if byte & 0xC0 != 0x80 { count += 1 } }
-                    try batch.write(bytes: data.count) {
+                    // Decide again under the write lock, which another load may have held
+                    // since the read: its version of this path is the one to follow.
+                    let wasPresent = try batch.write(bytes: data.count) { () -> Bool? in
+                        let previous = try latestVersion(file.relativePath)
+                        if let previous, previous.isPresent(sha256: sha) { return nil }
+                        let version = (previous?.version ?? 0) + 1
+                        let chars = text.utf8.reduce(into: 0) { count, byte in if byte & 0xC0 != 0x80 { count += 1 } }
                         try insertSource.bind([file.relativePath, version, "present", text, sha, data.count, chars, root, now])
                         try insertSource.runToCompletion()
                         let sourceID = db.lastInsertRowID
-                        summary.chunksAdded += try insertChunks(sourceID: sourceID, text: text, chunkingID: chunkingID, statement: insertChunk)
-                        chunked.insert(sourceID)
+                        summary.chunksAdded += try insertChunks(sourceID: sourceID, text: text, chunkingID: try recordChunking(), statement: insertChunk)
+                        return previous?.status == "present"
                     }
-                    current[file.relativePath] = CurrentVersion(version: version, status: "present", sha256: sha, rootName: Self.name(of: root))
+                    switch wasPresent {
+                    case nil: summary.unchanged += 1
+                    case true?: summary.changed += 1
+                    case false?: summary.new += 1
+                    }
                 }
                 events(.progress(done: summary.filesSeen, bytes: summary.bytesRead))
             }, skipped: { path, reason in
@@ -139,20 +187,34 @@ struct SourceLoader {
                     skip(&summary, path, "not a regular file", "skipped \(path): not a regular file")
                 }
             })
+            if loadedHere > 0 {
+                loadedRoots.append(root)
+            } else {
+                summary.foldersWithNothingLoaded.append(UnloadedFolder(folder: given, skippedFiles: summary.skipped.values.reduce(0, +) - skippedBefore))
+            }
         }
+        // Nothing loaded: nothing was written, and the chunking generate uses stays as it was.
+        guard !loadedRoots.isEmpty else { return summary }
 
-        // Files gone from a folder loaded before under the same name get a removed version.
-        let rootNames = Set(roots.map(Self.name))
-        for (path, version) in current.sorted(by: { $0.key < $1.key })
-        where version.status == "present" && !seen.contains(path)
-            && version.rootName.map(rootNames.contains) == true && options.walk.selects(path)
-            && !unreadableFolders.contains(where: { path.hasPrefix($0) }) {
-            try batch.write {
-                try insertSource.bind([path, version.version + 1, "removed", SQLiteValue.null, SQLiteValue.null, 0, 0, version.rootName.flatMap { name in roots.first { Self.name(of: $0) == name } }, now])
+        // Files gone from a folder loaded before under the same name get a removed version,
+        // decided under the write lock so two loads at once remove a file once.
+        let rootNames = Set(loadedRoots.map(Self.name))
+        summary.removed = try batch.write {
+            let present = try db.prepare("SELECT path, version, root FROM current_sources WHERE status = 'present' AND root IS NOT NULL ORDER BY path")
+            var gone: [(path: String, version: Int, root: String?)] = []
+            while try present.step() {
+                let path = present.string(at: 0), rootName = Self.name(of: present.string(at: 2))
+                guard !seen.contains(path), rootNames.contains(rootName), options.walk.selects(path),
+                      !unreadableFolders.contains(where: { path.hasPrefix($0) }) else { continue }
+                gone.append((path, present.int(1), loadedRoots.first { Self.name(of: $0) == rootName }))
+            }
+            for file in gone {
+                try insertSource.bind([file.path, file.version + 1, "removed", SQLiteValue.null, SQLiteValue.null, 0, 0, file.root, now])
                 try insertSource.runToCompletion()
             }
-            summary.removed += 1
+            return gone.count
         }
+        let chunkingID = try batch.write { try recordChunking() }
         try batch.commit()
 
         // Current versions loaded before, under another chunking, get this chunking's chunks.
@@ -166,18 +228,24 @@ struct SourceLoader {
         var missingIDs: [Int64] = []
         while try missing.step() { missingIDs.append(Int64(missing.int(0))) }
         let textOf = try db.prepare("SELECT text FROM sources WHERE id = ?")
-        for sourceID in missingIDs where !chunked.contains(sourceID) {
+        let hasChunks = try db.prepare("SELECT EXISTS (SELECT 1 FROM chunks WHERE source_id = ? AND chunking_id = ?)")
+        for sourceID in missingIDs {
             try textOf.bind([sourceID])
             guard try textOf.step() else { continue }
             let text = textOf.string(at: 0)
             textOf.reset()
             try batch.write(bytes: text.utf8.count) {
+                // Another load with this chunking may have cut it since the list was read.
+                try hasChunks.bind([sourceID, chunkingID])
+                defer { hasChunks.reset() }
+                guard try hasChunks.step(), hasChunks.int(0) == 0 else { return }
                 summary.chunksAdded += try insertChunks(sourceID: sourceID, text: text, chunkingID: chunkingID, statement: insertChunk)
             }
         }
         try batch.commit()
         // Only now is this chunking complete: generation picks the most recently used one.
         try db.transaction { try db.run("UPDATE chunkings SET last_used_at = ? WHERE id = ?", [Timestamp.now(), chunkingID]) }
+        summary.chunkingID = chunkingID
         return summary
     }
 
@@ -226,17 +294,6 @@ struct SourceLoader {
             throw StoreError.invalidInput("could not record the chunking \(config)")
         }
         return Int64(id)
-    }
-
-    private func currentVersions() throws -> [String: CurrentVersion] {
-        let statement = try db.prepare("SELECT path, version, status, sha256, root FROM current_sources")
-        var result: [String: CurrentVersion] = [:]
-        while try statement.step() {
-            result[statement.string(at: 0)] = CurrentVersion(
-                version: statement.int(1), status: statement.string(at: 2),
-                sha256: statement.optionalString(3), rootName: statement.optionalString(4).map(Self.name))
-        }
-        return result
     }
 
     static func name(of root: String) -> String {

@@ -1,0 +1,297 @@
+import Foundation
+import Testing
+
+/// `load` under pressure: two loads at once, loads that find nothing to load, a store inside
+/// the folder it loads, and a load killed half-way.
+@Suite struct LoadSafetyTests {
+    // MARK: two loads at once
+
+    @Test func twoLoadsOfTheSamePathsAtOnceBothSucceed() throws {
+        let folder = try TemporaryFolder()
+        // What the store must hold after each round: path → (current version, text or nil if removed).
+        var expected: [String: (version: Int, text: String?)] = [:]
+        func put(_ path: String, _ text: String) throws {
+            try folder.write("docs/" + path, text)
+            expected[path] = ((expected[path]?.version ?? 0) + 1, text)
+        }
+        func remove(_ path: String) throws {
+            try FileManager.default.removeItem(atPath: folder.file("docs/" + path))
+            expected[path] = ((expected[path]?.version ?? 0) + 1, nil)
+        }
+        for i in 0..<12 { try put("f\(i).txt", "File \(i), as first written. " + String(repeating: "Words \(i). ", count: 40)) }
+        try #require(try iftdb(["init"], in: folder.path).status == 0)
+
+        for round in 0..<50 {
+            if round > 0 {
+                try put("f\(round % 12).txt", "File \(round % 12), edited in round \(round). " + String(repeating: "More \(round). ", count: 30))
+                if round % 5 == 0 { try put("added/r\(round).txt", "Added in round \(round).") }
+                if round % 5 == 3, expected["added/r\(round - 3).txt"] != nil { try remove("added/r\(round - 3).txt") }
+            }
+            let first = try StartedCommand(["load", "docs", "--quiet"], in: folder.path)
+            let second = try StartedCommand(["load", "docs", "--quiet"], in: folder.path)
+            for result in [first.wait(), second.wait()] {
+                try #require(result.status == 0, "round \(round): exit \(result.status): \(result.stderr)")
+                #expect(!result.stderr.contains("SQLite") && !result.stderr.contains("constraint"), "round \(round): \(result.stderr)")
+            }
+            // Each change is one version, whichever load wrote it: the other saw it.
+            let rows = try sqlRows("""
+                SELECT path, version, status, text, (SELECT count(*) FROM sources v WHERE v.path = s.path) AS versions
+                FROM current_sources s ORDER BY path
+                """, in: folder.path)
+            let stored = Dictionary(uniqueKeysWithValues: rows.map { ($0["path"] as? String ?? "", $0) })
+            try #require(Set(stored.keys) == Set(expected.keys), "round \(round): paths \(stored.keys.sorted())")
+            for (path, want) in expected {
+                let row = stored[path] ?? [:]
+                #expect(row["version"] as? Int == want.version, "round \(round): \(path) is at version \(row["version"] ?? "?"), want \(want.version)")
+                #expect(row["versions"] as? Int == want.version, "round \(round): \(path) has \(row["versions"] ?? "?") versions, want \(want.version)")
+                #expect(row["status"] as? String == (want.text == nil ? "removed" : "present"), "round \(round): \(path)")
+                #expect(row["text"] as? String == want.text, "round \(round): \(path) text")
+            }
+        }
+        // Every version has its chunks.
+        let unchunked = try sqlRows("SELECT count(*) AS n FROM sources s WHERE s.chars > 0 AND NOT EXISTS (SELECT 1 FROM chunks c WHERE c.source_id = s.id)", in: folder.path)
+        #expect(unchunked.first?["n"] as? Int == 0)
+    }
+
+    // MARK: nothing to load
+
+    @Test func aLoadThatSelectsNoFileChangesNothingAndExitsOne() throws {
+        let folder = try TemporaryFolder()
+        for i in 0..<3 { try folder.write("docs/file\(i).md", "File \(i). " + String(repeating: "Some words about file \(i). ", count: 30)) }
+        try folder.write("docs/sub/deeper.txt", "A nested file.")
+        // A chunking other than the default, so a load with the default one would have a reason to chunk.
+        let window = ["--chunker", "window", "--chunk-size", "100", "--step-size", "50"]
+        try #require(try iftdb(["load", "docs"] + window, in: folder.path).status == 0)
+        // A second load of an unchanged folder is clean.
+        let again = try iftdb(["load", "docs"] + window, in: folder.path)
+        #expect(again.status == 0, "\(again.stderr)")
+        #expect(again.stderr.contains("unchanged 4"))
+        let before = try dump(folder)
+        let chunkingBefore = try generationChunking(folder)
+
+        try FileManager.default.createDirectory(atPath: folder.file("empty"), withIntermediateDirectories: true)
+        try folder.write("skipped/logo.png", Data([0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A, 0x00, 0x00]))
+        try folder.write("skipped/latin1.txt", Data("Caf\u{e9} cr\u{e8}me".data(using: .isoLatin1)!))
+        try folder.write("skipped/big.txt", String(repeating: "big ", count: 100))
+        try folder.write("hidden/.notes.txt", "hidden")
+        let cases: [(arguments: [String], warning: String)] = [
+            (["load", "empty"], "no file to load in empty"),
+            (["load", "skipped", "--max-file-size", "100"], "every file selected in skipped was skipped"),
+            (["load", "hidden"], "no file to load in hidden"),
+            (["load", "docs", "--include", "*.pdf"], "no file to load in docs"),
+            (["load", "empty", "hidden"], "no file to load in empty"),
+        ]
+        for (arguments, warning) in cases {
+            let result = try iftdb(arguments, in: folder.path)
+            #expect(result.status == 1, "\(arguments): exit \(result.status), \(result.stderr)")
+            #expect(result.stderr.contains("iftdb: warning: \(warning)"), "\(arguments): \(result.stderr)")
+            #expect(try dump(folder) == before, "\(arguments) changed the store")
+            #expect(try generationChunking(folder) == chunkingBefore, "\(arguments) moved the chunking generate uses")
+        }
+
+        // A folder emptied since it was loaded: nothing is marked removed.
+        for name in try FileManager.default.contentsOfDirectory(atPath: folder.file("docs")) {
+            try FileManager.default.moveItem(atPath: folder.file("docs/\(name)"), toPath: folder.file("aside-\(name)"))
+        }
+        let emptied = try iftdb(["load", "docs"] + window, in: folder.path)
+        #expect(emptied.status == 1, "exit \(emptied.status), \(emptied.stderr)")
+        #expect(try dump(folder) == before, "loading an emptied folder changed the store")
+    }
+
+    @Test func oneFolderWithNothingToLoadBesideAGoodOneExitsOne() throws {
+        let folder = try TemporaryFolder()
+        try folder.write("docs/a.txt", "Alpha.")
+        try FileManager.default.createDirectory(atPath: folder.file("empty"), withIntermediateDirectories: true)
+        let result = try iftdb(["load", "docs", "empty", "--json"], in: folder.path)
+        #expect(result.status == 1, "\(result.stderr)")
+        #expect(result.stderr.contains("iftdb: warning: no file to load in empty"))
+        #expect(result.stdout.contains("\"new\":1"))
+    }
+
+    // MARK: the store's own files
+
+    @Test func theStoreAndItsFilesAreNeverLoaded() throws {
+        let folder = try TemporaryFolder()
+        try folder.write("work/a.txt", "Alpha, a document.")
+        let work = folder.file("work")
+        for pass in 0..<3 {
+            let result = try iftdb(["load", "."], in: work)
+            #expect(result.status == 0, "pass \(pass): \(result.stderr)")
+            #expect(!result.stderr.contains("warning"), "pass \(pass): \(result.stderr)")
+        }
+        #expect(try sqlRows("SELECT DISTINCT path FROM sources ORDER BY path", in: work).compactMap { $0["path"] as? String } == ["a.txt"])
+
+        // The store reached by other names: a hard link and a symlink in the loaded folder, a
+        // stale -journal beside it, and --db through a symlinked folder.
+        try folder.write("work/docs/b.txt", "Beta, another document.")
+        try FileManager.default.linkItem(atPath: folder.file("work/iftdb.sqlite"), toPath: folder.file("work/docs/hard-link.db"))
+        try FileManager.default.createSymbolicLink(atPath: folder.file("work/docs/sym-link.db"), withDestinationPath: "../iftdb.sqlite")
+        try folder.write("work/iftdb.sqlite-journal", "")
+        try FileManager.default.createSymbolicLink(atPath: folder.file("via"), withDestinationPath: work)
+        let other = try iftdb(["load", "work", "--db", "via/iftdb.sqlite"], in: folder.path)
+        #expect(other.status == 0, "\(other.stderr)")
+        #expect(!other.stderr.contains("warning"), "\(other.stderr)")
+        let paths = try sqlRows("SELECT DISTINCT path FROM sources ORDER BY path", in: work).compactMap { $0["path"] as? String }
+        #expect(paths == ["a.txt", "docs/b.txt"])
+    }
+
+    // MARK: a load killed half-way
+
+    /// A store's content with ids and timestamps left out, table by table.
+    func content(_ folder: TemporaryFolder, db: String) throws -> [String: [String]] {
+        let queries = [
+            "sources": "SELECT path, version, status, text, sha256, bytes, chars, root FROM sources ORDER BY path, version",
+            "chunkings": "SELECT method, size, step, last_used_at <> '' AS used FROM chunkings ORDER BY method, size, step",
+            "chunks": """
+                SELECT s.path, s.version, k.method, k.size, k.step, c.ordinal, c.start, c.end, c.text, c.sha256
+                FROM chunks c JOIN sources s ON s.id = c.source_id JOIN chunkings k ON k.id = c.chunking_id
+                ORDER BY s.path, s.version, k.method, k.size, k.step, c.ordinal
+                """,
+            "tables": "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name",
+        ]
+        var result: [String: [String]] = [:]
+        for (name, query) in queries {
+            let run = try runProgram("sqlite3", ["-readonly", "-json", db, query], in: folder.path)
+            try #require(run.status == 0, "\(run.stderr)")
+            result[name] = [run.stdout]
+        }
+        // Row counts of every table.
+        for table in try sqlRows("SELECT name FROM sqlite_master WHERE type = 'table'", in: folder.path, db: db).compactMap({ $0["name"] as? String }) {
+            result["count " + table] = try sqlRows("SELECT count(*) AS n FROM \"\(table)\"", in: folder.path, db: db).map { "\($0["n"] ?? "?")" }
+        }
+        return result
+    }
+
+    @Test func aLoadKilledHalfWayLeavesAStoreThatResumesToTheSameContent() throws {
+        let folder = try TemporaryFolder()
+        let files = 2000
+        for i in 0..<files {
+            let words = (0..<(20 + i % 50)).map { "w\(($0 * 7 + i) % 97)" }.joined(separator: " ")
+            try folder.write("docs/part\(i % 10)/file\(i).txt", "File \(i). \(words).\n\nSecond paragraph of file \(i).")
+        }
+        let reference = try iftdb(["load", "docs", "--quiet", "--db", "reference.sqlite"], in: folder.path)
+        try #require(reference.status == 0, "\(reference.stderr)")
+        let want = try content(folder, db: "reference.sqlite")
+
+        // Kill points, by files loaded: inside the first batch, inside a later one, right
+        // after a batch committed, at the last file; and twice in a row.
+        let scenarios: [[Int]] = [[1], [700], [1024], [files], [300, 1500]]
+        for (index, stops) in scenarios.enumerated() {
+            let db = "killed\(index).sqlite"
+            for stop in stops {
+                let load = try StartedCommand(["load", "docs", "--quiet", "--db", db], in: folder.path, environment: ["IFTDB_TEST_STOP_AFTER_FILES": "\(stop)"])
+                try #require(load.waitUntilStopped(), "kill at \(stop): the load ended before it was stopped: \(load.wait().stderr)")
+                kill(load.pid, SIGKILL)
+                let killed = load.wait()
+                #expect(killed.signal == SIGKILL, "kill at \(stop): \(killed.stderr)")
+
+                let integrity = try runProgram("sqlite3", [db, "PRAGMA integrity_check"], in: folder.path)
+                #expect(integrity.stdout == "ok\n", "kill at \(stop): \(integrity.stdout) \(integrity.stderr)")
+                let loaded = try sqlRows("SELECT count(*) AS n FROM sources", in: folder.path, db: db).first?["n"] as? Int ?? -1
+                #expect(loaded < files, "kill at \(stop): \(loaded) sources: the kill came too late to test anything")
+                let unchunked = try sqlRows("""
+                    SELECT count(*) AS n FROM sources s
+                    WHERE s.chars > 0 AND NOT EXISTS (SELECT 1 FROM chunks c WHERE c.source_id = s.id)
+                    """, in: folder.path, db: db)
+                #expect(unchunked.first?["n"] as? Int == 0, "kill at \(stop): a source version without its chunks")
+            }
+            let rerun = try iftdb(["load", "docs", "--quiet", "--db", db], in: folder.path)
+            #expect(rerun.status == 0, "after kills at \(stops): \(rerun.stderr)")
+            let got = try content(folder, db: db)
+            for key in want.keys.sorted() {
+                #expect(got[key] == want[key], "after kills at \(stops): \(key) differs from a load never killed")
+            }
+        }
+    }
+}
+
+// MARK: helpers
+
+/// Rows of `iftdb sql --json`.
+func sqlRows(_ query: String, in folder: String, db: String? = nil) throws -> [[String: Any]] {
+    let result = try iftdb(["sql", "--json", query] + (db.map { ["--db", $0] } ?? []), in: folder)
+    try #require(result.status == 0, "\(result.stderr)")
+    return try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [[String: Any]] ?? []
+}
+
+/// The store as SQL text (`sqlite3 .dump`): equal dumps, unchanged store.
+func dump(_ folder: TemporaryFolder, db: String = "iftdb.sqlite") throws -> String {
+    let result = try runProgram("sqlite3", ["-readonly", db, ".dump"], in: folder.path)
+    try #require(result.status == 0, "\(result.stderr)")
+    return result.stdout
+}
+
+/// The chunking `generate` would use.
+func generationChunking(_ folder: TemporaryFolder) throws -> Int? {
+    try sqlRows("SELECT id FROM chunkings ORDER BY last_used_at DESC, id DESC LIMIT 1", in: folder.path).first?["id"] as? Int
+}
+
+/// An `iftdb` started in the background, for running two at once or killing one.
+final class StartedCommand {
+    struct Outcome {
+        let status: Int32
+        /// The signal that ended it, if one did.
+        let signal: Int32?
+        let stdout: String
+        let stderr: String
+    }
+
+    let process = Process()
+    private let group = DispatchGroup()
+    private let output = OutputBox()
+    var pid: Int32 { process.processIdentifier }
+
+    private final class OutputBox: @unchecked Sendable {
+        // Written by the two readers before `group.leave()`, read after `group.wait()`.
+        var stdout = Data()
+        var stderr = Data()
+    }
+
+    init(_ arguments: [String], in folder: String, environment: [String: String] = [:]) throws {
+        var env = ProcessInfo.processInfo.environment
+        for key in ["IFTDB_DB", "IFTDB_BASE_URL", "IFTDB_MODEL", "IFTDB_API_KEY", "OPENAI_API_KEY"] { env.removeValue(forKey: key) }
+        env.merge(environment) { $1 }
+        process.executableURL = URL(fileURLWithPath: iftdbBinary)
+        process.arguments = arguments
+        process.currentDirectoryURL = URL(fileURLWithPath: folder)
+        process.environment = env
+        let out = Pipe(), err = Pipe(), input = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        process.standardInput = input
+        try process.run()
+        try input.fileHandleForWriting.close()
+        let output = output, group = group
+        group.enter()
+        DispatchQueue.global().async {
+            output.stdout = out.fileHandleForReading.readDataToEndOfFile()
+            group.leave()
+        }
+        group.enter()
+        DispatchQueue.global().async {
+            output.stderr = err.fileHandleForReading.readDataToEndOfFile()
+            group.leave()
+        }
+    }
+
+    /// Waits until the process has stopped itself (state T in /proc); false if it ended first.
+    func waitUntilStopped() -> Bool {
+        while process.isRunning {
+            if let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+               let close = stat.lastIndex(of: ")"),
+               stat[stat.index(after: close)...].trimmingCharacters(in: .whitespaces).hasPrefix("T") {
+                return true
+            }
+            usleep(2_000)
+        }
+        return false
+    }
+
+    func wait() -> Outcome {
+        group.wait()
+        process.waitUntilExit()
+        let signal = process.terminationReason == .uncaughtSignal ? process.terminationStatus : nil
+        return Outcome(status: process.terminationStatus, signal: signal,
+                      stdout: String(decoding: output.stdout, as: UTF8.self), stderr: String(decoding: output.stderr, as: UTF8.self))
+    }
+}
