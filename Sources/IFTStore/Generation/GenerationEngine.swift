@@ -110,10 +110,13 @@ public struct GenerationEngine {
         case wake
     }
 
+    /// Asks for `run.plan.pending` and ends the run: `done`, `failed` (items failed) or
+    /// `interrupted`, letting go of its claim.
     public func run(
-        store: Store, plan: GenerationPlan, runID: Int64, client: ModelClient, stop: StopSignal,
+        store: Store, run: StartedRun, client: ModelClient, stop: StopSignal,
         progress report: (GenerationProgress) -> Void
     ) async throws -> GenerationSummary {
+        let plan = run.plan
         let started = Date()
         var progress = GenerationProgress(total: plan.pending.count)
         let budget = min(plan.pending.count, maxCalls ?? Int.max)
@@ -176,7 +179,7 @@ public struct GenerationEngine {
                 }
                 guard writeError == nil else { continue }
                 do {
-                    progress = try record(replies, counted: progress, store: store, plan: plan, runID: runID)
+                    progress = try record(replies, counted: progress, store: store, run: run)
                 } catch {
                     writeError = error
                     group.cancelAll()
@@ -188,11 +191,12 @@ public struct GenerationEngine {
 
         let interrupted = stop.isRequested || writeError != nil
         let status: RunStatus = interrupted ? .interrupted : (progress.failed > 0 ? .failed : .done)
-        try? store.finishRun(runID, status: status)
+        try? store.finishRun(run.id, status: status, error: writeError.map { "\($0)" })
         if let writeError { throw writeError }
         return GenerationSummary(
-            runID: runID, status: status, progress: progress, skippedAsPresent: plan.alreadyDone,
-            notSent: plan.pending.count - progress.sent, stoppedByMaxCalls: !interrupted && budget < plan.pending.count,
+            runID: run.id, status: status, progress: progress, skippedAsPresent: plan.alreadyDone,
+            notSent: plan.pending.count - progress.sent,
+            stoppedByMaxCalls: !interrupted && budget < plan.pending.count,
             seconds: Date().timeIntervalSince(started))
     }
 
@@ -200,7 +204,7 @@ public struct GenerationEngine {
     /// own write fails is counted failed and the others kept), and adds the batch to the run's
     /// counters with one update. Returns `counted` with the batch in it.
     private func record(
-        _ replies: [Reply], counted: GenerationProgress, store: Store, plan: GenerationPlan, runID: Int64
+        _ replies: [Reply], counted: GenerationProgress, store: Store, run: StartedRun
     ) throws -> GenerationProgress {
         var after = counted
         try store.db.transaction {
@@ -210,10 +214,10 @@ public struct GenerationEngine {
                 do {
                     switch reply {
                     case .questions(let item, let result):
-                        outcome = try store.recordQuestions(runID: runID, plan: plan, item: item, result: result)
+                        outcome = try store.recordQuestions(in: run, item: item, result: result)
                         (promptTokens, completionTokens) = (result.promptTokens, result.completionTokens)
                     case .answer(let item, let result):
-                        outcome = try store.recordAnswer(runID: runID, plan: plan, item: item, result: result)
+                        outcome = try store.recordAnswer(in: run, item: item, result: result)
                         (promptTokens, completionTokens) = (result.promptTokens, result.completionTokens)
                     case .cancelled, .wake:
                         continue
@@ -224,7 +228,7 @@ public struct GenerationEngine {
                 after.count(outcome, promptTokens: promptTokens, completionTokens: completionTokens)
             }
             try store.addToRun(
-                runID, done: after.done - counted.done, failed: after.failed - counted.failed,
+                run.id, done: after.done - counted.done, failed: after.failed - counted.failed,
                 skipped: after.alreadyPresent - counted.alreadyPresent,
                 promptTokens: after.promptTokens - counted.promptTokens,
                 completionTokens: after.completionTokens - counted.completionTokens)
