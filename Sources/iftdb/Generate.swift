@@ -224,6 +224,9 @@ struct GenerationCommand {
         }
         bar.finish()
         guard let summary else { return }
+        if let refusal = summary.refusal {
+            throw IFTDBFailure("run \(summary.runID) stopped: \(refusal.message); its items stay pending for the next run")
+        }
         report(summary, request: request)
         if summary.progress.failed > 0 { throw ExitCode(1) }
         if summary.status == .interrupted { throw ExitCode(1) }
