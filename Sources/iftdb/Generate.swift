@@ -200,11 +200,7 @@ struct GenerationCommand {
             }
             return
         }
-        if plan.pending.isEmpty {
-            Console.info("nothing to do: all \(plan.alreadyDone) items already have a result from \(plan.prompt.ref) and \(settings.model)")
-            if generation.json { try ByteSink.standardOutput().write("{\"run\":null,\"done\":0,\"already_present\":\(plan.alreadyDone),\"failed\":0}\n") }
-            return
-        }
+        if plan.pending.isEmpty { return try reportNothingToDo(plan, settings: settings) }
 
         let bar = GenerationProgressView(quiet: generation.quiet, kind: request.kind)
         let summary: GenerationSummary? = try await ModelClient.withHTTPClient(
@@ -243,8 +239,7 @@ struct GenerationCommand {
             case .started(let run):
                 return run
             case .nothingToDo(let plan):
-                Console.info("nothing to do: all \(plan.alreadyDone) items already have a result from \(plan.prompt.ref) and \(settings.model)")
-                if generation.json { try ByteSink.standardOutput().write("{\"run\":null,\"done\":0,\"already_present\":\(plan.alreadyDone),\"failed\":0}\n") }
+                try reportNothingToDo(plan, settings: settings)
                 return nil
             case .held(let claim):
                 guard generation.wait else {
@@ -260,6 +255,11 @@ struct GenerationCommand {
                 } while try opened.claim(claim.key) != nil
             }
         }
+    }
+
+    private func reportNothingToDo(_ plan: GenerationPlan, settings: ModelSettings) throws {
+        Console.info("nothing to do: all \(plan.alreadyDone) items already have a result from \(plan.prompt.ref) and \(settings.model)")
+        if generation.json { try ByteSink.standardOutput().write("{\"run\":null,\"done\":0,\"already_present\":\(plan.alreadyDone),\"failed\":0}\n") }
     }
 
     private func report(_ summary: GenerationSummary, request: GenerationRequest) {
