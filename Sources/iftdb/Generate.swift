@@ -10,7 +10,9 @@ extension IFTDB {
             discussion: """
                 Both steps remember what is done: the same command run again asks the model only \
                 for what is missing (exactly one result per item, prompt version, model and \
-                sample), so a run stopped by Ctrl-C, a crash or --max-calls resumes where it was.
+                sample), so a run stopped by Ctrl-C, a crash or --max-calls resumes where it was. \
+                Two runs for the same kind, prompt version and model never ask at once: the \
+                second exits 2 naming the first, or waits for it with --wait.
 
                 The model is any OpenAI-compatible chat-completions server: --base-url (or \
                 $IFTDB_BASE_URL), --model (or $IFTDB_MODEL), and an API key from $IFTDB_API_KEY or \
@@ -120,6 +122,7 @@ struct GenerationOptions: ParsableArguments {
     @Option(help: "Requests in flight at once.") var concurrency = 4
     @Option(help: "Stop cleanly after N requests; run again to continue.") var maxCalls: Int?
     @Flag(help: "Print how many calls the command would make and an estimate of prompt tokens; make none.") var dryRun = false
+    @Flag(help: "When another run is asking for the same kind, prompt and model, wait for it to end instead of exiting 2.") var wait = false
     @Flag(help: "No progress on stderr.") var quiet = false
     @Flag(help: "Print the summary as JSON on stdout.") var json = false
 
@@ -182,7 +185,6 @@ struct GenerationCommand {
     func run(_ request: GenerationRequest) async throws {
         let (opened, _) = try Store.open(at: store.path, create: false)
         defer { opened.close() }
-        try opened.markAbandonedRuns()
         var settings = model.settings(defaultMaxTokens: defaultMaxTokens)
         settings.questionPattern = questionPattern
         let plan = try opened.planGeneration(request, modelName: settings.model, parametersJSON: settings.parametersJSON)
@@ -198,31 +200,66 @@ struct GenerationCommand {
             }
             return
         }
-        if plan.pending.isEmpty {
-            Console.info("nothing to do: all \(plan.alreadyDone) items already have a result from \(plan.prompt.ref) and \(settings.model)")
-            if generation.json { try ByteSink.standardOutput().write("{\"run\":null,\"done\":0,\"already_present\":\(plan.alreadyDone),\"failed\":0}\n") }
-            return
-        }
+        if plan.pending.isEmpty { return try reportNothingToDo(plan, settings: settings) }
 
-        let stop = installStopHandlers()
-        let started = Date()
         let bar = GenerationProgressView(quiet: generation.quiet, kind: request.kind)
-        let summary: GenerationSummary = try await ModelClient.withHTTPClient(
+        let summary: GenerationSummary? = try await ModelClient.withHTTPClient(
             concurrency: generation.concurrency, connectTimeout: settings.connectTimeout
         ) { http in
             let client = ModelClient(http: http, settings: settings)
             try await client.checkReachable()
-            let runID = try opened.startRun(plan, endpoint: settings.displayBaseURL, optionsJSON: optionsJSON(request, settings: settings))
-            Console.info("run \(runID): \(plan.pending.count) \(what) to ask \(settings.model) with \(plan.prompt.ref)\(plan.alreadyDone > 0 ? " (\(plan.alreadyDone) already done)" : "")")
+            guard let run = try await claimRun(opened, request, settings: settings) else { return nil }
+            let plan = run.plan
+            Console.info("run \(run.id): \(plan.pending.count) \(what) to ask \(settings.model) with \(plan.prompt.ref)\(plan.alreadyDone > 0 ? " (\(plan.alreadyDone) already done)" : "")")
+            let stop = installStopHandlers()
+            let started = Date()
             let engine = GenerationEngine(concurrency: generation.concurrency, maxCalls: generation.maxCalls)
-            return try await engine.run(store: opened, plan: plan, runID: runID, client: client, stop: stop) { progress in
+            return try await engine.run(store: opened, run: run, client: client, stop: stop) { progress in
                 bar.update(progress, started: started)
             }
         }
         bar.finish()
+        guard let summary else { return }
+        if let refusal = summary.refusal {
+            throw IFTDBFailure("run \(summary.runID) stopped: \(refusal.message); its items stay pending for the next run")
+        }
         report(summary, request: request)
         if summary.progress.failed > 0 { throw ExitCode(1) }
         if summary.status == .interrupted { throw ExitCode(1) }
+    }
+
+    /// Starts the run with its claim on (kind, prompt, model). Another live run holding it is
+    /// an error, or with --wait a wait (said once) until it lets go. Nil when nothing is left
+    /// to ask once the claim is ours.
+    private func claimRun(_ opened: Store, _ request: GenerationRequest, settings: ModelSettings) async throws -> StartedRun? {
+        var announced = false
+        while true {
+            switch try opened.startRun(request, modelName: settings.model, parametersJSON: settings.parametersJSON,
+                                       endpoint: settings.displayBaseURL, optionsJSON: optionsJSON(request, settings: settings)) {
+            case .started(let run):
+                return run
+            case .nothingToDo(let plan):
+                try reportNothingToDo(plan, settings: settings)
+                return nil
+            case .held(let claim):
+                guard generation.wait else {
+                    throw IFTDBFailure("\(claim); wait for it to end, stop it (Ctrl-C there, or kill \(claim.process.pid)), or pass --wait to start when it ends")
+                }
+                if !announced {
+                    Console.info("waiting for run \(claim.runID) (\(claim.key.kind.rawValue) with \(claim.prompt) and \(claim.model)), running in process \(claim.process.pid), to end")
+                    announced = true
+                }
+                // Poll without the write lock; try to start only once the claim looks free.
+                repeat {
+                    try await Task.sleep(for: .milliseconds(250))
+                } while try opened.claim(claim.key) != nil
+            }
+        }
+    }
+
+    private func reportNothingToDo(_ plan: GenerationPlan, settings: ModelSettings) throws {
+        Console.info("nothing to do: all \(plan.alreadyDone) items already have a result from \(plan.prompt.ref) and \(settings.model)")
+        if generation.json { try ByteSink.standardOutput().write("{\"run\":null,\"done\":0,\"already_present\":\(plan.alreadyDone),\"failed\":0}\n") }
     }
 
     private func report(_ summary: GenerationSummary, request: GenerationRequest) {

@@ -10,7 +10,8 @@ import Testing
         Int(GenerationCommandTests.marker(in: body)?.dropFirst(2) ?? "") ?? 0
     }
 
-    static let skipped = TestModelServer.Action.respond(status: 403, body: #"{"error":{"message":"skipped on purpose"}}"#)
+    // 422: a refusal of this one item (a 401, 403 or 404 would end the whole run).
+    static let skipped = TestModelServer.Action.respond(status: 422, body: #"{"error":{"message":"skipped on purpose"}}"#)
 
     static func json(_ text: String) throws -> [String: Any] {
         try #require(try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any])

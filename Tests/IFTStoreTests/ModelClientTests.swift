@@ -317,7 +317,7 @@ func storeWithRun(_ folder: TemporaryFolder) throws -> (store: Store, runID: Int
         }
         #expect(server.requests.first?.header("Authorization") == "Bearer \(key)")
         let failure = try #require(result.failure)
-        #expect(failure.kind == .rejected)
+        #expect(failure.kind == .fatal)
         #expect(failure.message.contains("[REDACTED]"))
 
         let folder = try TemporaryFolder()

@@ -50,6 +50,9 @@ public struct GenerationSummary: Sendable {
     public var notSent: Int
     public var stoppedByMaxCalls: Bool
     public var seconds: Double
+    /// The refusal that ended the run, when the server refused in a way every item would
+    /// meet (HTTP 401, 403, 404, an unknown model); the run is `failed` and its items pending.
+    public var refusal: ModelFailure?
 }
 
 /// Replies handed from the request tasks to the writer. The writer takes everything that
@@ -108,22 +111,34 @@ public struct GenerationEngine {
         case cancelled
         /// Not a reply: wakes the writer when a second Ctrl-C asks to abandon the calls in flight.
         case wake
+
+        var failure: ModelFailure? {
+            switch self {
+            case .questions(_, let result): result.failure
+            case .answer(_, let result): result.failure
+            case .cancelled, .wake: nil
+            }
+        }
     }
 
+    /// Asks for `run.plan.pending` and ends the run: `done`, `failed` (items failed, or a
+    /// refusal every item would meet stopped it) or `interrupted`, letting go of its claim.
     public func run(
-        store: Store, plan: GenerationPlan, runID: Int64, client: ModelClient, stop: StopSignal,
+        store: Store, run: StartedRun, client: ModelClient, stop: StopSignal,
         progress report: (GenerationProgress) -> Void
     ) async throws -> GenerationSummary {
+        let plan = run.plan
         let started = Date()
         var progress = GenerationProgress(total: plan.pending.count)
         let budget = min(plan.pending.count, maxCalls ?? Int.max)
         var next = 0
         var writeError: Error?
+        var refusal: ModelFailure?
         let mailbox = ReplyMailbox<Reply>()
 
         await withDiscardingTaskGroup { group in
             func send() -> Bool {
-                guard next < budget, !stop.isRequested, writeError == nil else { return false }
+                guard next < budget, !stop.isRequested, writeError == nil, refusal == nil else { return false }
                 let item = plan.pending[next]
                 next += 1
                 let messages: [ChatMessage]
@@ -176,7 +191,9 @@ public struct GenerationEngine {
                 }
                 guard writeError == nil else { continue }
                 do {
-                    progress = try record(replies, counted: progress, store: store, plan: plan, runID: runID)
+                    let refused: ModelFailure?
+                    (progress, refused) = try record(replies, counted: progress, store: store, run: run)
+                    refusal = refusal ?? refused
                 } catch {
                     writeError = error
                     group.cancelAll()
@@ -187,22 +204,26 @@ public struct GenerationEngine {
         }
 
         let interrupted = stop.isRequested || writeError != nil
-        let status: RunStatus = interrupted ? .interrupted : (progress.failed > 0 ? .failed : .done)
-        try? store.finishRun(runID, status: status)
+        let status: RunStatus = refusal != nil ? .failed : interrupted ? .interrupted : (progress.failed > 0 ? .failed : .done)
+        try? store.finishRun(run.id, status: status, error: refusal?.message ?? writeError.map { "\($0)" })
         if let writeError { throw writeError }
         return GenerationSummary(
-            runID: runID, status: status, progress: progress, skippedAsPresent: plan.alreadyDone,
-            notSent: plan.pending.count - progress.sent, stoppedByMaxCalls: !interrupted && budget < plan.pending.count,
-            seconds: Date().timeIntervalSince(started))
+            runID: run.id, status: status, progress: progress, skippedAsPresent: plan.alreadyDone,
+            notSent: plan.pending.count - progress.sent,
+            stoppedByMaxCalls: !interrupted && refusal == nil && budget < plan.pending.count,
+            seconds: Date().timeIntervalSince(started), refusal: refusal)
     }
 
     /// Writes every reply of a batch in one transaction, each item a savepoint (an item whose
     /// own write fails is counted failed and the others kept), and adds the batch to the run's
-    /// counters with one update. Returns `counted` with the batch in it.
+    /// counters with one update. Returns `counted` with the batch in it, and the first refusal
+    /// every item would meet: its item's calls are kept, but it counts as neither done nor
+    /// failed (it stays pending).
     private func record(
-        _ replies: [Reply], counted: GenerationProgress, store: Store, plan: GenerationPlan, runID: Int64
-    ) throws -> GenerationProgress {
+        _ replies: [Reply], counted: GenerationProgress, store: Store, run: StartedRun
+    ) throws -> (GenerationProgress, ModelFailure?) {
         var after = counted
+        var refusal: ModelFailure?
         try store.db.transaction {
             for reply in replies {
                 let outcome: ItemOutcome
@@ -210,10 +231,10 @@ public struct GenerationEngine {
                 do {
                     switch reply {
                     case .questions(let item, let result):
-                        outcome = try store.recordQuestions(runID: runID, plan: plan, item: item, result: result)
+                        outcome = try store.recordQuestions(in: run, item: item, result: result)
                         (promptTokens, completionTokens) = (result.promptTokens, result.completionTokens)
                     case .answer(let item, let result):
-                        outcome = try store.recordAnswer(runID: runID, plan: plan, item: item, result: result)
+                        outcome = try store.recordAnswer(in: run, item: item, result: result)
                         (promptTokens, completionTokens) = (result.promptTokens, result.completionTokens)
                     case .cancelled, .wake:
                         continue
@@ -221,14 +242,20 @@ public struct GenerationEngine {
                 } catch {
                     outcome = .failed("could not store the result: \(error)")
                 }
+                if let failure = reply.failure, failure.kind == .fatal, case .failed = outcome {
+                    refusal = refusal ?? failure
+                    after.promptTokens += promptTokens
+                    after.completionTokens += completionTokens
+                    continue
+                }
                 after.count(outcome, promptTokens: promptTokens, completionTokens: completionTokens)
             }
             try store.addToRun(
-                runID, done: after.done - counted.done, failed: after.failed - counted.failed,
+                run.id, done: after.done - counted.done, failed: after.failed - counted.failed,
                 skipped: after.alreadyPresent - counted.alreadyPresent,
                 promptTokens: after.promptTokens - counted.promptTokens,
                 completionTokens: after.completionTokens - counted.completionTokens)
         }
-        return after
+        return (after, refusal)
     }
 }

@@ -44,12 +44,14 @@ public struct WorkItem: Sendable, Hashable {
 }
 
 /// A request resolved against the store: the prompt, the model row, and the items still
-/// missing a result. Building a plan writes nothing but the model row.
+/// missing a result. Building a plan writes nothing.
 public struct GenerationPlan: Sendable {
     public let request: GenerationRequest
     public let prompt: Prompt
     public let questionPrompt: Prompt?
-    public let modelID: Int64
+    /// The model's row; nil while no run has used this model with these parameters (the row
+    /// is written when a run starts, so a command that fails before then adds nothing).
+    public let modelID: Int64?
     public let modelName: String
     public let chunkingID: Int64?
     /// Items without a result yet, in a stable order.
@@ -76,6 +78,11 @@ extension Store {
         return Int64(id)
     }
 
+    /// The row for a model name with its generation parameters, when one exists.
+    func existingModelRow(name: String, parametersJSON: String) throws -> Int64? {
+        try db.scalarInt("SELECT id FROM models WHERE name = ? AND params = ?", [name, parametersJSON]).map(Int64.init)
+    }
+
     /// The most recently loaded chunking, or the one named.
     public func chunkingForGeneration(_ requested: Int64?) throws -> Int64 {
         if let requested {
@@ -90,13 +97,15 @@ extension Store {
         return Int64(id)
     }
 
+    /// What `request` would ask for now. Reads only: a run re-plans when it starts, inside
+    /// the transaction that takes its claim (see `startRun`).
     public func planGeneration(_ request: GenerationRequest, modelName: String, parametersJSON: String) throws -> GenerationPlan {
         let prompt = try self.prompt(request.prompt)
         let wantedRole: PromptRole = request.kind == .questions ? .question : .answer
         guard prompt.role == wantedRole else {
             throw StoreError.invalidInput("\(prompt.ref) is a\(prompt.role == .answer ? "n answer" : " question") prompt; `generate \(request.kind.rawValue)` needs a\(wantedRole == .answer ? "n answer" : " question") prompt (see `iftdb prompts list`)")
         }
-        let modelID = try db.transaction { try modelRow(name: modelName, parametersJSON: parametersJSON) }
+        let modelID = try existingModelRow(name: modelName, parametersJSON: parametersJSON)
         switch request.kind {
         case .questions:
             let chunkingID = try chunkingForGeneration(request.chunkingID)
@@ -133,7 +142,8 @@ extension Store {
         }
     }
 
-    private func existingItems(_ sql: String, _ promptID: Int64, _ modelID: Int64) throws -> Set<WorkItem> {
+    private func existingItems(_ sql: String, _ promptID: Int64, _ modelID: Int64?) throws -> Set<WorkItem> {
+        guard let modelID else { return [] }
         let statement = try db.prepare(sql)
         try statement.bind([promptID, modelID])
         var done = Set<WorkItem>()

@@ -1,9 +1,5 @@
 import Foundation
 
-#if canImport(Glibc)
-import Glibc
-#endif
-
 public enum RunStatus: String, Sendable, Codable {
     case running, done, failed, interrupted
 }
@@ -24,8 +20,8 @@ public struct RunListing: Sendable, Codable {
     public let prompt: String
     public let model: String
     public let endpoint: String
-    /// `running` only while a live process works on it; a run left `running` by a killed
-    /// process shows as `interrupted`.
+    /// `running` only while a live process holds its claim; a run left `running` by a
+    /// killed process shows as `interrupted`.
     public let status: RunStatus
     public let itemsTotal: Int
     public let itemsDone: Int
@@ -36,35 +32,19 @@ public struct RunListing: Sendable, Codable {
     public let startedAt: String
     public let endedAt: String?
     public let seconds: Double?
+    /// Why the run ended early (a refusal every item would meet, a failed write), if it did.
+    public let error: String?
 }
 
 extension Store {
-    /// Records a new run, `running`, owned by this process.
-    public func startRun(_ plan: GenerationPlan, endpoint: String, optionsJSON: String) throws -> Int64 {
-        try db.transaction {
-            try db.run("""
-                INSERT INTO runs (kind, prompt_id, model_id, endpoint, options, status, pid, started_at, items_total, items_skipped)
-                VALUES (?, ?, ?, ?, ?, 'running', ?, ?, ?, ?)
-                """, [plan.kind.rawValue, plan.prompt.id, plan.modelID, endpoint, optionsJSON, Int(getpid()), Timestamp.now(),
-                      plan.pending.count, plan.alreadyDone])
-            return db.lastInsertRowID
-        }
-    }
-
-    public func finishRun(_ runID: Int64, status: RunStatus) throws {
-        try db.transaction {
-            try db.run("UPDATE runs SET status = ?, ended_at = ? WHERE id = ?", [status.rawValue, Timestamp.now(), runID])
-        }
-    }
-
     /// Writes one item's calls and, when it succeeded, its questions, all or nothing. A
     /// result already stored for the item (by another process) is kept and this one dropped,
     /// so every (chunk, prompt, model, sample) has exactly one question set.
-    public func recordQuestions(runID: Int64, plan: GenerationPlan, item: WorkItem, result: ModelResult<QuestionReply>) throws -> ItemOutcome {
-        try record(runID: runID, plan: plan, item: item, result: result) { reply, callID in
+    public func recordQuestions(in run: StartedRun, item: WorkItem, result: ModelResult<QuestionReply>) throws -> ItemOutcome {
+        try record(in: run, item: item, result: result) { reply, callID in
             let exists = try db.scalarInt(
                 "SELECT count(*) FROM questions WHERE chunk_id = ? AND prompt_id = ? AND model_id = ? AND sample = ?",
-                [item.subjectID, plan.prompt.id, plan.modelID, item.sample]) ?? 0
+                [item.subjectID, run.plan.prompt.id, run.modelID, item.sample]) ?? 0
             if exists > 0 { return .alreadyPresent }
             let insert = try db.cached("""
                 INSERT INTO questions (chunk_id, prompt_id, model_id, run_id, call_id, sample, ordinal, text, normalized, created_at)
@@ -72,7 +52,7 @@ extension Store {
                 """)
             let now = Timestamp.now()
             for (ordinal, question) in reply.questions.enumerated() {
-                try insert.bind([item.subjectID, plan.prompt.id, plan.modelID, runID, callID, item.sample,
+                try insert.bind([item.subjectID, run.plan.prompt.id, run.modelID, run.id, callID, item.sample,
                                  ordinal + 1, question, QuestionKey.normalize(question), now])
                 try insert.runToCompletion()
             }
@@ -81,13 +61,13 @@ extension Store {
     }
 
     /// Writes one item's calls and, when it succeeded, its answer, all or nothing.
-    public func recordAnswer(runID: Int64, plan: GenerationPlan, item: WorkItem, result: ModelResult<String>) throws -> ItemOutcome {
-        try record(runID: runID, plan: plan, item: item, result: result) { answer, callID in
+    public func recordAnswer(in run: StartedRun, item: WorkItem, result: ModelResult<String>) throws -> ItemOutcome {
+        try record(in: run, item: item, result: result) { answer, callID in
             try db.run("""
                 INSERT INTO answers (question_id, prompt_id, model_id, run_id, call_id, sample, text, created_at)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?)
                 ON CONFLICT (question_id, prompt_id, model_id, sample) DO NOTHING
-                """, [item.subjectID, plan.prompt.id, plan.modelID, runID, callID, item.sample, answer, Timestamp.now()])
+                """, [item.subjectID, run.plan.prompt.id, run.modelID, run.id, callID, item.sample, answer, Timestamp.now()])
             return db.changes > 0 ? .stored(results: 1) : .alreadyPresent
         }
     }
@@ -95,11 +75,10 @@ extension Store {
     /// The calls of one item, then its result through `store` when the model gave one; in a
     /// transaction (a savepoint inside the engine's batch).
     private func record<Value>(
-        runID: Int64, plan: GenerationPlan, item: WorkItem, result: ModelResult<Value>,
-        store: (Value, Int64) throws -> ItemOutcome
+        in run: StartedRun, item: WorkItem, result: ModelResult<Value>, store: (Value, Int64) throws -> ItemOutcome
     ) throws -> ItemOutcome {
         try db.transaction {
-            let callIDs = try insertCalls(runID: runID, item: plan.label(item), attempts: result.attempts)
+            let callIDs = try insertCalls(runID: run.id, item: run.plan.label(item), attempts: result.attempts)
             switch result.outcome {
             case .failure(let failure): return .failed(failure.message)
             case .success(let value): return try store(value, callIDs.last ?? 0)
@@ -119,18 +98,23 @@ extension Store {
 
     /// Every run, newest first.
     public func runs(limit: Int? = nil) throws -> [RunListing] {
+        // A store opened read-only may predate claims: its runs carry a pid alone.
+        let claims = try hasClaims()
         let statement = try db.prepare("""
-            SELECT r.id, r.kind, p.name || '@' || p.version, m.name, r.endpoint, r.status, r.pid,
+            SELECT r.id, r.kind, p.name || '@' || p.version, m.name, r.endpoint, r.status, \(claims ? "c.pid" : "r.pid"),
                    r.items_total, r.items_done, r.items_failed, r.items_skipped, r.prompt_tokens, r.completion_tokens,
-                   r.started_at, r.ended_at
+                   r.started_at, r.ended_at, \(claims ? "c.pid_start, r.error" : "NULL, NULL")
             FROM runs r JOIN prompts p ON p.id = r.prompt_id JOIN models m ON m.id = r.model_id
+            \(claims ? "LEFT JOIN claims c ON c.run_id = r.id" : "")
             ORDER BY r.id DESC LIMIT ?
             """)
         try statement.bind([limit ?? -1])
         var rows: [RunListing] = []
         while try statement.step() {
             var status = RunStatus(rawValue: statement.string(at: 5)) ?? .interrupted
-            if status == .running, !Self.processIsAlive(statement.optionalInt(6)) { status = .interrupted }
+            if status == .running, !Self.holderIsRunning(pid: statement.optionalInt(6), startTime: statement.optionalInt(15)) {
+                status = .interrupted
+            }
             let started = statement.string(at: 13), ended = statement.optionalString(14)
             let seconds = ended.flatMap { end in
                 Timestamp.parse(end).flatMap { e in Timestamp.parse(started).map { e.timeIntervalSince($0) } }
@@ -139,27 +123,15 @@ extension Store {
                 id: Int64(statement.int(0)), kind: statement.string(at: 1), prompt: statement.string(at: 2), model: statement.string(at: 3),
                 endpoint: statement.string(at: 4), status: status, itemsTotal: statement.int(7), itemsDone: statement.int(8),
                 itemsFailed: statement.int(9), itemsSkipped: statement.int(10), promptTokens: statement.int(11),
-                completionTokens: statement.int(12), startedAt: started, endedAt: ended, seconds: seconds))
+                completionTokens: statement.int(12), startedAt: started, endedAt: ended, seconds: seconds,
+                error: statement.optionalString(16)))
         }
         return rows
     }
 
-    /// Marks runs left `running` by a process that is gone as `interrupted`.
-    public func markAbandonedRuns() throws {
-        let statement = try db.prepare("SELECT id, pid FROM runs WHERE status = 'running'")
-        var abandoned: [Int64] = []
-        while try statement.step() {
-            if !Self.processIsAlive(statement.optionalInt(1)) { abandoned.append(Int64(statement.int(0))) }
-        }
-        guard !abandoned.isEmpty else { return }
-        try db.transaction {
-            for id in abandoned { try db.run("UPDATE runs SET status = 'interrupted' WHERE id = ? AND status = 'running'", [id]) }
-        }
-    }
-
-    static func processIsAlive(_ pid: Int?) -> Bool {
-        guard let pid, pid > 0 else { return false }
-        if pid == Int(getpid()) { return true }
-        return kill(pid_t(pid), 0) == 0 || errno == EPERM
+    /// Whether the process that holds a `running` run's claim still runs (no claim: no).
+    static func holderIsRunning(pid: Int?, startTime: Int?) -> Bool {
+        guard let pid else { return false }
+        return ProcessIdentity(pid: pid, startTime: startTime).isRunning
     }
 }

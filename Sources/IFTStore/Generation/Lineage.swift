@@ -88,18 +88,22 @@ extension Store {
 
     private func generated(table: String, id: Int64) throws -> Lineage.Generated? {
         let ordinal = table == "questions" ? "t.ordinal" : "NULL"
+        let claims = try hasClaims()
         let statement = try db.prepare("""
             SELECT t.id, t.text, t.sample, \(ordinal), p.name || '@' || p.version, p.id, m.name, m.id, m.params,
                    r.id, r.status, r.endpoint, k.id, k.attempt, k.http_status, k.finish_reason, k.prompt_tokens,
-                   k.completion_tokens, k.latency_ms, k.started_at, t.created_at, r.pid
+                   k.completion_tokens, k.latency_ms, k.started_at, t.created_at, \(claims ? "c.pid, c.pid_start" : "r.pid, NULL")
             FROM \(table) t JOIN prompts p ON p.id = t.prompt_id JOIN models m ON m.id = t.model_id
             JOIN runs r ON r.id = t.run_id JOIN calls k ON k.id = t.call_id
+            \(claims ? "LEFT JOIN claims c ON c.run_id = r.id" : "")
             WHERE t.id = ?
             """)
         try statement.bind([id])
         guard try statement.step() else { return nil }
         var runStatus = statement.string(at: 10)
-        if runStatus == "running" && !Self.processIsAlive(statement.optionalInt(21)) { runStatus = "interrupted" }
+        if runStatus == "running" && !Self.holderIsRunning(pid: statement.optionalInt(21), startTime: statement.optionalInt(22)) {
+            runStatus = "interrupted"
+        }
         return Lineage.Generated(
             id: Int64(statement.int(0)), text: statement.string(at: 1), sample: statement.int(2), ordinal: statement.optionalInt(3),
             prompt: statement.string(at: 4), promptID: Int64(statement.int(5)), model: statement.string(at: 6), modelID: Int64(statement.int(7)),

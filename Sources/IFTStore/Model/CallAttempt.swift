@@ -42,6 +42,10 @@ public struct ModelFailure: Error, Sendable, Equatable, CustomStringConvertible 
     public enum Kind: Sendable, Equatable {
         /// The server answered with an error that retrying will not fix (a 4xx).
         case rejected
+        /// The server refused in a way every other request of the run would meet too: a bad
+        /// key (401), no access (403), no such endpoint or model (404, or a 400 naming an
+        /// unknown model). The run ends.
+        case fatal
         /// The prompt and chunk do not fit the model's context.
         case contextTooLong
         /// Every attempt failed with an error worth retrying; the message is the last one.

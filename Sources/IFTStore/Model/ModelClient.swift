@@ -201,6 +201,10 @@ public struct ModelClient: Sendable {
                         return finish(.failure(ModelFailure(.contextTooLong,
                             "the prompt and chunk do not fit the model's context (HTTP \(status): \(message)); load the documents with smaller chunks (--chunk-size)")))
                     }
+                    if let refusal = refusalForEveryRequest(status: status, message: message, body: text) {
+                        attempts.append(attempt)
+                        return finish(.failure(refusal))
+                    }
                     let refused = await quirks.degrade(
                         after: form, message: message, usedResponseFormat: usesResponseFormat,
                         usedMaxTokens: settings.maxTokens != nil)
@@ -337,6 +341,36 @@ public struct ModelClient: Sendable {
         }
         let text = oneLine(body, limit: 400)
         return text.isEmpty ? "(empty reply)" : text
+    }
+
+    /// The failure that ends the run when a reply refuses what every other request asks too:
+    /// 401, 403 and 404, and a 400 whose `error.code` is `model_not_found` or whose message
+    /// says the model does not exist or was not found. Nil for any other reply.
+    func refusalForEveryRequest(status: Int, message: String, body: String) -> ModelFailure? {
+        let lowered = message.lowercased()
+        let unknownModel = Self.errorCode(body) == "model_not_found"
+            || (lowered.contains("model") && (lowered.contains("does not exist") || lowered.contains("not found")))
+        let what: String, hint: String
+        if status == 401 {
+            what = "refused the API key"
+            hint = "set $IFTDB_API_KEY (or $OPENAI_API_KEY) to a key this server accepts"
+        } else if status == 403 {
+            what = "refused access"
+            hint = "check that the API key may use the model \(settings.model) at this server"
+        } else if status == 404 || (status == 400 && unknownModel) {
+            what = unknownModel ? "does not know the model \(settings.model)" : "has no chat-completions endpoint there"
+            hint = "check --model and --base-url (the server lists its models at \(settings.displayBaseURL)/models)"
+        } else {
+            return nil
+        }
+        return ModelFailure(.fatal, "the model server at \(settings.displayBaseURL) \(what) (HTTP \(status): \(message)); \(hint)")
+    }
+
+    /// `error.code` of an error body, when it is a string.
+    static func errorCode(_ body: String) -> String? {
+        guard let object = try? JSONSerialization.jsonObject(with: Data(body.utf8)) as? [String: Any],
+              let error = object["error"] as? [String: Any] else { return nil }
+        return error["code"] as? String
     }
 
     static func isContextTooLong(_ message: String) -> Bool {
