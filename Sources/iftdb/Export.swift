@@ -18,7 +18,9 @@ extension IFTDB {
                 one question has answers from several answer prompt versions or models is \
                 refused: narrow it with --answer-prompt or --model, or pass --all-answers.
 
-                Rows stream to standard output, or to -o FILE, which appears only when complete. \
+                Rows stream to standard output, or to -o FILE, which appears only when complete \
+                and keeps an existing file's permissions; a symlink is followed, a FIFO or \
+                character device is written into, and the store (by any name) is refused. \
                 A summary (pairs written, what each filter removed) goes to stderr. An empty \
                 selection writes nothing and exits 2.
 

@@ -76,15 +76,29 @@ extension Store {
     }
 }
 
-/// Refuses an output path that is the store itself or one of SQLite's files beside it:
-/// writing the export there would replace the store.
+/// Refuses an output path that is the store itself or one of SQLite's files beside it, by
+/// any name: writing the export there would replace the store. Paths are compared with their
+/// symlinks resolved (so a `-wal` not made yet is refused too), and files by device and
+/// inode through any symlink (so a hard link to the store, or to its `-wal` or `-shm`, is
+/// refused as well).
 func refuseStoreAsOutput(_ output: String, storePath: String) throws {
     func resolved(_ path: String) -> String {
         URL(fileURLWithPath: path).resolvingSymlinksInPath().standardizedFileURL.path
     }
+    func identity(_ path: String) -> (dev_t, ino_t)? {
+        var info = stat()
+        return stat(path, &info) == 0 ? (info.st_dev, info.st_ino) : nil
+    }
+    let suffixes = ["", "-wal", "-shm", "-journal"]
     let target = resolved(output)
     let store = resolved(storePath)
-    if ["", "-wal", "-shm", "-journal"].contains(where: { store + $0 == target }) {
+    var isStore = suffixes.contains { store + $0 == target }
+    if !isStore, let written = identity(output) {
+        // SQLite keeps the -wal and -shm beside the store's real file; look beside the name given too.
+        let candidates = suffixes.flatMap { [storePath + $0, store + $0] }
+        isStore = candidates.contains { identity($0).map { $0 == written } ?? false }
+    }
+    if isStore {
         throw StoreError.invalidInput("-o \(output) is the store itself; write the export to another file")
     }
 }

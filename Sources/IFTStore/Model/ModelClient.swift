@@ -171,6 +171,14 @@ public struct ModelClient: Sendable {
             case .failed(let message):
                 attempt.error = message
                 retryable = true
+            case .tooLarge(let status):
+                // The server answered; asking again would bring the same flood, so the item fails.
+                attempt.httpStatus = status
+                let which = (200..<300).contains(status) ? "the model's reply" : "the model server's reply (HTTP \(status))"
+                let message = "\(which) was larger than \(Self.maxResponseBytes >> 20) MiB, the most iftdb reads; ask for a shorter reply (--max-tokens)"
+                attempt.error = message
+                attempts.append(attempt)
+                return finish(.failure(ModelFailure(.unusableReply, message)))
             case .replied(let status, let retryAfterHeader, let raw):
                 let text = settings.redacting(raw)
                 attempt.response = text
@@ -241,6 +249,8 @@ public struct ModelClient: Sendable {
 
     enum Exchange: Sendable {
         case replied(status: Int, retryAfter: String?, body: String)
+        /// A reply whose body is over `maxResponseBytes`: not read, not retried.
+        case tooLarge(status: Int)
         case failed(String)
     }
 
@@ -261,7 +271,12 @@ public struct ModelClient: Sendable {
             return try await withThrowingTaskGroup(of: Exchange.self) { group in
                 group.addTask {
                     let response = try await http.execute(finalRequest, timeout: TimeAmount(deadline))
-                    let buffer = try await response.body.collect(upTo: Self.maxResponseBytes)
+                    let buffer: ByteBuffer
+                    do {
+                        buffer = try await response.body.collect(upTo: Self.maxResponseBytes)
+                    } catch is NIOTooManyBytesError {
+                        return .tooLarge(status: Int(response.status.code))
+                    }
                     return .replied(status: Int(response.status.code), retryAfter: response.headers.first(name: "retry-after"), body: String(buffer: buffer))
                 }
                 group.addTask {
@@ -306,7 +321,10 @@ public struct ModelClient: Sendable {
             try await withThrowingTaskGroup(of: Void.self) { group in
                 group.addTask {
                     let response = try await http.execute(finalRequest, timeout: TimeAmount(timeout))
-                    _ = try await response.body.collect(upTo: Self.maxResponseBytes)
+                    // A body over the cap is still a reply: a server is there.
+                    do {
+                        _ = try await response.body.collect(upTo: Self.maxResponseBytes)
+                    } catch is NIOTooManyBytesError {}
                 }
                 group.addTask {
                     try await Task.sleep(for: timeout, clock: .continuous)

@@ -44,6 +44,10 @@ public final class ReadOnlyQuery {
 
     /// Prepares every statement of `sql` and checks each one before any runs.
     public func prepare(_ sql: String) throws {
+        // SQLite stops reading SQL at a NUL, so a NUL would silently drop what follows it.
+        guard !sql.utf8.contains(0) else {
+            throw StoreError.invalidInput("the SQL holds a NUL character (U+0000), where SQLite would stop reading it; remove it (use char(0) to mean one)")
+        }
         var prepared: [Statement] = []
         let utf8 = Array(sql.utf8CString)
         try utf8.withUnsafeBufferPointer { buffer in
@@ -67,6 +71,7 @@ public final class ReadOnlyQuery {
                     }
                     throw error
                 }
+                guard consumed > cursor || handle != nil else { break }  // nothing more SQLite can read
                 cursor = consumed
                 guard let handle else { continue }  // only whitespace or a comment
                 let statement = Statement(connection: connection, handle: handle, sql: text)

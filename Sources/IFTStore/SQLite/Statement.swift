@@ -46,7 +46,9 @@ public final class Statement {
         case .null: rc = sqlite3_bind_null(handle, index)
         case .integer(let v): rc = sqlite3_bind_int64(handle, index, v)
         case .real(let v): rc = sqlite3_bind_double(handle, index, v)
-        case .text(let v): rc = sqlite3_bind_text(handle, index, v, -1, iftdb_transient())
+        case .text(let v):
+            var text = v
+            rc = text.withUTF8 { bindText($0, at: index) }
         case .blob(let v):
             rc = v.withUnsafeBytes { sqlite3_bind_blob(handle, index, $0.baseAddress, Int32($0.count), iftdb_transient()) }
         }
@@ -55,10 +57,20 @@ public final class Statement {
 
     /// Binds UTF-8 text straight from a buffer (copied by SQLite), avoiding a String.
     public func bind(utf8 bytes: UnsafeBufferPointer<UInt8>, at index: Int32) throws {
-        let rc = bytes.withMemoryRebound(to: CChar.self) {
-            sqlite3_bind_text(handle, index, $0.baseAddress ?? UnsafePointer(bitPattern: 1), Int32($0.count), iftdb_transient())
-        }
+        let rc = bindText(bytes, at: index)
         guard rc == SQLITE_OK else { throw SQLiteError.from(connection.handle, code: rc, sql: sql) }
+    }
+
+    /// Text is bound by its byte length, never as a C string: a NUL (U+0000) inside it is a
+    /// character like any other, and everything after it is kept.
+    private func bindText(_ bytes: UnsafeBufferPointer<UInt8>, at index: Int32) -> Int32 {
+        guard let base = bytes.baseAddress, !bytes.isEmpty else {
+            // Empty text, not NULL: SQLite binds NULL for a null pointer.
+            return sqlite3_bind_text64(handle, index, "", 0, iftdb_transient(), UInt8(SQLITE_UTF8))
+        }
+        return base.withMemoryRebound(to: CChar.self, capacity: bytes.count) {
+            sqlite3_bind_text64(handle, index, $0, sqlite3_uint64(bytes.count), iftdb_transient(), UInt8(SQLITE_UTF8))
+        }
     }
 
     /// Advances to the next row; false when done.

@@ -1,0 +1,42 @@
+import Foundation
+import Testing
+@testable import IFTStore
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The export never writes onto the store or SQLite's files beside it, under any name: the
+/// guard compares device and inode (through symlinks), not only paths.
+@Suite struct ExportTargetGuardTests {
+    @Test func hardLinksAndSymlinksToTheStoreOrItsWALAndSHMAreRefused() throws {
+        let folder = try TemporaryFolder()
+        let store = folder.file("s.sqlite")
+        for suffix in ["", "-wal", "-shm"] { try folder.write("s.sqlite" + suffix, "x") }
+        #expect(link(store, folder.file("hl.sqlite")) == 0)
+        #expect(link(store + "-wal", folder.file("wal-link")) == 0)
+        #expect(link(store + "-shm", folder.file("shm-link")) == 0)
+        #expect(symlink("wal-link", folder.file("wal-symlink")) == 0)
+        #expect(symlink("s.sqlite", folder.file("sym.sqlite")) == 0)
+        for target in ["hl.sqlite", "wal-link", "shm-link", "wal-symlink", "sym.sqlite", "s.sqlite", "s.sqlite-wal"] {
+            let error = try #require(throws: StoreError.self, "\(target)") {
+                try refuseStoreAsOutput(folder.file(target), storePath: store)
+            }
+            #expect(error.description.contains("is the store itself"))
+        }
+        // The store opened by another name: its hard link or a symlink to it.
+        #expect(throws: StoreError.self) { try refuseStoreAsOutput(store, storePath: folder.file("hl.sqlite")) }
+        #expect(throws: StoreError.self) { try refuseStoreAsOutput(folder.file("hl.sqlite"), storePath: folder.file("sym.sqlite")) }
+        // Paths that are not the store pass, existing or not.
+        try folder.write("other.csv", "x")
+        try refuseStoreAsOutput(folder.file("other.csv"), storePath: store)
+        try refuseStoreAsOutput(folder.file("new.csv"), storePath: store)
+    }
+
+    @Test func theWALPathIsRefusedEvenBeforeItExists() throws {
+        let folder = try TemporaryFolder()
+        try folder.write("s.sqlite", "x")
+        #expect(throws: StoreError.self) { try refuseStoreAsOutput(folder.file("s.sqlite-wal"), storePath: folder.file("s.sqlite")) }
+        #expect(throws: StoreError.self) { try refuseStoreAsOutput(folder.file("s.sqlite-journal"), storePath: folder.file("s.sqlite")) }
+    }
+}
