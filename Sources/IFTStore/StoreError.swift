@@ -9,6 +9,7 @@ public enum StoreError: Error, Sendable, CustomStringConvertible, Equatable {
     case foreignMigration(path: String, id: Int, recorded: String, expected: String)
     case migrationFailed(id: Int, name: String, underlying: SQLiteError)
     case cannotCreate(path: String, reason: String)
+    case unusableLog(path: String, log: String, reason: String)
     case readOnlyViolation(statement: String, reason: String)
     case emptyQuery
     case invalidInput(String)
@@ -31,6 +32,8 @@ public enum StoreError: Error, Sendable, CustomStringConvertible, Equatable {
             return "migration \(id) (\(name)) failed and was rolled back: \(underlying.message); the store is unchanged"
         case .cannotCreate(let path, let reason):
             return "cannot create a store at \(path): \(reason); choose a writable folder with --db"
+        case .unusableLog(let path, let log, let reason):
+            return "the store's write-ahead log \(log) holds changes that cannot be read here (\(reason)); open the store once where its folder is writable (`iftdb init --db \(path)` there folds them in), then try again"
         case .readOnlyViolation(let statement, let reason):
             return "iftdb sql is read-only: `\(statement)` \(reason); use iftdb's commands to change the store"
         case .emptyQuery:

@@ -14,7 +14,7 @@ struct IFTDB: AsyncParsableCommand {
             The store is --db PATH, else $IFTDB_DB, else ./iftdb.sqlite.
             Exit codes: 0 success; 1 ran but not clean; 2 error; 64 usage error.
             """,
-        subcommands: [Init.self, Load.self, Sources.self, Prompts.self, Generate.self, Runs.self, Show.self, Export.self, Dataset.self, Stats.self, Diff.self, SQL.self]
+        subcommands: [Init.self, Load.self, Sources.self, Prompts.self, Generate.self, Runs.self, Show.self, Export.self, Dataset.self, Stats.self, Diff.self, SQL.self, Check.self]
     )
 
     /// Errors from `run()` that are not the argument parser's exit with code 2 and one line

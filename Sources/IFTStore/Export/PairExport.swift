@@ -54,14 +54,12 @@ public struct ExportSplit: Sendable, Hashable {
 }
 
 extension Store {
-    /// Opens a store read-only for a command that only reads pairs (export, stats, diff): no
-    /// migration runs, and a store from a newer iftdb or without the generation tables is
-    /// refused with a one-line error.
+    /// Opens a store read-only (through `readOnlyConnection`) for a command that reads its
+    /// tables: no migration runs, and a store from a newer iftdb or without the generation
+    /// tables is refused with a one-line error.
     public static func openForReading(at path: String) throws -> Connection {
-        guard try storeFileExists(at: path) else { throw StoreError.noStore(path: path) }
-        let db: Connection
+        let db = try readOnlyConnection(at: path)
         do {
-            db = try Connection(path: path, mode: .readOnly)
             let migrator = Migrator()
             try migrator.checkNotNewer(db, path: path)
             let applied = try migrator.appliedIDs(db)
@@ -70,7 +68,7 @@ extension Store {
                 throw StoreError.invalidInput("the store \(path) has no answers tables yet (an older schema); run `iftdb init --db \(path)` to upgrade it")
             }
         } catch let error as SQLiteError {
-            throw mapOpenError(error, path: path)
+            throw mapReadOpenError(error, path: path)
         }
         return db
     }

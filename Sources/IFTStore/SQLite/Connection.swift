@@ -9,6 +9,9 @@ public final class Connection {
         case readWrite(create: Bool)
         /// Read only; the file must exist.
         case readOnly
+        /// Read only, promising SQLite that nothing changes the file while it is open: no
+        /// locks, no `-wal` or `-shm`. For a store in a folder this process cannot write.
+        case immutable
     }
 
     let handle: OpaquePointer
@@ -23,9 +26,11 @@ public final class Connection {
         switch mode {
         case .readWrite(let create): flags |= SQLITE_OPEN_READWRITE | (create ? SQLITE_OPEN_CREATE : 0)
         case .readOnly: flags |= SQLITE_OPEN_READONLY
+        case .immutable: flags |= SQLITE_OPEN_READONLY | SQLITE_OPEN_URI
         }
         var db: OpaquePointer?
-        let rc = sqlite3_open_v2(path, &db, flags, nil)
+        let filename = if case .immutable = mode { Self.immutableURI(path) } else { path }
+        let rc = sqlite3_open_v2(filename, &db, flags, nil)
         guard rc == SQLITE_OK, let db else {
             let error = SQLiteError.from(db, code: rc, sql: nil)
             sqlite3_close_v2(db)
@@ -39,6 +44,22 @@ public final class Connection {
     }
 
     deinit { close() }
+
+    /// `path` as an SQLite URI filename with `immutable=1`; every byte outside a small safe
+    /// set is percent-encoded, so `?`, `#` and `%` in a path stay part of it.
+    static func immutableURI(_ path: String) -> String {
+        let safe = Set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789/._-~".utf8)
+        // An absolute path gets an empty authority, so a path starting with `//` stays a path.
+        var uri = path.hasPrefix("/") ? "file://" : "file:"
+        for byte in path.utf8 {
+            if safe.contains(byte) {
+                uri.unicodeScalars.append(Unicode.Scalar(byte))
+            } else {
+                uri += (byte < 16 ? "%0" : "%") + String(byte, radix: 16, uppercase: true)
+            }
+        }
+        return uri + "?immutable=1"
+    }
 
     /// Closes the connection; a writer checkpoints first so the main file alone is complete.
     public func close() {

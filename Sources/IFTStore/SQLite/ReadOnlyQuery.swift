@@ -28,14 +28,8 @@ public final class ReadOnlyQuery {
     /// Opens `path` read-only. A missing file or a file that is not SQLite is an error; no
     /// migration ever runs here.
     public init(path: String) throws {
-        guard try Store.storeFileExists(at: path) else { throw StoreError.noStore(path: path) }
-        do {
-            connection = try Connection(path: path, mode: .readOnly)
-            try connection.execute("PRAGMA query_only = 1")
-            _ = try connection.scalar("SELECT count(*) FROM sqlite_master")
-        } catch let error as SQLiteError {
-            throw Store.mapOpenError(error, path: path)
-        }
+        connection = try Store.readOnlyConnection(at: path)
+        try connection.execute("PRAGMA query_only = 1")
         try connection.setConfig(SQLITE_DBCONFIG_DEFENSIVE, true)
         try connection.setConfig(SQLITE_DBCONFIG_ENABLE_LOAD_EXTENSION, false)
         try connection.setConfig(SQLITE_DBCONFIG_TRIGGER_EQP, false)

@@ -1,0 +1,189 @@
+import Foundation
+import Testing
+
+/// The read-only commands on a store in a folder the user cannot write, run as the user
+/// `nobody` (uid 65534) through `setpriv`, with a copy of the binary in a 0755 folder (the
+/// build folder need not be readable by nobody). Three states of SQLite's write-ahead log:
+/// none or empty, a usable `-wal` and `-shm`, and a `-wal` with changes but no `-shm`.
+@Suite(.serialized) struct ReadOnlyFolderTests {
+    static let nobody = ["--reuid=65534", "--regid=65534", "--clear-groups"]
+
+    /// The eight commands that only read, each with what its output must contain.
+    static let commands: [(arguments: [String], expected: String)] = [
+        (["sources"], "guide/intro.md"),
+        (["stats"], "answers"),
+        (["runs"], "done"),
+        (["sql", "--csv", "SELECT path FROM sources ORDER BY id DESC LIMIT 1"], "path"),
+        (["export", "--format", "jsonl"], "\"answer_id\""),
+        (["show", "source:guide/intro.md"], "Zürich"),
+        (["dataset", "list"], "frozen"),
+        (["prompts", "list"], "answers@2"),
+    ]
+
+    /// Runs `iftdb` as a reader without write access: `nobody` through setpriv when this
+    /// process is root, else this (non-root) user, for whom a 0555 folder is read-only.
+    struct Reader {
+        let binary: String
+        let asRoot: Bool
+
+        func run(_ arguments: [String], in folder: String) throws -> CommandResult {
+            if asRoot {
+                return try iftdb(Self.nobodyPrefix + [binary] + arguments, in: folder, executable: "/usr/bin/setpriv")
+            }
+            return try iftdb(arguments, in: folder, executable: binary)
+        }
+
+        static let nobodyPrefix = ReadOnlyFolderTests.nobody
+    }
+
+    /// A reader, or nil (with a warning recorded, so the skip shows) when this machine cannot
+    /// run the binary as another user or that user cannot reach `folder`.
+    func makeReader(_ binFolder: TemporaryFolder, reaching folder: String) throws -> Reader? {
+        let copy = binFolder.file("iftdb")
+        try FileManager.default.copyItem(atPath: iftdbBinary, toPath: copy)
+        try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: copy)
+        try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: binFolder.path)
+        guard geteuid() == 0 else { return Reader(binary: copy, asRoot: false) }
+        let setpriv = "/usr/bin/setpriv"
+        guard FileManager.default.isExecutableFile(atPath: setpriv) else {
+            Issue.record("SKIPPED the read-only folder test as nobody: \(setpriv) is missing (apt-get install util-linux)", severity: .warning)
+            return nil
+        }
+        // `test` looks the paths up as nobody: every folder above them must let nobody through.
+        let probe = try runProcess(setpriv, Self.nobody + ["/usr/bin/test", "-x", copy, "-a", "-x", folder], in: "/", environment: nil, stdin: nil)
+        guard probe.status == 0 else {
+            Issue.record("SKIPPED the read-only folder test as nobody: nobody cannot reach \(copy) and \(folder) (`setpriv \(Self.nobody.joined(separator: " ")) test -x` exited \(probe.status)); is the temporary folder (TMPDIR) closed to other users? \(probe.stderr)", severity: .warning)
+            return nil
+        }
+        return Reader(binary: copy, asRoot: true)
+    }
+
+    /// The fixture store with one saved dataset, written by this (root or writing) user.
+    func writableStore() throws -> TemporaryFolder {
+        let folder = try TemporaryFolder()
+        #expect(try iftdb(["init"], in: folder.path).status == 0)
+        let sql = try Data(contentsOf: packageRoot.appending(path: "Tests/Fixtures/pairs-store.sql"))
+        let loaded = try runProgram("sqlite3", ["iftdb.sqlite"], in: folder.path, stdin: sql)
+        #expect(loaded.status == 0, "\(loaded.stderr)")
+        let saved = try iftdb(["dataset", "save", "frozen", "--all-answers"], in: folder.path)
+        #expect(saved.status == 0, "\(saved.stderr)")
+        return folder
+    }
+
+    /// A folder `name` inside `parent` holding copies of `files` from `source` and the empty
+    /// files `empty`, then made read-only (0555, files 0444).
+    func readOnlyFolder(_ name: String, in parent: TemporaryFolder, from source: String, files: [String], empty: [String] = []) throws -> String {
+        let folder = parent.file(name)
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: false)
+        for file in files + empty {
+            let target = (folder as NSString).appendingPathComponent(file)
+            if files.contains(file) {
+                try FileManager.default.copyItem(atPath: (source as NSString).appendingPathComponent(file), toPath: target)
+            } else {
+                #expect(FileManager.default.createFile(atPath: target, contents: Data()))
+            }
+            try FileManager.default.setAttributes([.posixPermissions: 0o444], ofItemAtPath: target)
+        }
+        try FileManager.default.setAttributes([.posixPermissions: 0o555], ofItemAtPath: folder)
+        return folder
+    }
+
+    @Test func readOnlyCommandsWorkInAReadOnlyFolder() throws {
+        let binFolder = try TemporaryFolder()
+        let parent = try TemporaryFolder()
+        try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: parent.path)
+        guard let reader = try makeReader(binFolder, reaching: parent.path) else { return }
+        let store = try writableStore()
+        // Writable again at the end, so the folders can be removed by a non-root user too.
+        defer {
+            for name in (try? parent.listing()) ?? [] {
+                try? FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: parent.file(name))
+            }
+        }
+
+        // No -wal (a store closed cleanly), and an empty -wal: the main file is the store.
+        let clean = try readOnlyFolder("clean", in: parent, from: store.path, files: ["iftdb.sqlite"])
+        let emptyLog = try readOnlyFolder("empty-log", in: parent, from: store.path, files: ["iftdb.sqlite"], empty: ["iftdb.sqlite-wal"])
+
+        for folder in [clean, emptyLog] {
+            let before = try FileManager.default.contentsOfDirectory(atPath: folder).sorted()
+            for (arguments, expected) in Self.commands {
+                let result = try reader.run(arguments, in: folder)
+                #expect(result.status == 0, "\(arguments.joined(separator: " ")) in \(folder): exit \(result.status), \(result.stderr)")
+                #expect(result.stdout.contains(expected), "\(arguments.joined(separator: " ")): \(result.stdout)")
+            }
+            #expect(try FileManager.default.contentsOfDirectory(atPath: folder).sorted() == before)
+        }
+
+        // A writer holds changes in its -wal (no checkpoint) while the files are copied: the
+        // copy has a usable -wal and -shm, and the rows only in the -wal must show.
+        let writer = try SQLiteShell(database: store.file("iftdb.sqlite"))
+        try writer.run("""
+            PRAGMA wal_autocheckpoint = 0;
+            INSERT INTO sources (path, version, status, text, sha256, bytes, chars, root, loaded_at)
+                VALUES ('only-in-the-log.md', 1, 'present', 'Logged, not checkpointed.', 'h9', 25, 25, 'docs', '2026-02-01T09:00:00.000Z');
+            INSERT INTO prompts (name, version, role, template, sha256, created_at)
+                VALUES ('logged', 1, 'answer', 'Answer {{question}}', 'p9', '2026-02-01T09:00:00.000Z');
+            """)
+        let withLog = try readOnlyFolder("with-log", in: parent, from: store.path, files: ["iftdb.sqlite", "iftdb.sqlite-wal", "iftdb.sqlite-shm"])
+        let logOnly = try readOnlyFolder("log-without-index", in: parent, from: store.path, files: ["iftdb.sqlite", "iftdb.sqlite-wal"])
+        try writer.close()
+        let walSize = try FileManager.default.attributesOfItem(atPath: withLog + "/iftdb.sqlite-wal")[.size] as? Int ?? 0
+        #expect(walSize > 0)
+
+        let before = try FileManager.default.contentsOfDirectory(atPath: withLog).sorted()
+        for (arguments, expected) in Self.commands {
+            let result = try reader.run(arguments, in: withLog)
+            #expect(result.status == 0, "\(arguments.joined(separator: " ")) with a -wal: exit \(result.status), \(result.stderr)")
+            #expect(result.stdout.contains(expected), "\(arguments.joined(separator: " ")): \(result.stdout)")
+        }
+        #expect(try reader.run(["sources"], in: withLog).stdout.contains("only-in-the-log.md"))
+        #expect(try reader.run(["sql", "--csv", "SELECT path FROM sources ORDER BY id DESC LIMIT 1"], in: withLog).stdout == "path\r\nonly-in-the-log.md\r\n")
+        #expect(try reader.run(["show", "source:only-in-the-log.md"], in: withLog).stdout.contains("Logged, not checkpointed."))
+        #expect(try reader.run(["prompts", "list"], in: withLog).stdout.contains("logged@1"))
+        #expect(try FileManager.default.contentsOfDirectory(atPath: withLog).sorted() == before)
+
+        // A -wal with changes and no -shm cannot be read in a read-only folder: refused,
+        // naming the file, never read as if the log were not there.
+        for (arguments, _) in Self.commands {
+            let result = try reader.run(arguments, in: logOnly)
+            expectOneLineError(result, containing: "iftdb.sqlite-wal")
+            #expect(result.stderr.contains("where its folder is writable"), "\(arguments.joined(separator: " ")): \(result.stderr)")
+            #expect(result.stdout.isEmpty, "\(arguments.joined(separator: " ")): \(result.stdout)")
+        }
+    }
+}
+
+/// The `sqlite3` shell kept open on a database, so its changes stay in the `-wal`.
+final class SQLiteShell {
+    let process = Process()
+    let input = Pipe()
+    let output = Pipe()
+
+    init(database: String) throws {
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["sqlite3", "-batch", database]
+        process.standardInput = input
+        process.standardOutput = output
+        process.standardError = output
+        try process.run()
+    }
+
+    /// Runs `sql` and waits until the shell has finished it.
+    func run(_ sql: String) throws {
+        let marker = "done-\(UUID().uuidString)"
+        input.fileHandleForWriting.write(Data((sql + "\nSELECT '\(marker)';\n").utf8))
+        var seen = ""
+        while !seen.contains(marker) {
+            let chunk = output.fileHandleForReading.availableData
+            if chunk.isEmpty { throw CocoaError(.fileReadUnknown, userInfo: [NSLocalizedDescriptionKey: "sqlite3 ended early: \(seen)"]) }
+            seen += String(decoding: chunk, as: UTF8.self)
+        }
+        #expect(!seen.contains("Error"), "sqlite3: \(seen)")
+    }
+
+    func close() throws {
+        try input.fileHandleForWriting.close()
+        process.waitUntilExit()
+    }
+}
