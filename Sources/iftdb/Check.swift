@@ -28,7 +28,8 @@ extension IFTDB {
                     try sink.write(first ? "{\"problems\":[" : ",")
                     try sink.writeJSON(problem)
                 } else {
-                    try sink.write(problem.message + "\n")
+                    // A path or text inside a message never drives the terminal.
+                    try sink.write(TerminalText.escaped(problem.message, oneLine: true) + "\n")
                 }
                 first = false
             }

@@ -109,7 +109,7 @@ extension IFTDB.Dataset {
             for group in detail.groups { table.append([group.questionPrompt, group.answerPrompt, group.model, String(group.pairs)]) }
             text += table.render()
             let sink = ByteSink.standardOutput()
-            try sink.write(text)
+            try sink.write(TerminalText.escaped(text))
             try sink.flush()
         }
     }

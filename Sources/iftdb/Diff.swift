@@ -153,30 +153,34 @@ final class DiffPrinter {
         for count in summary.counts {
             lines.append("  " + count.label.padding(toLength: w0, withPad: " ", startingAt: 0) + "  " + pad("\(count.value)", w1))
         }
-        try sink.write(lines.joined(separator: "\n") + "\n")
+        try sink.write(TerminalText.escaped(lines.joined(separator: "\n") + "\n"))
     }
 
     func item(_ item: DiffItem) throws {
         items += 1
         if json { return try jsonItem(item) }
-        var lines = ["", "\(show?.rawValue ?? "item") · chunk:\(item.chunkID) (\(item.sourcePath))"]
+        var lines: [String] = []
+        func add(_ line: String) { lines.append(TerminalText.escaped(line)) }
+        add("")
+        add("\(show?.rawValue ?? "item") · chunk:\(item.chunkID) (\(item.sourcePath))")
         switch kind {
         case .questions:
-            if let q = item.questionA { lines.append("  A question:\(item.questionAID ?? 0): \(q)") }
-            if let q = item.questionB { lines.append("  B question:\(item.questionBID ?? 0): \(q)") }
+            if let q = item.questionA { add("  A question:\(item.questionAID ?? 0): \(q)") }
+            if let q = item.questionB { add("  B question:\(item.questionBID ?? 0): \(q)") }
         case .answers, .pairs:
             let question = item.questionA ?? item.questionB ?? ""
-            lines.append("  question:\(item.questionAID ?? item.questionBID ?? 0): \(question)")
+            add("  question:\(item.questionAID ?? item.questionBID ?? 0): \(question)")
             switch (item.answerA, item.answerB) {
             case (let a?, let b?) where a != b:
-                lines.append("  A\(ref(item.answerAID)): \(a)")
-                lines.append("  B\(ref(item.answerBID)): \(b)")
-                lines.append("  diff: " + (colored ? WordDiff.colored(a, b) : WordDiff.plain(a, b)))
+                add("  A\(ref(item.answerAID)): \(a)")
+                add("  B\(ref(item.answerBID)): \(b)")
+                // The colours are ours; WordDiff escapes the words between them.
+                lines.append(colored ? "  diff: " + WordDiff.colored(a, b) : TerminalText.escaped("  diff: " + WordDiff.plain(a, b)))
             case (let a?, _):
-                lines.append("  A\(ref(item.answerAID)): \(a)")
-                if item.answerB != nil { lines.append("  B\(ref(item.answerBID)): (the same)") }
+                add("  A\(ref(item.answerAID)): \(a)")
+                if item.answerB != nil { add("  B\(ref(item.answerBID)): (the same)") }
             case (nil, let b?):
-                lines.append("  B\(ref(item.answerBID)): \(b)")
+                add("  B\(ref(item.answerBID)): \(b)")
             case (nil, nil): break
             }
         }

@@ -15,7 +15,9 @@ extension IFTDB {
                 Text: UTF-8, validated strictly; binary and non-UTF-8 files are skipped and named. \
                 A byte-order mark is dropped; CRLF line ends are kept as they are. Empty files are \
                 recorded and make no chunks. .html/.htm files are stored as their visible text \
-                (tags, scripts and styles stripped, entities decoded).
+                (tags, scripts and styles stripped, entities decoded). Symlinks are followed inside the \
+                folder; one that leads outside it (its real path) is skipped and named unless \
+                --follow-external-links. A file name that is not UTF-8 is skipped and named.
 
                 Chunkers (sizes count Unicode scalars, not bytes):
                   boundary  the default: chunks of at most --chunk-size that end at a paragraph, \
@@ -51,6 +53,7 @@ extension IFTDB {
         var excludes: [String] = []
         @Flag(help: "Also load hidden files and folders (names starting with '.').") var hidden = false
         @Option(help: "Skip files larger than this many bytes.") var maxFileSize: Int = 10 * 1024 * 1024
+        @Flag(help: "Also load what symlinks lead to outside the folder (by default skipped and named).") var followExternalLinks = false
         @Flag(help: "No progress line.") var quiet = false
         @Flag(help: "Print the summary as JSON on stdout.") var json = false
 
@@ -74,7 +77,7 @@ extension IFTDB {
             defer { opened.close() }
             if case .created = outcome { Console.info("created store \(store.path)") }
             let options = LoadOptions(
-                walk: WalkOptions(includes: includes, excludes: excludes, hidden: hidden, maxFileSize: maxFileSize),
+                walk: WalkOptions(includes: includes, excludes: excludes, hidden: hidden, maxFileSize: maxFileSize, followExternalLinks: followExternalLinks),
                 chunking: ChunkingConfig(method: ChunkingMethod(rawValue: chunker) ?? .boundary, size: chunkSize, step: stepSize))
             let progress = ProgressLine(quiet: quiet)
             let stopAfter = Self.testStopAfterFiles

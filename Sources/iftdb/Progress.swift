@@ -1,4 +1,5 @@
 import Foundation
+import IFTStore
 
 /// Progress on stderr: a line rewritten in place on a terminal, a line every few seconds in
 /// a pipe, nothing with --quiet.
@@ -19,10 +20,10 @@ final class ProgressLine {
         guard now.timeIntervalSince(last) >= interval else { return }
         last = now
         if Console.stderrIsTerminal {
-            Console.write("\r\u{1B}[2K" + text())
+            Console.write("\r\u{1B}[2K" + TerminalText.escaped(text()))
             shown = true
         } else {
-            Console.write(text() + "\n")
+            Console.info(text())
         }
     }
 

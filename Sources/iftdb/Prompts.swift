@@ -34,7 +34,7 @@ extension IFTDB.Prompts {
             if json {
                 try sink.write("[" + prompts.map(PromptJSON.object).joined(separator: ",\n") + "]\n")
             } else {
-                let refs = prompts.map { $0.ref.description }
+                let refs = prompts.map { TerminalText.escaped($0.ref.description, oneLine: true) }
                 let width = max(refs.map(\.count).max() ?? 0, 6)
                 try sink.write("prompt".padding(toLength: width, withPad: " ", startingAt: 0) + "  role      sha256        created\n")
                 for (prompt, ref) in zip(prompts, refs) {
@@ -63,7 +63,7 @@ extension IFTDB.Prompts {
             if json {
                 try sink.write(PromptJSON.object(prompt) + "\n")
             } else {
-                try sink.write("""
+                try sink.write(TerminalText.escaped("""
                     prompt:  \(prompt.ref)
                     role:    \(prompt.role)
                     sha256:  \(prompt.sha256)
@@ -74,7 +74,7 @@ extension IFTDB.Prompts {
                     --- template ---
                     \(prompt.template)
 
-                    """)
+                    """))
             }
             try sink.flush()
         }
@@ -160,7 +160,7 @@ extension IFTDB.Prompts {
                 let items = messages.map { "{\"role\":\(JSONText.quoted($0.role)),\"content\":\(JSONText.quoted($0.content))}" }
                 try sink.write("[" + items.joined(separator: ",") + "]\n")
             } else {
-                for message in messages { try sink.write("--- \(message.role) ---\n\(message.content)\n") }
+                for message in messages { try sink.write(TerminalText.escaped("--- \(message.role) ---\n\(message.content)\n")) }
             }
             try sink.flush()
         }

@@ -13,9 +13,10 @@ extension IFTDB {
                 pragmas, load_extension …) is refused with exit code 2. Several statements \
                 separated by ';' run in order, each printing its own result.
 
-                Output: a table on a terminal (long values cut to --width characters), CSV in a \
-                pipe; --csv or --json to choose. --json prints one JSON array of row objects per \
-                statement, each on its own line. Rows stream: memory stays flat.
+                Output: a table on a terminal (long values cut to --width characters; control \
+                characters, newlines and tabs shown as \\u{…} escapes), CSV in a pipe; --csv or \
+                --json to choose. --json prints one JSON array of row objects per statement, each \
+                on its own line. Rows stream: memory stays flat.
 
                 Tables: sources, chunkings, chunks, prompts, models, runs, calls, questions, \
                 answers, datasets; the view pairs joins each answer to its provenance (see \
@@ -97,6 +98,7 @@ struct ResultPrinter {
 
     /// Column widths come from the first rows; later rows stream with those widths.
     private func printTable(_ statement: Statement, names: [String], to sink: ByteSink) throws -> Int {
+        let names = names.map { TerminalText.escaped($0, oneLine: true) }
         let sampleSize = 200
         var sample: [[String]] = []
         var more = try statement.step()
@@ -128,11 +130,15 @@ struct ResultPrinter {
         case .null: text = "NULL"
         case .integer(let v): text = String(v)
         case .real(let v): text = String(v)
-        case .text(let v): text = v.replacingOccurrences(of: "\r\n", with: "↵").replacingOccurrences(of: "\n", with: "↵")
-            .replacingOccurrences(of: "\t", with: " ")
+        case .text(let v): text = TerminalText.escaped(v, oneLine: true)
         case .blob(let v): text = "<\(v.count) bytes>"
         }
-        if text.count > width { text = String(text.prefix(width - 1)) + "…" }
+        if text.count > width {
+            var cut = text.prefix(width - 1)
+            // Never half an escape: cut before a `\u{…}` the width would split.
+            if let open = cut.range(of: "\\u{", options: .backwards), !cut[open.upperBound...].contains("}") { cut = cut[..<open.lowerBound] }
+            text = String(cut) + "…"
+        }
         return text
     }
 

@@ -71,7 +71,7 @@ extension IFTDB {
                 } else {
                     let current = source.version == source.latestVersion ? "current" : "superseded (latest is \(source.latestVersion))"
                     Console.info("source \(source.path)@\(source.version) · \(source.status), \(current) · \(source.chars) characters, \(source.bytes) bytes · \(source.chunks) chunks · loaded \(source.loadedAt)\(source.root.map { " from \($0)" } ?? "")")
-                    try sink.write(source.text ?? "")
+                    try sink.write(TerminalText.escaped(source.text ?? ""))
                     if let text = source.text, !text.hasSuffix("\n") { try sink.write("\n") }
                 }
             case .chunk(let id):
@@ -84,7 +84,8 @@ extension IFTDB {
                     let (open, close, dimOpen, dimClose) = Console.stdoutIsTerminal
                         ? ("\u{1B}[1;7m", "\u{1B}[0m", "\u{1B}[2m", "\u{1B}[0m") : ("⟦", "⟧", "", "")
                     let lead = chunk.start > before.unicodeScalars.count ? "…" : ""
-                    try sink.write(dimOpen + lead + before + dimClose + open + chunk.text + close + dimOpen + after + (after.isEmpty ? "" : "…") + dimClose + "\n")
+                    let (shownBefore, shownChunk, shownAfter) = (TerminalText.escaped(before), TerminalText.escaped(chunk.text), TerminalText.escaped(after))
+                    try sink.write(dimOpen + lead + shownBefore + dimClose + open + shownChunk + close + dimOpen + shownAfter + (after.isEmpty ? "" : "…") + dimClose + "\n")
                 }
             case .question(let id):
                 try printLineage(try opened.questionLineage(id: id), to: sink)
@@ -117,7 +118,7 @@ extension IFTDB {
                 """
             text += generated("question", lineage.question)
             if let answer = lineage.answer { text += generated("answer", answer) }
-            try sink.write(text)
+            try sink.write(TerminalText.escaped(text))
         }
     }
 }

@@ -33,14 +33,14 @@ extension IFTDB {
     }
 }
 
-/// A small aligned table for people.
+/// A small aligned table for people; cells are escaped for the terminal, so each row is one line.
 struct TextTable {
     let header: [String]
     var rows: [[String]] = []
 
-    init(_ header: [String]) { self.header = header }
+    init(_ header: [String]) { self.header = header.map { TerminalText.escaped($0, oneLine: true) } }
 
-    mutating func append(_ row: [String]) { rows.append(row) }
+    mutating func append(_ row: [String]) { rows.append(row.map { TerminalText.escaped($0, oneLine: true) }) }
 
     func render() -> String {
         var widths = header.map(\.count)

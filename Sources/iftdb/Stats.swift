@@ -45,7 +45,7 @@ extension IFTDB {
                 ])
             }
             text += table.render()
-            try sink.write(text)
+            try sink.write(TerminalText.escaped(text))
             try sink.flush()
         }
 

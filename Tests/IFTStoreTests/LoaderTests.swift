@@ -43,6 +43,24 @@ import Testing
         #expect(DocumentText.htmlToText(html) == "Title\n\nTom & Jerry\n\nran")
     }
 
+    @Test func anUnclosedScriptOrStyleIsDroppedNotLeaked() {
+        #expect(DocumentText.htmlToText("<p>Visible</p><script>var token = 'LEAK';") == "Visible")
+        #expect(DocumentText.htmlToText("<p>Visible</p><STYLE type=\"text/css\">body { LEAK: 1 }") == "Visible")
+        #expect(DocumentText.htmlToText("<p>One</p><script>a()</script><p>Two</p><script src=x>LEAK") == "One\n\nTwo")
+        // A closed one still ends where it closes.
+        #expect(DocumentText.htmlToText("<style>p{}</style><p>Kept</p>") == "Kept")
+    }
+
+    @Test func numericEntitiesAreDecoded() {
+        #expect(DocumentText.htmlToText("<p>&#65;&#x41;&#X42;&#0233;t&#xE9; &#x1F600;</p>") == "AABété 😀")
+        // Nothing, a surrogate or a value past U+10FFFF is U+FFFD, as a browser shows it.
+        #expect(DocumentText.htmlToText("a&#0;b&#xD800;c&#xDFFF;d&#x110000;e&#99999999999999999999999;f") == "a\u{FFFD}b\u{FFFD}c\u{FFFD}d\u{FFFD}e\u{FFFD}f")
+        // Decoded once: an escaped ampersand stays a literal entity.
+        #expect(DocumentText.htmlToText("&amp;#65; &amp;lt; &#38;#65;") == "&#65; &lt; &#65;")
+        // Not an entity: left as written.
+        #expect(DocumentText.htmlToText("&#; &#x; &#12a; &#65") == "&#; &#x; &#12a; &#65")
+    }
+
     @Test func globsMatchTheRelativePath() {
         let options = WalkOptions(includes: ["*.md"], excludes: ["drafts/*"])
         #expect(options.selects("a.md"))

@@ -120,4 +120,9 @@ import Testing
     func wordDiff(old: String, new: String, expected: String) {
         #expect(WordDiff.plain(old, new) == expected)
     }
+
+    @Test func colouredWordDiffEscapesTheWordsAndKeepsOnlyItsOwnColours() {
+        let shown = WordDiff.colored("keep \u{1B}]0;x\u{07} old", "keep \u{1B}]0;x\u{07} new\u{202E}")
+        #expect(shown == "keep \\u{1B}]0;x\\u{7} \u{1B}[31;9mold\u{1B}[0m\u{1B}[32mnew\\u{202E}\u{1B}[0m")
+    }
 }

@@ -89,13 +89,14 @@ public enum WordDiff {
         }.joined()
     }
 
-    /// Colours for a terminal: removed words red and struck through, added words green.
+    /// Colours for a terminal: removed words red and struck through, added words green. The
+    /// words are escaped (`TerminalText`), so only these colours reach the terminal.
     public static func colored(_ old: String, _ new: String) -> String {
         pieces(old, new).map { piece in
             switch piece {
-            case .same(let text): return text
-            case .removed(let text): return "\u{1B}[31;9m\(text)\u{1B}[0m"
-            case .added(let text): return "\u{1B}[32m\(text)\u{1B}[0m"
+            case .same(let text): return TerminalText.escaped(text)
+            case .removed(let text): return "\u{1B}[31;9m\(TerminalText.escaped(text))\u{1B}[0m"
+            case .added(let text): return "\u{1B}[32m\(TerminalText.escaped(text))\u{1B}[0m"
             }
         }.joined()
     }

@@ -17,12 +17,15 @@ public struct WalkOptions: Sendable {
     public var excludes: [String] = []
     public var hidden = false
     public var maxFileSize = 10 * 1024 * 1024
+    /// Follow symlinks that lead outside the folder's real path (skipped and named by default).
+    public var followExternalLinks = false
 
-    public init(includes: [String] = [], excludes: [String] = [], hidden: Bool = false, maxFileSize: Int = 10 * 1024 * 1024) {
+    public init(includes: [String] = [], excludes: [String] = [], hidden: Bool = false, maxFileSize: Int = 10 * 1024 * 1024, followExternalLinks: Bool = false) {
         self.includes = includes
         self.excludes = excludes
         self.hidden = hidden
         self.maxFileSize = maxFileSize
+        self.followExternalLinks = followExternalLinks
     }
 
     /// Whether a relative path is one this walk would take (used to decide which vanished
@@ -41,13 +44,17 @@ public struct WalkOptions: Sendable {
 }
 
 /// Walks a folder recursively in a stable (sorted) order, without following symlinks into
-/// loops.
+/// loops, nor out of the folder unless asked.
 public struct CorpusWalker {
     public enum Skip: Sendable {
         case tooLarge(size: Int)
         case unreadable(String)
         case symlinkLoop
         case notRegular
+        /// A symlink (or a chain of them) that ends outside the folder's real path.
+        case externalLink(target: String)
+        /// The name's bytes are not UTF-8; the path it is reported under shows them as `\xNN`.
+        case nameNotUTF8
     }
 
     public let root: String
@@ -64,11 +71,12 @@ public struct CorpusWalker {
     /// reason worth telling. Hidden and filtered-out files are not reported.
     public func walk(found: (CorpusFile) throws -> Void, skipped: (String, Skip) -> Void) throws {
         var visited = Set<FileIdentity>()
-        try walkFolder(root, relative: "", visited: &visited, found: found, skipped: skipped)
+        let realRoot = Self.realPath(root) ?? root
+        try walkFolder(root, relative: "", realRoot: realRoot, visited: &visited, found: found, skipped: skipped)
     }
 
     private func walkFolder(
-        _ folder: String, relative: String, visited: inout Set<FileIdentity>,
+        _ folder: String, relative: String, realRoot: String, visited: inout Set<FileIdentity>,
         found: (CorpusFile) throws -> Void, skipped: (String, Skip) -> Void
     ) throws {
         var info = stat()
@@ -82,16 +90,25 @@ public struct CorpusWalker {
             return
         }
         defer { visited.remove(identity) }
-        let names: [String]
-        do {
-            names = try FileManager.default.contentsOfDirectory(atPath: folder).sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
-        } catch {
+        guard let names = Self.names(in: folder) else {
             skipped(relative.isEmpty ? "." : relative, .unreadable("cannot list the folder"))
             return
         }
-        for name in names {
+        for nameBytes in names {
+            if !options.hidden && nameBytes.first == UInt8(ascii: ".") { continue }
+            guard let name = String(validating: nameBytes, as: UTF8.self) else {
+                let shown = TerminalText.escaped(bytes: nameBytes)
+                let shownPath = relative.isEmpty ? shown : relative + "/" + shown
+                // A folder is always named (what it holds is unknown); a file only when selected.
+                var entry = stat()
+                let path = Array(folder.utf8) + [UInt8(ascii: "/")] + nameBytes + [0]
+                let isFolder = path.withUnsafeBufferPointer { bytes in
+                    bytes.withMemoryRebound(to: CChar.self) { stat($0.baseAddress!, &entry) == 0 && entry.st_mode & S_IFMT == S_IFDIR }
+                }
+                if isFolder || options.selects(shownPath) { skipped(shownPath, .nameNotUTF8) }
+                continue
+            }
             let relativePath = relative.isEmpty ? name : relative + "/" + name
-            if !options.hidden && name.hasPrefix(".") { continue }
             let absolute = folder + "/" + name
             var entry = stat()
             guard stat(absolute, &entry) == 0 else {
@@ -100,9 +117,14 @@ public struct CorpusWalker {
                 continue
             }
             if storeFiles.contains(FileIdentity(entry), named: name, inFolder: identity) { continue }
-            switch entry.st_mode & S_IFMT {
+            let kind = entry.st_mode & S_IFMT
+            if !options.followExternalLinks, let target = externalTarget(of: absolute, realRoot: realRoot) {
+                if kind == S_IFDIR || options.selects(relativePath) { skipped(relativePath, .externalLink(target: target)) }
+                continue
+            }
+            switch kind {
             case S_IFDIR:
-                try walkFolder(absolute, relative: relativePath, visited: &visited, found: found, skipped: skipped)
+                try walkFolder(absolute, relative: relativePath, realRoot: realRoot, visited: &visited, found: found, skipped: skipped)
             case S_IFREG:
                 guard options.selects(relativePath) else { continue }
                 let size = Int(entry.st_size)
@@ -115,6 +137,37 @@ public struct CorpusWalker {
                 if options.selects(relativePath) { skipped(relativePath, .notRegular) }
             }
         }
+    }
+
+    /// Where a symlink at `path` ends, when that is outside `realRoot`; nil for anything else.
+    private func externalTarget(of path: String, realRoot: String) -> String? {
+        var link = stat()
+        guard lstat(path, &link) == 0, link.st_mode & S_IFMT == S_IFLNK, let target = Self.realPath(path) else { return nil }
+        let inside = target == realRoot || target.hasPrefix(realRoot == "/" ? "/" : realRoot + "/")
+        return inside ? nil : target
+    }
+
+    static func realPath(_ path: String) -> String? {
+        guard let resolved = realpath(path, nil) else { return nil }
+        defer { free(resolved) }
+        return String(cString: resolved)
+    }
+
+    /// A folder's entries as bytes (a name need not be UTF-8), in byte order; nil when the
+    /// folder cannot be listed.
+    static func names(in folder: String) -> [[UInt8]]? {
+        guard let directory = opendir(folder) else { return nil }
+        defer { closedir(directory) }
+        var names: [[UInt8]] = []
+        while true {
+            errno = 0
+            guard let entry = readdir(directory) else { break }
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { Array($0.prefix { $0 != 0 }) }
+            if name == [0x2E] || name == [0x2E, 0x2E] { continue }
+            names.append(name)
+        }
+        guard errno == 0 else { return nil }
+        return names.sorted { $0.lexicographicallyPrecedes($1) }
     }
 }
 

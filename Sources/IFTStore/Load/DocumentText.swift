@@ -53,20 +53,67 @@ public enum DocumentText {
         return lower.hasSuffix(".html") || lower.hasSuffix(".htm") || lower.hasSuffix(".xhtml")
     }
 
-    /// HTML becomes its visible text: script, style and comments dropped, tags removed
-    /// (block tags become line breaks), common entities decoded, blank runs folded.
+    /// HTML becomes its visible text: script, style and comments dropped (an unclosed script
+    /// or style to the end), tags removed (block tags become line breaks), common named and
+    /// all numeric entities decoded, blank runs folded.
     public static func htmlToText(_ html: String) -> String {
         var text = html
-        for pattern in ["(?is)<!--.*?-->", "(?is)<script\\b.*?</script\\s*>", "(?is)<style\\b.*?</style\\s*>", "(?is)<head\\b.*?</head\\s*>"] {
+        for pattern in ["(?is)<!--.*?-->", "(?is)<script\\b.*?</script\\s*>", "(?is)<style\\b.*?</style\\s*>", "(?is)<(script|style)\\b.*", "(?is)<head\\b.*?</head\\s*>"] {
             text = text.replacingOccurrences(of: pattern, with: " ", options: .regularExpression)
         }
         text = text.replacingOccurrences(of: "(?i)<\\s*(br|/p|/div|/h[1-6]|/li|/tr|/section|/article|/blockquote|/pre|/ul|/ol|/table)\\b[^>]*>", with: "\n\n", options: .regularExpression)
         text = text.replacingOccurrences(of: "<[^>]*>", with: "", options: .regularExpression)
-        let entities = ["&nbsp;": " ", "&lt;": "<", "&gt;": ">", "&quot;": "\"", "&#39;": "'", "&apos;": "'", "&mdash;": "—", "&ndash;": "–", "&hellip;": "…"]
-        for (entity, value) in entities { text = text.replacingOccurrences(of: entity, with: value) }
-        text = text.replacingOccurrences(of: "&amp;", with: "&")
+        text = decodingEntities(text)
         text = text.replacingOccurrences(of: "[ \\t]+", with: " ", options: .regularExpression)
         text = text.replacingOccurrences(of: "[ \\t]*\\n[ \\t\\n]*\\n[ \\t]*", with: "\n\n", options: .regularExpression)
         return text.trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
+    static let namedEntities: [String: String] = [
+        "nbsp": " ", "lt": "<", "gt": ">", "quot": "\"", "apos": "'", "amp": "&", "mdash": "—", "ndash": "–", "hellip": "…",
+    ]
+
+    /// Entities decoded in one pass, so `&amp;lt;` is `&lt;`, not `<`. A numeric one that is
+    /// 0, a surrogate or past U+10FFFF becomes U+FFFD; anything else is left as written.
+    static func decodingEntities(_ text: String) -> String {
+        guard text.contains("&") else { return text }
+        let scalars = Array(text.unicodeScalars)
+        var out = String.UnicodeScalarView()
+        var index = 0
+        while index < scalars.count {
+            guard scalars[index] == "&", let (decoded, length) = entity(scalars, at: index + 1) else {
+                out.append(scalars[index])
+                index += 1
+                continue
+            }
+            out.append(contentsOf: decoded.unicodeScalars)
+            index += 1 + length
+        }
+        return String(out)
+    }
+
+    /// The entity after an '&' at `start`: its text and how many scalars it spans, ';' included.
+    private static func entity(_ scalars: [Unicode.Scalar], at start: Int) -> (String, Int)? {
+        guard let end = scalars[start...].prefix(40).firstIndex(of: ";"), end > start else { return nil }
+        let body = scalars[start..<end]
+        let length = end - start + 1
+        guard body.first == "#" else {
+            return namedEntities[String(String.UnicodeScalarView(body))].map { ($0, length) }
+        }
+        var digits = body.dropFirst()
+        var radix: UInt32 = 10
+        if let x = digits.first, x == "x" || x == "X" {
+            radix = 16
+            digits = digits.dropFirst()
+        }
+        guard !digits.isEmpty else { return nil }
+        var value: UInt32 = 0
+        for digit in digits {
+            guard let d = UInt32(String(digit), radix: Int(radix)) else { return nil }
+            value = min(value * radix + d, 0x11_0000)  // clamped: a huge number stays "too large"
+        }
+        let replacement: Unicode.Scalar = "\u{FFFD}"
+        let scalar = value == 0 ? replacement : Unicode.Scalar(value) ?? replacement
+        return (String(Character(scalar)), length)
     }
 }

@@ -114,7 +114,8 @@ struct SourceLoader {
             return id
         }
         var seen = Set<String>()
-        // Folders that could not be read: what was loaded from under them is not "gone".
+        // Folders that could not be read, or links not followed: what was loaded from under
+        // them is not "gone".
         var unreadableFolders: [String] = []
         // Folders at least one file was loaded from: only these can have files gone from them.
         var loadedRoots: [String] = []
@@ -175,7 +176,10 @@ struct SourceLoader {
             }, skipped: { path, reason in
                 // A file skipped for a reason still exists: it must not get a removed version.
                 seen.insert(path)
-                if case .unreadable = reason { unreadableFolders.append(path == "." ? "" : path + "/") }
+                switch reason {
+                case .unreadable, .externalLink: unreadableFolders.append(path == "." ? "" : path + "/")
+                default: break
+                }
                 switch reason {
                 case .tooLarge(let size):
                     skip(&summary, path, "too large", "skipped \(path): \(size) bytes is over --max-file-size \(options.walk.maxFileSize)")
@@ -185,6 +189,10 @@ struct SourceLoader {
                     skip(&summary, path, "symlink loop", "skipped \(path): a symlink back into a folder already being walked")
                 case .notRegular:
                     skip(&summary, path, "not a regular file", "skipped \(path): not a regular file")
+                case .externalLink(let target):
+                    skip(&summary, path, "outside the folder", "skipped \(path): a symlink to \(target), outside the folder \(root); pass --follow-external-links to load it")
+                case .nameNotUTF8:
+                    skip(&summary, path, "name not UTF-8", "skipped \(path): the name is not valid UTF-8 (its bad bytes shown as \\xNN); rename it, e.g. with convmv")
                 }
             })
             if loadedHere > 0 {
