@@ -9,7 +9,9 @@ figures are compared (baselines do not depend on the binary).
 
 A speed figure is SLOWER when the new binary takes more than 10 % longer: for a rate,
 old/new > 1.10; for a time, new/old > 1.10. A memory figure more than 10 % larger is
-flagged LARGER but does not make its section slower.
+flagged LARGER but does not make its section slower. The spread is half the range of a
+figure's values over the rounds, relative to its median, the larger of old and new: when a
+SLOWER figure's spread is above 10 %, the machine was too noisy to tell; run more --rounds.
 
 Usage: compare-bench.py RESULTS_FILE [--label TEXT]   |   compare-bench.py --self-test
 """
@@ -33,6 +35,12 @@ def parse(lines):
     return figures
 
 
+def spread(values):
+    """Half the range of values, relative to their median."""
+    middle = statistics.median(values)
+    return (max(values) - min(values)) / 2 / middle if middle else 0.0
+
+
 def judge(figure):
     """(old median, new median, new/old, verdict) for one figure."""
     if not figure["old"] or not figure["new"]:
@@ -52,18 +60,19 @@ def report(figures, out):
     rows, sections = [], {}
     for (section, case, metric), figure in figures.items():
         old, new, ratio, verdict = judge(figure)
-        rows.append((section, case, metric, figure["unit"], old, new, ratio, verdict))
+        noise = max((spread(figure[side]) for side in ("old", "new") if figure[side]), default=0.0)
+        rows.append((section, case, metric, figure["unit"], old, new, ratio, noise, verdict))
         worst = sections.setdefault(section, [])
         if verdict in ("SLOWER >10 %", "MISSING"):
-            worst.append(f"{case} {metric} {verdict}")
+            worst.append(f"{case} {metric} {verdict}" + (f", spread ±{100 * noise:.0f} %: noisy" if noise > LIMIT - 1 else ""))
     number = lambda v: "-" if v is None else f"{v:.3f}" if abs(v) < 10 else f"{v:.1f}"
-    out.write(f"{'section':<9} {'case':<18} {'metric':<22} {'old':>11} {'new':>11} {'new/old':>8}  verdict\n")
-    for section, case, metric, unit, old, new, ratio, verdict in rows:
-        out.write(f"{section:<9} {case:<18} {metric + ' (' + unit + ')':<22} {number(old):>11} {number(new):>11} "
-                  f"{number(ratio):>8}  {verdict}\n")
-    for section, case, metric, unit, old, new, ratio, verdict in rows:
+    out.write(f"{'section':<9} {'case':<16} {'metric':<28} {'old':>10} {'new':>10} {'new/old':>8} {'spread':>7}  verdict\n")
+    for section, case, metric, unit, old, new, ratio, noise, verdict in rows:
+        out.write(f"{section:<9} {case:<16} {metric + ' (' + unit + ')':<28} {number(old):>10} {number(new):>10} "
+                  f"{number(ratio):>8} {'±' + format(100 * noise, '.0f') + ' %':>7}  {verdict}\n")
+    for section, case, metric, unit, old, new, ratio, noise, verdict in rows:
         out.write(f"COMPARE section={section} case={case} metric={metric} unit={unit} old={number(old)} "
-                  f"new={number(new)} ratio={number(ratio)} verdict={verdict.split()[0]}\n")
+                  f"new={number(new)} ratio={number(ratio)} spread={noise:.3f} verdict={verdict.split()[0]}\n")
     slower = []
     for section, problems in sections.items():
         if problems:
@@ -99,6 +108,8 @@ def self_test():
         failures.append("a baseline's figure was compared")
     if judge(figures[("load", "c", "mb_per_s")])[:2] != (10.0, 9.5):
         failures.append(f"medians: {judge(figures[('load', 'c', 'mb_per_s')])[:2]}, expected (10.0, 9.5)")
+    if abs(spread([10.0, 10.0, 99.0]) - 4.45) > 1e-9:
+        failures.append(f"spread of 10, 10, 99: {spread([10.0, 10.0, 99.0])}, expected 4.45")
     class Sink:
         text = ""
         def write(self, s): self.text += s
