@@ -33,4 +33,12 @@ import Testing
         #expect(ProcessIdentity.startTime(fromStat: "4242 (short) 3 4") == nil)
         #expect(ProcessIdentity.startTime(fromStat: "") == nil)
     }
+
+    /// A name ending in U+0600 (ARABIC NUMBER SIGN, a prepended mark): as text, it and the `)`
+    /// after it are one character, so the `)` cannot be found as a character.
+    @Test func theStartTimeIsReadFromTheBytesWhenTheNameEndsInAPrependedMark() {
+        let fields = (3...30).map { $0 == 22 ? "987654" : "\($0)" }.joined(separator: " ")
+        let bytes = Array("4242 (iftdb\u{0600}) ".utf8) + Array(fields.utf8) + [0x0A]
+        #expect(ProcessIdentity.startTime(fromStat: String(decoding: bytes, as: UTF8.self)) == 987654)
+    }
 }
