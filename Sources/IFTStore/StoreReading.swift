@@ -65,8 +65,8 @@ struct WriteAheadLog {
     let walSize: Int?
 
     init(storePath: String) {
-        walPath = storePath + "-wal"
-        shmPath = storePath + "-shm"
+        walPath = storePath + StoreFiles.wal
+        shmPath = storePath + StoreFiles.shm
         var info = stat()
         walSize = stat(walPath, &info) == 0 ? Int(info.st_size) : nil
     }

@@ -110,6 +110,11 @@ public struct CorpusWalker {
             }
             let relativePath = relative.isEmpty ? name : relative + "/" + name
             let absolute = folder + "/" + name
+            var link = stat()
+            // A symlink is matched against the store's files where it leads, even where
+            // nothing is yet (a -journal SQLite has not made).
+            if lstat(absolute, &link) == 0, link.st_mode & S_IFMT == S_IFLNK,
+               let target = try? ResolvedPath(resolving: absolute), storeFiles.contains(target) { continue }
             var entry = stat()
             guard stat(absolute, &entry) == 0 else {
                 // A dangling symlink or a file that vanished mid-walk.
@@ -168,57 +173,5 @@ public struct CorpusWalker {
         }
         guard errno == 0 else { return nil }
         return names.sorted { $0.lexicographicallyPrecedes($1) }
-    }
-}
-
-/// A file as the file system knows it, whatever path reaches it (symlinks followed).
-struct FileIdentity: Hashable {
-    let device: UInt64
-    let inode: UInt64
-
-    init(_ info: stat) {
-        device = UInt64(info.st_dev)
-        inode = UInt64(info.st_ino)
-    }
-
-    init?(path: String) {
-        var info = stat()
-        guard stat(path, &info) == 0 else { return nil }
-        self.init(info)
-    }
-}
-
-/// The store's own files (the database and its -wal, -shm and -journal), which a load must
-/// never take for documents. Matched by device and inode, so a hard link, a symlink or another
-/// spelling of the path is caught; and by name in the store's folder, for a companion file
-/// that appears only after the walk began.
-struct StoreFiles {
-    private static let suffixes = ["", "-wal", "-shm", "-journal"]
-    private var identities: Set<FileIdentity> = []
-    /// The folder holding the store (its own path and its symlink-resolved one) → file names.
-    private var namesByFolder: [FileIdentity: Set<String>] = [:]
-
-    init() {}
-
-    init(storePath: String) {
-        var paths = [storePath]
-        if let resolved = realpath(storePath, nil) {
-            paths.append(String(cString: resolved))
-            free(resolved)
-        }
-        for path in paths {
-            let base = (path as NSString).lastPathComponent
-            let folder = (path as NSString).deletingLastPathComponent
-            for suffix in Self.suffixes {
-                if let identity = FileIdentity(path: path + suffix) { identities.insert(identity) }
-            }
-            if let folderIdentity = FileIdentity(path: folder.isEmpty ? "." : folder) {
-                namesByFolder[folderIdentity, default: []].formUnion(Self.suffixes.map { base + $0 })
-            }
-        }
-    }
-
-    func contains(_ identity: FileIdentity, named name: String, inFolder folder: FileIdentity) -> Bool {
-        identities.contains(identity) || namesByFolder[folder]?.contains(name) == true
     }
 }
