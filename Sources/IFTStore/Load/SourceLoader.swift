@@ -128,14 +128,41 @@ struct SourceLoader {
             walker.storeFiles = storeFiles
             var loadedHere = 0
             let skippedBefore = summary.skipped.values.reduce(0, +)
+            func passOver(_ path: String, _ reason: CorpusWalker.Skip) {
+                // A file skipped for a reason still exists: it must not get a removed version.
+                seen.insert(path)
+                switch reason {
+                case .unreadable, .externalLink: unreadableFolders.append(path == "." ? "" : path + "/")
+                default: break
+                }
+                switch reason {
+                case .tooLarge(let size):
+                    skip(&summary, path, "too large", "skipped \(path): \(size) bytes is over --max-file-size \(options.walk.maxFileSize)")
+                case .unreadable(let why):
+                    skip(&summary, path, "unreadable", "skipped \(path): \(why)")
+                case .symlinkLoop:
+                    skip(&summary, path, "symlink loop", "skipped \(path): a symlink back into a folder already being walked")
+                case .notRegular:
+                    skip(&summary, path, "not a regular file", "skipped \(path): not a regular file")
+                case .externalLink(let target):
+                    skip(&summary, path, "outside the folder", "skipped \(path): a symlink to \(target), outside the folder \(root); pass --follow-external-links to load it")
+                case .nameNotUTF8:
+                    skip(&summary, path, "name not UTF-8", "skipped \(path): the name is not valid UTF-8 (its bad bytes shown as \\xNN); rename it, e.g. with convmv")
+                case .changed:
+                    skip(&summary, path, "changed while loading", "skipped \(path): it was replaced while being loaded; run the load again")
+                }
+            }
             try walker.walk(found: { file in
                 summary.filesSeen += 1
                 guard seen.insert(file.relativePath).inserted else {
                     skip(&summary, file.relativePath, "duplicate path", "\(file.relativePath) exists in two of the folders given; loaded the first, skipped the one in \(root)")
                     return
                 }
-                guard let data = FileManager.default.contents(atPath: file.absolutePath) else {
-                    skip(&summary, file.relativePath, "unreadable", "\(file.relativePath): cannot read it")
+                let data: [UInt8]
+                switch file.read(maxSize: options.walk.maxFileSize) {
+                case .success(let bytes): data = bytes
+                case .failure(let reason):
+                    passOver(file.relativePath, reason)
                     return
                 }
                 summary.bytesRead += data.count
@@ -173,28 +200,7 @@ struct SourceLoader {
                     }
                 }
                 events(.progress(done: summary.filesSeen, bytes: summary.bytesRead))
-            }, skipped: { path, reason in
-                // A file skipped for a reason still exists: it must not get a removed version.
-                seen.insert(path)
-                switch reason {
-                case .unreadable, .externalLink: unreadableFolders.append(path == "." ? "" : path + "/")
-                default: break
-                }
-                switch reason {
-                case .tooLarge(let size):
-                    skip(&summary, path, "too large", "skipped \(path): \(size) bytes is over --max-file-size \(options.walk.maxFileSize)")
-                case .unreadable(let why):
-                    skip(&summary, path, "unreadable", "skipped \(path): \(why)")
-                case .symlinkLoop:
-                    skip(&summary, path, "symlink loop", "skipped \(path): a symlink back into a folder already being walked")
-                case .notRegular:
-                    skip(&summary, path, "not a regular file", "skipped \(path): not a regular file")
-                case .externalLink(let target):
-                    skip(&summary, path, "outside the folder", "skipped \(path): a symlink to \(target), outside the folder \(root); pass --follow-external-links to load it")
-                case .nameNotUTF8:
-                    skip(&summary, path, "name not UTF-8", "skipped \(path): the name is not valid UTF-8 (its bad bytes shown as \\xNN); rename it, e.g. with convmv")
-                }
-            })
+            }, skipped: passOver)
             if loadedHere > 0 {
                 loadedRoots.append(root)
             } else {
