@@ -69,6 +69,10 @@ extension Store {
 }
 
 struct SourceLoader {
+    /// A batch of new versions is written (and committed) once this many files or bytes wait.
+    static let filesPerBatch = 512
+    static let bytesPerBatch = 16 << 20
+
     let store: Store
     let options: LoadOptions
     let events: (LoadEvent) -> Void
@@ -122,6 +126,45 @@ struct SourceLoader {
 
         // The store and its -wal, -shm and -journal are never documents, whatever path reaches them.
         let storeFiles = StoreFiles(storePath: store.path)
+
+        // Files to write, read and hashed without holding the write lock: they are written
+        // together, under it, when `filesPerBatch` files or `bytesPerBatch` bytes wait, and at
+        // the end. So another writer (a load, a generate) gets in between batches, however
+        // long this load reads.
+        struct PendingFile {
+            let relativePath: String
+            let root: String
+            let text: String
+            let sha256: String
+            let bytes: Int
+        }
+        var pending: [PendingFile] = []
+        var pendingBytes = 0
+        func writePending() throws {
+            for file in pending {
+                // Decide again under the write lock, which another load may have held since
+                // the read: its version of this path is the one to follow.
+                let wasPresent = try batch.write(bytes: file.bytes) { () -> Bool? in
+                    let previous = try latestVersion(file.relativePath)
+                    if let previous, previous.isPresent(sha256: file.sha256) { return nil }
+                    let version = (previous?.version ?? 0) + 1
+                    let chars = file.text.utf8.reduce(into: 0) { count, byte in if byte & 0xC0 != 0x80 { count += 1 } }
+                    try insertSource.bind([file.relativePath, version, "present", file.text, file.sha256, file.bytes, chars, file.root, now])
+                    try insertSource.runToCompletion()
+                    let sourceID = db.lastInsertRowID
+                    summary.chunksAdded += try insertChunks(sourceID: sourceID, text: file.text, chunkingID: try recordChunking(), statement: insertChunk)
+                    return previous?.status == "present"
+                }
+                switch wasPresent {
+                case nil: summary.unchanged += 1
+                case true?: summary.changed += 1
+                case false?: summary.new += 1
+                }
+            }
+            try batch.commit()
+            pending.removeAll(keepingCapacity: true)
+            pendingBytes = 0
+        }
 
         for (root, given) in zip(roots, folders) {
             var walker = CorpusWalker(root: root, options: options.walk)
@@ -180,24 +223,9 @@ struct SourceLoader {
                 if let previous = try latestVersion(file.relativePath), previous.isPresent(sha256: sha) {
                     summary.unchanged += 1
                 } else {
-                    // Decide again under the write lock, which another load may have held
-                    // since the read: its version of this path is the one to follow.
-                    let wasPresent = try batch.write(bytes: data.count) { () -> Bool? in
-                        let previous = try latestVersion(file.relativePath)
-                        if let previous, previous.isPresent(sha256: sha) { return nil }
-                        let version = (previous?.version ?? 0) + 1
-                        let chars = text.utf8.reduce(into: 0) { count, byte in if byte & 0xC0 != 0x80 { count += 1 } }
-                        try insertSource.bind([file.relativePath, version, "present", text, sha, data.count, chars, root, now])
-                        try insertSource.runToCompletion()
-                        let sourceID = db.lastInsertRowID
-                        summary.chunksAdded += try insertChunks(sourceID: sourceID, text: text, chunkingID: try recordChunking(), statement: insertChunk)
-                        return previous?.status == "present"
-                    }
-                    switch wasPresent {
-                    case nil: summary.unchanged += 1
-                    case true?: summary.changed += 1
-                    case false?: summary.new += 1
-                    }
+                    pending.append(PendingFile(relativePath: file.relativePath, root: root, text: text, sha256: sha, bytes: data.count))
+                    pendingBytes += data.count
+                    if pending.count >= Self.filesPerBatch || pendingBytes >= Self.bytesPerBatch { try writePending() }
                 }
                 events(.progress(done: summary.filesSeen, bytes: summary.bytesRead))
             }, skipped: passOver)
@@ -207,6 +235,7 @@ struct SourceLoader {
                 summary.foldersWithNothingLoaded.append(UnloadedFolder(folder: given, skippedFiles: summary.skipped.values.reduce(0, +) - skippedBefore))
             }
         }
+        try writePending()
         // Nothing loaded: nothing was written, and the chunking generate uses stays as it was.
         guard !loadedRoots.isEmpty else { return summary }
 
