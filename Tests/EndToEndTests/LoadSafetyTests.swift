@@ -1,4 +1,5 @@
 import Foundation
+import IFTStore
 import Testing
 
 /// `load` under pressure: two loads at once, loads that find nothing to load, a store inside
@@ -322,11 +323,7 @@ final class StartedCommand {
     /// Waits until the process has stopped itself (state T in /proc); false if it ended first.
     func waitUntilStopped() -> Bool {
         while process.isRunning {
-            if let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
-               let close = stat.lastIndex(of: ")"),
-               stat[stat.index(after: close)...].trimmingCharacters(in: .whitespaces).hasPrefix("T") {
-                return true
-            }
+            if ProcessIdentity.stat(Int(pid))?.state == "T" { return true }
             usleep(2_000)
         }
         return false

@@ -1,4 +1,5 @@
 import Foundation
+import IFTStore
 import ModelServerFixture
 import Testing
 
@@ -71,9 +72,7 @@ import Testing
 
     /// This process's start time, /proc/self/stat field 22.
     static func ownStartTime() throws -> String {
-        let stat = try String(contentsOfFile: "/proc/self/stat", encoding: .utf8)
-        let afterName = try #require(stat.range(of: ")", options: .backwards)).upperBound
-        return String(stat[afterName...].split(separator: " ")[19])
+        String(try #require(ProcessIdentity.stat(Int(getpid()))).startTime)
     }
 
     static func markers(_ server: TestModelServer) -> [String] {
@@ -238,12 +237,6 @@ import Testing
 
     // MARK: holders that are gone in other ways
 
-    /// (pre-fix helper) The state letter of /proc/PID/stat.
-    static func state(of pid: Int32) -> Character? {
-        guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8), let close = stat.lastIndex(of: ")") else { return nil }
-        return stat[stat.index(after: close)...].trimmingCharacters(in: .whitespaces).first
-    }
-
     /// `iftdb` started by `sh`, which then becomes `sleep`: nothing reaps `iftdb` once it
     /// ends, so killed it stays a zombie (state Z) until `sleep` is killed. Returns the
     /// `sleep` (our child) and the pid of `iftdb`.
@@ -278,7 +271,7 @@ import Testing
         }
         Self.waitUntil { !GenerationCommandTests.chatRequests(hanging).isEmpty }
         kill(pid, SIGKILL)
-        Self.waitUntil { Self.state(of: pid) == "Z" }
+        Self.waitUntil { ProcessIdentity.stat(Int(pid))?.state == "Z" }
         #expect(kill(pid, 0) == 0, "a zombie still answers kill 0")
         #expect(try Self.scalar("SELECT pid FROM claims", in: folder) == "\(pid)")
 
@@ -356,14 +349,13 @@ import Testing
         process.standardError = FileHandle(forWritingAtPath: folder.file("named.err"))
         try process.run()
         Self.waitUntil { !GenerationCommandTests.chatRequests(hanging).isEmpty }
-        let stat = try String(decoding: Data(contentsOf: URL(fileURLWithPath: "/proc/\(process.processIdentifier)/stat")), as: UTF8.self)
-        #expect(stat.contains("(iftdb\u{0600})"), "\(stat)")
+        let line = try String(decoding: Data(contentsOf: URL(fileURLWithPath: "/proc/\(process.processIdentifier)/stat")), as: UTF8.self)
+        #expect(line.contains("(iftdb\u{0600})"), "\(line)")
+        let startTime = try #require(ProcessIdentity.stat(Int(process.processIdentifier))).startTime
         let recorded = try Self.scalar("SELECT pid_start FROM claims", in: folder)
         kill(process.processIdentifier, SIGKILL)
         process.waitUntilExit()
-        let fields = stat.utf8.split(separator: UInt8(ascii: ")")).last.map { $0.split(separator: UInt8(ascii: " ")) } ?? []
-        let startTime = fields.count > 19 ? String(decoding: fields[19], as: UTF8.self) : "?"
-        #expect(recorded == startTime, "claims.pid_start is '\(recorded)'; the process started at \(startTime)")
+        #expect(recorded == "\(startTime)", "claims.pid_start is '\(recorded)'; the process started at \(startTime)")
     }
 
     @Test func waitStartsWhenTheHolderIsKilledWithKill9() async throws {

@@ -2,14 +2,15 @@ import Foundation
 import Testing
 @testable import IFTStore
 
-/// A claim's process is its pid and its start time: a pid reused by another process is not it.
+/// A claim's process is its pid and its start time: a pid reused by another process is not it,
+/// and a zombie is gone. `/proc/PID/stat` is parsed as bytes.
 @Suite struct ProcessIdentityTests {
     @Test func thisProcessIsRunningWithItsStartTimeAndNotWithAnother() throws {
         let me = ProcessIdentity.current
         #expect(me.pid == Int(getpid()))
-        let stat = try String(contentsOfFile: "/proc/self/stat", encoding: .utf8)
-        let fields = stat[try #require(stat.range(of: ")", options: .backwards)).upperBound...].split(separator: " ")
-        #expect(me.startTime == Int(fields[19]))
+        let stat = try #require(ProcessIdentity.stat(me.pid))
+        #expect(me.startTime == stat.startTime)
+        #expect(stat.state == "R" || stat.state == "S")
         #expect(me.isRunning)
         let startTime = try #require(me.startTime)
         #expect(!ProcessIdentity(pid: me.pid, startTime: startTime + 1).isRunning)
@@ -27,18 +28,28 @@ import Testing
         #expect(!ProcessIdentity(pid: -1, startTime: nil).isRunning)
     }
 
+    /// A `/proc/PID/stat` line: `name` in parentheses, then fields 3 to 30 (22 is 987654).
+    static func statLine(name: [UInt8], state: String = "S") -> [UInt8] {
+        let fields = (3...30).map { $0 == 3 ? state : $0 == 22 ? "987654" : "\($0)" }.joined(separator: " ")
+        return Array("4242 (".utf8) + name + Array(") ".utf8) + Array(fields.utf8) + [0x0A]
+    }
+
     @Test func theStartTimeIsField22EvenWhenTheNameHoldsSpacesAndParentheses() {
-        let fields = (3...30).map { $0 == 22 ? "987654" : "\($0)" }.joined(separator: " ")
-        #expect(ProcessIdentity.startTime(fromStat: "4242 (a) b (c)) " + fields + "\n") == 987654)
-        #expect(ProcessIdentity.startTime(fromStat: "4242 (short) 3 4") == nil)
-        #expect(ProcessIdentity.startTime(fromStat: "") == nil)
+        let parsed = ProcessStat(bytes: Self.statLine(name: Array("a) b (c)".utf8), state: "Z"))
+        #expect(parsed?.startTime == 987654)
+        #expect(parsed?.state == "Z")
+        #expect(parsed?.hasEnded == true)
+        #expect(ProcessStat(bytes: Array("4242 (short) 3 4".utf8)) == nil)
+        #expect(ProcessStat(bytes: []) == nil)
     }
 
     /// A name ending in U+0600 (ARABIC NUMBER SIGN, a prepended mark): as text, it and the `)`
-    /// after it are one character, so the `)` cannot be found as a character.
+    /// after it are one character, so the `)` cannot be found as a character; as bytes it can.
+    /// A name that is not UTF-8 at all parses too.
     @Test func theStartTimeIsReadFromTheBytesWhenTheNameEndsInAPrependedMark() {
-        let fields = (3...30).map { $0 == 22 ? "987654" : "\($0)" }.joined(separator: " ")
-        let bytes = Array("4242 (iftdb\u{0600}) ".utf8) + Array(fields.utf8) + [0x0A]
-        #expect(ProcessIdentity.startTime(fromStat: String(decoding: bytes, as: UTF8.self)) == 987654)
+        let marked = ProcessStat(bytes: Self.statLine(name: Array("iftdb\u{0600}".utf8)))
+        #expect(marked?.startTime == 987654)
+        #expect(marked?.state == "S")
+        #expect(ProcessStat(bytes: Self.statLine(name: [0x69, 0xFF, 0xD8, 0x29, 0x20]))?.startTime == 987654)
     }
 }
