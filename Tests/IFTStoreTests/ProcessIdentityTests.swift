@@ -12,6 +12,7 @@ import Testing
         #expect(me.startTime == stat.startTime)
         #expect(stat.state == "R" || stat.state == "S")
         #expect(me.isRunning)
+        #expect(me.isCheckableHere)
         let startTime = try #require(me.startTime)
         #expect(!ProcessIdentity(pid: me.pid, startTime: startTime + 1).isRunning)
         #expect(ProcessIdentity(pid: me.pid, startTime: nil).isRunning)
@@ -51,5 +52,27 @@ import Testing
         #expect(marked?.startTime == 987654)
         #expect(marked?.state == "S")
         #expect(ProcessStat(bytes: Self.statLine(name: [0x69, 0xFF, 0xD8, 0x29, 0x20]))?.startTime == 987654)
+    }
+
+    /// In another pid namespace, or on another boot or machine, the pid says nothing here: the
+    /// claim holds while its heartbeat is under the limit, whatever runs under that pid here.
+    @Test func aHolderElsewhereIsAliveWhileItsHeartbeatIsFresh() throws {
+        let me = ProcessIdentity.current
+        let namespace = try #require(me.pidNamespace)
+        let beat = Date(timeIntervalSince1970: 1_900_000_000)
+        let elsewhere = [
+            ProcessIdentity(pid: me.pid, startTime: me.startTime, pidNamespace: namespace + 1, bootID: me.bootID),
+            ProcessIdentity(pid: me.pid, startTime: me.startTime, pidNamespace: namespace, bootID: "another-boot"),
+        ]
+        for process in elsewhere {
+            #expect(!process.isCheckableHere)
+            let holder = ClaimHolder(process: process, heartbeatAt: Timestamp.format(beat))
+            #expect(holder.isAlive(now: beat.addingTimeInterval(ClaimHolder.heartbeatLimit - 1)))
+            #expect(!holder.isAlive(now: beat.addingTimeInterval(ClaimHolder.heartbeatLimit + 1)))
+            #expect(!ClaimHolder(process: process, heartbeatAt: nil).isAlive(now: beat))
+        }
+        // Here, the pid decides, not the heartbeat.
+        let here = ClaimHolder(process: me, heartbeatAt: Timestamp.format(beat))
+        #expect(here.isAlive(now: beat.addingTimeInterval(ClaimHolder.heartbeatLimit * 10)))
     }
 }

@@ -30,30 +30,48 @@ public struct ProcessStat: Sendable, Equatable {
     }
 }
 
-/// A process as a claim records it: its pid and its start time, so a pid the kernel has
-/// given to another process since does not count as the claim's owner.
+/// A process as a claim records it: its pid and start time, so a pid the kernel has given to
+/// another process since does not count as the claim's owner; and the pid namespace and boot
+/// it runs in, since a pid means nothing in another container or on another machine.
 public struct ProcessIdentity: Sendable, Equatable {
     public let pid: Int
     /// Field 22 of `/proc/PID/stat` (clock ticks after boot); nil where it cannot be read.
     public let startTime: Int?
+    /// The inode of `/proc/PID/ns/pid`: which pid namespace the pid is in; nil where unknown.
+    public let pidNamespace: Int?
+    /// `/proc/sys/kernel/random/boot_id`: which machine, and which boot of it; nil where unknown.
+    public let bootID: String?
 
-    public init(pid: Int, startTime: Int?) {
+    public init(pid: Int, startTime: Int?, pidNamespace: Int? = nil, bootID: String? = nil) {
         self.pid = pid
         self.startTime = startTime
+        self.pidNamespace = pidNamespace
+        self.bootID = bootID
     }
 
     /// This process.
     public static let current: ProcessIdentity = {
         let pid = Int(getpid())
-        return ProcessIdentity(pid: pid, startTime: ProcessIdentity.stat(pid)?.startTime)
+        let namespace = inode(of: "/proc/self/ns/pid")
+        let boot = readProcFile("/proc/sys/kernel/random/boot_id")
+            .map { String(decoding: $0, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines) }
+            .flatMap { $0.isEmpty ? nil : $0 }
+        return ProcessIdentity(pid: pid, startTime: ProcessIdentity.stat(pid)?.startTime, pidNamespace: namespace, bootID: boot)
     }()
 
+    /// Whether this process's pid can be checked here: it is in our pid namespace and on this
+    /// boot of this machine (or that is unknown on either side).
+    public var isCheckableHere: Bool {
+        func same<T: Equatable>(_ mine: T?, _ theirs: T?) -> Bool { mine == nil || theirs == nil || mine == theirs }
+        return same(pidNamespace, Self.current.pidNamespace) && same(bootID, Self.current.bootID)
+    }
+
     /// Whether this process still runs: the pid exists, is not a zombie and, when both start
-    /// times are known, it started when this one did. A process we may not signal (EPERM)
-    /// exists.
+    /// times are known, started when this one did. A process we may not signal (EPERM)
+    /// exists. Only meaningful when `isCheckableHere`.
     public var isRunning: Bool {
         guard pid > 0, pid <= Int(Int32.max) else { return false }
-        if self == Self.current { return true }
+        if pid == Self.current.pid && startTime == Self.current.startTime && isCheckableHere { return true }
         guard kill(pid_t(pid), 0) == 0 || errno == EPERM else { return false }
         guard let now = Self.stat(pid) else { return true }
         if now.hasEnded { return false }
@@ -82,4 +100,11 @@ public struct ProcessIdentity: Sendable, Equatable {
         }
         return bytes
     }
+}
+
+/// The inode of what `path` leads to (outside `ProcessIdentity`, whose `stat` would shadow
+/// the system call).
+private func inode(of path: String) -> Int? {
+    var info = stat()
+    return stat(path, &info) == 0 ? Int(info.st_ino) : nil
 }
