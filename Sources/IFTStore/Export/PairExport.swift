@@ -140,11 +140,15 @@ public enum PairExport {
     ) throws -> ExportSummary {
         var isDirectory: ObjCBool = false
         var createdFolder = false
-        if FileManager.default.fileExists(atPath: folder, isDirectory: &isDirectory) {
-            guard isDirectory.boolValue else {
-                throw StoreError.invalidInput("cannot write splits into \(folder): it is a file; with --split, -o names a folder")
-            }
-        } else {
+        let folderExists = FileManager.default.fileExists(atPath: folder, isDirectory: &isDirectory)
+        if folderExists && !isDirectory.boolValue {
+            throw StoreError.invalidInput("cannot write splits into \(folder): it is a file; with --split, -o names a folder")
+        }
+        // Which pairs go where is known before anything is made or opened: a split that would
+        // be empty writes nothing, and never waits for the reader of a FIFO.
+        let planned = try exporter.splitCounts(selection, split: split.spec, seed: split.seed, unit: split.unit)
+        if let empty = planned.firstIndex(of: 0) { throw emptySplit(empty, counts: planned, split: split) }
+        if !folderExists {
             do {
                 try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: false)
                 createdFolder = true
@@ -152,10 +156,6 @@ public enum PairExport {
                 throw StoreError.invalidInput("cannot create the folder \(folder) for the splits (\((error as NSError).localizedDescription)); create it or its parent first")
             }
         }
-        // Which pairs go where is known before any file is opened: a split that would be empty
-        // writes nothing, and never waits for the reader of a FIFO.
-        let planned = try exporter.splitCounts(selection, split: split.spec, seed: split.seed, unit: split.unit)
-        if let empty = planned.firstIndex(of: 0) { throw emptySplit(empty, counts: planned, split: split) }
         var files: [AtomicOutputFile] = []
         var committed = false
         // On any failure every temporary file goes, and a folder this export made goes too
