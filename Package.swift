@@ -61,7 +61,7 @@ let package = Package(
         ),
         .testTarget(
             name: "EndToEndTests",
-            dependencies: ["iftdb", "ModelServerFixture"]
+            dependencies: ["iftdb", "IFTStore", "ModelServerFixture"]
         ),
     ],
     swiftLanguageModes: [.v6]

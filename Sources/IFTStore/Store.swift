@@ -69,7 +69,7 @@ public final class Store {
             // A store this call created and could not finish is removed: no half-made files.
             db.close()
             if createdHere {
-                for suffix in ["", "-wal", "-shm", "-journal"] { try? fileManager.removeItem(atPath: path + suffix) }
+                for suffix in StoreFiles.suffixes { try? fileManager.removeItem(atPath: path + suffix) }
             }
             if let error = error as? SQLiteError { throw mapOpenError(error, path: path) }
             throw error

@@ -31,6 +31,7 @@ extension Store {
             _ = try db.scalar("SELECT count(*) FROM sqlite_master")
             return db
         } catch let error as SQLiteError {
+            if error.code == readOnlyRollback { throw unfinishedJournal(path) }
             if access == .shared, log.holdsChanges, [SQLITE_CANTOPEN, SQLITE_READONLY].contains(error.primaryCode) {
                 throw StoreError.unusableLog(path: path, log: log.walPath, reason: error.message)
             }
@@ -42,12 +43,33 @@ extension Store {
     static func readAccess(path: String, log: WriteAheadLog) throws -> ReadAccess {
         let folder = (path as NSString).deletingLastPathComponent
         if canAccess(folder.isEmpty ? "." : folder, W_OK | X_OK) { return .shared }
+        // Opened immutable, the file would be read as if the journal were not there.
+        if hasUnfinishedJournal(path) { throw unfinishedJournal(path) }
         guard log.holdsChanges else { return .immutable }
         if let reason = log.unreadableReason { throw StoreError.unusableLog(path: path, log: log.walPath, reason: reason) }
         return .shared
     }
 
+    /// SQLITE_READONLY_ROLLBACK: a hot journal that a read-only connection cannot roll back.
+    static let readOnlyRollback = SQLITE_READONLY | (3 << 8)
+
+    /// Whether a `-journal` beside the store holds a write that was never finished (SQLite
+    /// rolls such a "hot" journal back before anyone reads the store): not empty, and not
+    /// starting with a zero byte (a journal SQLite has finished with).
+    static func hasUnfinishedJournal(_ path: String) -> Bool {
+        let descriptor = Glibc.open(path + StoreFiles.journal, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
+        guard descriptor >= 0 else { return errno != ENOENT }
+        defer { Glibc.close(descriptor) }
+        var first: UInt8 = 0
+        return Glibc.read(descriptor, &first, 1) != 0 && first != 0
+    }
+
+    static func unfinishedJournal(_ path: String) -> StoreError {
+        .invalidInput("the store \(path) has an unfinished write in \(path)\(StoreFiles.journal) that must be rolled back before it can be read; run a command that writes (`iftdb init --db \(path)`) once where the store and its folder are writable, then try again")
+    }
+
     static func mapReadOpenError(_ error: SQLiteError, path: String) -> Error {
+        if error.code == readOnlyRollback { return unfinishedJournal(path) }
         switch error.primaryCode {
         case SQLITE_NOTADB: return StoreError.notADatabase(path: path)
         case SQLITE_CANTOPEN, SQLITE_READONLY, SQLITE_PERM:
@@ -65,8 +87,8 @@ struct WriteAheadLog {
     let walSize: Int?
 
     init(storePath: String) {
-        walPath = storePath + "-wal"
-        shmPath = storePath + "-shm"
+        walPath = storePath + StoreFiles.wal
+        shmPath = storePath + StoreFiles.shm
         var info = stat()
         walSize = stat(walPath, &info) == 0 ? Int(info.st_size) : nil
     }

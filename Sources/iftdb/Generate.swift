@@ -11,7 +11,7 @@ extension IFTDB {
                 Both steps remember what is done: the same command run again asks the model only \
                 for what is missing (exactly one result per item, prompt version, model and \
                 sample), so a run stopped by Ctrl-C, a crash or --max-calls resumes where it was. \
-                Two runs for the same kind, prompt version and model never ask at once: the \
+                Two runs for the same kind, prompt version and model do not ask at once: the \
                 second exits 2 naming the first, or waits for it with --wait.
 
                 The model is any OpenAI-compatible chat-completions server: --base-url (or \

@@ -27,6 +27,9 @@ struct IFTDB: AsyncParsableCommand {
         sigaddset(&stopSignals, SIGINT)
         sigaddset(&stopSignals, SIGTERM)
         sigprocmask(SIG_UNBLOCK, &stopSignals, nil)
+        // A reader that leaves (`| head`, a FIFO closed early) makes a write fail with EPIPE,
+        // which ends the command with one line and exit 2, instead of killing it silently.
+        signal(SIGPIPE, SIG_IGN)
         do {
             var command = try parseAsRoot()
             if var asyncCommand = command as? AsyncParsableCommand {

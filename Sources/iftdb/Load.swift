@@ -80,11 +80,12 @@ extension IFTDB {
                 walk: WalkOptions(includes: includes, excludes: excludes, hidden: hidden, maxFileSize: maxFileSize, followExternalLinks: followExternalLinks),
                 chunking: ChunkingConfig(method: ChunkingMethod(rawValue: chunker) ?? .boundary, size: chunkSize, step: stepSize))
             let progress = ProgressLine(quiet: quiet)
-            let stopAfter = Self.testStopAfterFiles
             let summary = try opened.load(folders: folders, options: options) { event in
                 switch event {
                 case .progress(let done, let bytes):
-                    if done == stopAfter { raise(SIGSTOP) }
+                    #if DEBUG
+                    if done == Self.testStopAfterFiles { raise(SIGSTOP) }
+                    #endif
                     progress.update("loading: \(done) files, \(Format.bytes(bytes)), \(Format.seconds(Date().timeIntervalSince(started)))")
                 case .skipped(_, _, let message):
                     progress.clear()
@@ -121,10 +122,13 @@ extension IFTDB {
             if !summary.foldersWithNothingLoaded.isEmpty { throw ExitCode(1) }
         }
 
-        /// For tests only, and not in --help: with IFTDB_TEST_STOP_AFTER_FILES=N the process
-        /// stops itself (SIGSTOP) right after its N-th file, so a test can `kill -9` it at a
-        /// known file count instead of a guessed moment.
+        #if DEBUG
+        /// For tests only, and only in debug builds (the tests run the debug binary; a release
+        /// build has no such variable): with IFTDB_TEST_STOP_AFTER_FILES=N the process stops
+        /// itself (SIGSTOP) right after its N-th file, so a test can `kill -9` it at a known
+        /// file count instead of a guessed moment.
         static let testStopAfterFiles = ProcessInfo.processInfo.environment["IFTDB_TEST_STOP_AFTER_FILES"].flatMap { Int($0) }
+        #endif
 
         private func summaryJSON(_ s: LoadSummary, took: TimeInterval) -> String {
             let skipped = s.skipped.sorted { $0.key < $1.key }.map { "\(JSONText.quoted($0.key)):\($0.value)" }.joined(separator: ",")

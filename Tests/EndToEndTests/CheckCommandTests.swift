@@ -171,6 +171,30 @@ import Testing
         #expect((brokenDocument["summary"] as? [String: Any])?["problems"] as? Int == 1)
     }
 
+    /// A page of the migrations table overwritten with garbage: that is a problem check finds
+    /// (exit 1, an `integrity:` line), not a store it cannot open (exit 2).
+    @Test func aCorruptMigrationsPageIsAnIntegrityProblem() throws {
+        let folder = try TemporaryFolder()
+        #expect(try iftdb(["init"], in: folder.path).status == 0)
+        let info = try runProgram("sqlite3", ["iftdb.sqlite", "SELECT rootpage FROM sqlite_master WHERE name = 'iftdb_migrations'; PRAGMA page_size;"], in: folder.path)
+        let numbers = info.stdout.split(separator: "\n").compactMap { Int($0) }
+        try #require(numbers.count == 2, "\(info.stdout) \(info.stderr)")
+        let (page, size) = (numbers[0], numbers[1])
+        let walSize = (try? FileManager.default.attributesOfItem(atPath: folder.file("iftdb.sqlite-wal")))?[.size] as? Int ?? 0
+        #expect(walSize == 0, "the store's pages must all be in the main file")
+        let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: folder.file("iftdb.sqlite")))
+        try handle.seek(toOffset: UInt64((page - 1) * size))
+        try handle.write(contentsOf: Data(repeating: 0xEE, count: size))
+        try handle.close()
+
+        let result = try iftdb(["check"], in: folder.path)
+        #expect(result.status == 1, "exit \(result.status): \(result.stdout) \(result.stderr)")
+        #expect(result.stdout.split(separator: "\n").contains { $0.hasPrefix("integrity:") }, "\(result.stdout)")
+        let json = try iftdb(["check", "--json"], in: folder.path)
+        #expect(json.status == 1, "exit \(json.status): \(json.stderr)")
+        #expect(json.stdout.contains("\"check\":\"integrity\""), "\(json.stdout)")
+    }
+
     @Test func noStoreExits2() throws {
         let folder = try TemporaryFolder()
         expectOneLineError(try iftdb(["check"], in: folder.path), containing: "no iftdb store at iftdb.sqlite")

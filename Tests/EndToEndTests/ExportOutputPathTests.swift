@@ -12,7 +12,7 @@ import Glibc
 @Suite struct ExportOutputPathTests {
     static let arguments = ["export", "--format", "csv", "--answer-prompt", "answers@1"]
 
-    func fixtureStore() throws -> TemporaryFolder { try ExportCommandTests().fixtureStore() }
+    func fixtureStore(extraSQL: String = "") throws -> TemporaryFolder { try ExportCommandTests().fixtureStore(extraSQL: extraSQL) }
 
     /// The export as it goes to standard output, to compare with what reached a file.
     func expectedCSV(_ folder: TemporaryFolder) throws -> String {
@@ -192,5 +192,125 @@ import Glibc
         #expect(Self.fileType(folder.file("sym.sqlite")) == S_IFLNK)
         let check = try runProgram("sqlite3", ["iftdb.sqlite", "PRAGMA integrity_check"], in: folder.path)
         #expect(check.stdout == "ok\n")
+    }
+    // MARK: the store's files through a link that leads nowhere yet
+
+    /// A symlink whose target does not exist yet, pointing at the store's `-journal` or `-wal`:
+    /// writing through it would make that file, which SQLite would then take for its own.
+    @Test func aDanglingLinkToTheStoresJournalOrWALIsRefused() throws {
+        let folder = try fixtureStore()
+        let store = folder.file("iftdb.sqlite")
+        let before = try Data(contentsOf: URL(fileURLWithPath: store))
+        try FileManager.default.createDirectory(atPath: folder.file("sub"), withIntermediateDirectories: false)
+        #expect(symlink("iftdb.sqlite-journal", folder.file("journal-link")) == 0)
+        #expect(symlink("iftdb.sqlite-wal", folder.file("wal-link")) == 0)
+        // Another spelling of the store's folder, and a chain.
+        #expect(symlink("../sub/../iftdb.sqlite-journal", folder.file("sub/journal-link")) == 0)
+        #expect(symlink("wal-link", folder.file("wal-chain")) == 0)
+        // SQLite's own empty -wal and -shm, which the export's read may leave, aside.
+        func files() throws -> [String] { try folder.listing().filter { !$0.hasSuffix("-wal") && !$0.hasSuffix("-shm") } }
+        func walSize() -> Int { (try? FileManager.default.attributesOfItem(atPath: store + "-wal"))?[.size] as? Int ?? 0 }
+        let listing = try files()
+        for link in ["journal-link", "wal-link", "sub/journal-link", "wal-chain"] {
+            let result = try iftdb(Self.arguments + ["-o", link], in: folder.path)
+            expectOneLineError(result, containing: "is the store itself")
+            let after = try files()
+            #expect(after == listing, "-o \(link) wrote something: \(after)")
+            #expect(!FileManager.default.fileExists(atPath: store + "-journal"))
+            #expect(walSize() == 0, "-o \(link) wrote into the -wal")
+        }
+        #expect(try Data(contentsOf: URL(fileURLWithPath: store)) == before)
+        // The store still reads: read-only commands work after the refusals.
+        for arguments in [["sources"], ["sql", "SELECT count(*) FROM answers"], ["stats"], Self.arguments] {
+            let result = try iftdb(arguments, in: folder.path)
+            #expect(result.status == 0, "\(arguments): \(result.stderr)")
+        }
+    }
+
+    // MARK: a FIFO without a reader is never waited on for nothing
+
+    /// Runs `iftdb` in the background and gives it `seconds` to end; a command still running
+    /// then (blocked on a FIFO's open) is killed and counted as blocked.
+    func runBounded(_ arguments: [String], in folder: TemporaryFolder, seconds: Int = 60) throws -> (blocked: Bool, outcome: StartedCommand.Outcome) {
+        let command = try StartedCommand(arguments, in: folder.path)
+        var waited = 0
+        while command.process.isRunning && waited < seconds * 100 {
+            usleep(10_000)
+            waited += 1
+        }
+        let blocked = command.process.isRunning
+        if blocked { kill(command.pid, SIGKILL) }
+        return (blocked, command.wait())
+    }
+
+    @Test func aFIFOWithoutAReaderIsNotOpenedWhenThereIsNothingToWrite() throws {
+        let folder = try fixtureStore()
+        #expect(mkfifo(folder.file("pipe"), 0o600) == 0)
+        try FileManager.default.createDirectory(atPath: folder.file("splits"), withIntermediateDirectories: false)
+        #expect(mkfifo(folder.file("splits/train.csv"), 0o600) == 0)
+        #expect(mkfifo(folder.file("splits/valid.csv"), 0o600) == 0)
+        let cases: [(arguments: [String], error: String)] = [
+            (Self.arguments + ["--source", "no-such/*", "-o", "pipe"], "no pairs match"),
+            (["export", "--format", "csv", "--answer-prompt", "nosuch@9", "-o", "pipe"], "no prompt named 'nosuch'"),
+            (Self.arguments + ["--dataset", "nosuch", "-o", "pipe"], "nosuch"),
+            (Self.arguments + ["--split", "train=0.999,valid=0.001", "--split-by", "pair", "-o", "splits"], "would be empty"),
+        ]
+        for (arguments, error) in cases {
+            let (blocked, outcome) = try runBounded(arguments, in: folder)
+            #expect(!blocked, "\(arguments.joined(separator: " ")) blocked on the FIFO waiting for a reader")
+            #expect(outcome.status == 2, "\(arguments.joined(separator: " ")): exit \(outcome.status), \(outcome.stderr)")
+            #expect(outcome.stderr.contains(error), "\(arguments.joined(separator: " ")): \(outcome.stderr)")
+            #expect(Self.fileType(folder.file("pipe")) == S_IFIFO)
+        }
+    }
+
+    @Test(.enabled(if: getuid() == 0, "mknod needs root"))
+    func aBlockDeviceExits2AndIsNeverOpened() throws {
+        let folder = try fixtureStore()
+        // A loop device node of our own, inside the temporary folder; never opened by the test.
+        let made = try runProgram("mknod", [folder.file("b"), "b", "7", "0"], in: folder.path)
+        #expect(made.status == 0, "\(made.stderr)")
+        expectOneLineError(try iftdb(Self.arguments + ["-o", "b"], in: folder.path), containing: "block device")
+        #expect(Self.fileType(folder.file("b")) == S_IFBLK)
+        #expect(try leftovers(folder, besides: ["b"]).isEmpty)
+    }
+
+    // MARK: a reader that leaves
+
+    /// The reader of a FIFO closes it after the first bytes: the export gets EPIPE (SIGPIPE is
+    /// ignored) and exits 2 with one line, instead of dying of the signal.
+    @Test func aFIFOWhoseReaderLeavesEndsWithOneLineAndExit2() throws {
+        // One answer of about 1 MB: far more than a pipe holds, so the export is still
+        // writing when the reader leaves.
+        let folder = try fixtureStore(extraSQL: "UPDATE answers SET text = replace(hex(zeroblob(500000)), '00', 'ab') WHERE id = 7;\n")
+        #expect(mkfifo(folder.file("pipe"), 0o600) == 0)
+        let reader = open(folder.file("pipe"), O_RDONLY | O_NONBLOCK)
+        #expect(reader >= 0)
+        let export = try StartedCommand(Self.arguments + ["-o", "pipe"], in: folder.path)
+        var buffer = [UInt8](repeating: 0, count: 4096)
+        var received = 0
+        while received == 0 && export.process.isRunning {
+            let n = read(reader, &buffer, buffer.count)
+            if n > 0 { received += n } else { usleep(5_000) }
+        }
+        close(reader)
+        let outcome = export.wait()
+        #expect(received > 0)
+        #expect(outcome.signal == nil, "the export died of signal \(outcome.signal ?? 0)")
+        #expect(outcome.status == 2, "exit \(outcome.status): \(outcome.stderr)")
+        let lines = outcome.stderr.split(separator: "\n")
+        #expect(lines.count == 1 && lines.first?.hasPrefix("iftdb: error: ") == true, "\(outcome.stderr)")
+        #expect(outcome.stderr.contains("Broken pipe"), "\(outcome.stderr)")
+        #expect(Self.fileType(folder.file("pipe")) == S_IFIFO)
+    }
+
+    /// `iftdb export | head -c 1`: standard output is a pipe whose reader leaves.
+    @Test func aStandardOutputPipeWhoseReaderLeavesEndsWithOneLineAndExit2() throws {
+        let folder = try fixtureStore(extraSQL: "UPDATE answers SET text = replace(hex(zeroblob(500000)), '00', 'ab') WHERE id = 7;\n")
+        let script = "set -o pipefail; \"$0\" export --format csv --answer-prompt answers@1 2>err.txt | head -c 1 >head.txt; echo \"status ${PIPESTATUS[0]}\""
+        let result = try runProgram("bash", ["-c", script, iftdbBinary], in: folder.path)
+        let stderr = (try? String(contentsOfFile: folder.file("err.txt"), encoding: .utf8)) ?? ""
+        #expect(result.stdout == "status 2\n", "\(result.stdout) \(stderr)")
+        #expect(stderr.hasPrefix("iftdb: error: ") && stderr.contains("Broken pipe"), "\(stderr)")
     }
 }

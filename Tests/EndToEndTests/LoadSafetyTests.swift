@@ -1,4 +1,5 @@
 import Foundation
+import IFTStore
 import Testing
 
 /// `load` under pressure: two loads at once, loads that find nothing to load, a store inside
@@ -133,6 +134,51 @@ import Testing
         #expect(!other.stderr.contains("warning"), "\(other.stderr)")
         let paths = try sqlRows("SELECT DISTINCT path FROM sources ORDER BY path", in: work).compactMap { $0["path"] as? String }
         #expect(paths == ["a.txt", "docs/b.txt"])
+    }
+
+    // MARK: other writers during a long load
+
+    /// A load stopped half-way through a batch (the test hook stops it after its 40th file)
+    /// does not hold the write lock: reading and hashing files happens outside it, so another
+    /// writer gets in at once instead of timing out after 15 s.
+    @Test func aSecondWriterGetsInWhileALoadIsStoppedMidBatch() throws {
+        let folder = try TemporaryFolder()
+        for i in 0..<100 { try folder.write("docs/file\(i).txt", "File \(i). " + String(repeating: "Words of file \(i). ", count: 20)) }
+        try folder.write("other/x.txt", "Another folder, loaded while the first load is stopped.")
+        try #require(try iftdb(["init"], in: folder.path).status == 0)
+        let first = try StartedCommand(["load", "docs", "--quiet"], in: folder.path, environment: ["IFTDB_TEST_STOP_AFTER_FILES": "40"])
+        try #require(first.waitUntilStopped(), "the load ended before it was stopped: \(first.wait().stderr)")
+        let second = try iftdb(["load", "other", "--quiet"], in: folder.path)
+        kill(first.pid, SIGCONT)
+        let resumed = first.wait()
+        #expect(second.status == 0, "the second writer: exit \(second.status), \(second.stderr)")
+        #expect(resumed.status == 0, "\(resumed.stderr)")
+        let paths = try sqlRows("SELECT path FROM current_sources ORDER BY path", in: folder.path).compactMap { $0["path"] as? String }
+        #expect(paths.count == 101, "\(paths.count) sources")
+        #expect(paths.contains("x.txt"))
+    }
+
+    // MARK: a folder swapped while it is walked
+
+    /// The walk is inside `docs/sub` when `sub` is replaced by a symlink to a folder outside:
+    /// the next file is reached through the link. It is read through an open file whose real
+    /// path is checked, so it is skipped as outside the folder, never loaded.
+    @Test func aFolderSwappedForALinkOutsideMidWalkIsNotRead() throws {
+        let folder = try TemporaryFolder()
+        try folder.write("docs/sub/a.txt", "Inside, first.")
+        try folder.write("docs/sub/b.txt", "Inside, second.")
+        try folder.write("outside/b.txt", "SECRET from outside the folder.")
+        try #require(try iftdb(["init"], in: folder.path).status == 0)
+        let load = try StartedCommand(["load", "docs"], in: folder.path, environment: ["IFTDB_TEST_STOP_AFTER_FILES": "1"])
+        try #require(load.waitUntilStopped(), "the load ended before it was stopped: \(load.wait().stderr)")
+        try FileManager.default.moveItem(atPath: folder.file("docs/sub"), toPath: folder.file("moved-away"))
+        try FileManager.default.createSymbolicLink(atPath: folder.file("docs/sub"), withDestinationPath: folder.file("outside"))
+        kill(load.pid, SIGCONT)
+        let result = load.wait()
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stderr.contains("sub/b.txt"), "\(result.stderr)")
+        let texts = try sqlRows("SELECT path, text FROM sources ORDER BY path", in: folder.path)
+        #expect(!texts.contains { ($0["text"] as? String)?.contains("SECRET") == true }, "\(texts)")
     }
 
     // MARK: a load killed half-way
@@ -277,11 +323,7 @@ final class StartedCommand {
     /// Waits until the process has stopped itself (state T in /proc); false if it ended first.
     func waitUntilStopped() -> Bool {
         while process.isRunning {
-            if let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
-               let close = stat.lastIndex(of: ")"),
-               stat[stat.index(after: close)...].trimmingCharacters(in: .whitespaces).hasPrefix("T") {
-                return true
-            }
+            if ProcessIdentity.stat(Int(pid))?.state == "T" { return true }
             usleep(2_000)
         }
         return false

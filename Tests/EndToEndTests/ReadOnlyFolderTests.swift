@@ -8,16 +8,22 @@ import Testing
 @Suite(.serialized) struct ReadOnlyFolderTests {
     static let nobody = ["--reuid=65534", "--regid=65534", "--clear-groups"]
 
-    /// The eight commands that only read, each with what its output must contain.
-    static let commands: [(arguments: [String], expected: String)] = [
-        (["sources"], "guide/intro.md"),
-        (["stats"], "answers"),
-        (["runs"], "done"),
-        (["sql", "--csv", "SELECT path FROM sources ORDER BY id DESC LIMIT 1"], "path"),
-        (["export", "--format", "jsonl"], "\"answer_id\""),
-        (["show", "source:guide/intro.md"], "Zürich"),
-        (["dataset", "list"], "frozen"),
-        (["prompts", "list"], "answers@2"),
+    /// The commands that only read, each with what its output must contain and its exit code
+    /// (`check` exits 1: the fixture's chunk offsets are wrong on purpose).
+    static let commands: [(arguments: [String], expected: String, status: Int32)] = [
+        (["sources"], "guide/intro.md", 0),
+        (["stats"], "answers", 0),
+        (["runs"], "done", 0),
+        (["sql", "--csv", "SELECT path FROM sources ORDER BY id DESC LIMIT 1"], "path", 0),
+        (["export", "--format", "jsonl"], "\"answer_id\"", 0),
+        (["show", "source:guide/intro.md"], "Zürich", 0),
+        (["dataset", "list"], "frozen", 0),
+        (["dataset", "show", "frozen"], "pairs     6", 0),
+        (["prompts", "list"], "answers@2", 0),
+        (["prompts", "show", "answers@2"], "Be brief.", 0),
+        (["prompts", "render", "answers@1", "--question", "question:2"], "--- user ---", 0),
+        (["diff", "answers@1", "answers@2"], "diff of answers", 0),
+        (["check", "--json"], "\"check\":\"chunk_offsets\"", 1),
     ]
 
     /// Runs `iftdb` as a reader without write access: `nobody` through setpriv when this
@@ -107,9 +113,9 @@ import Testing
 
         for folder in [clean, emptyLog] {
             let before = try FileManager.default.contentsOfDirectory(atPath: folder).sorted()
-            for (arguments, expected) in Self.commands {
+            for (arguments, expected, status) in Self.commands {
                 let result = try reader.run(arguments, in: folder)
-                #expect(result.status == 0, "\(arguments.joined(separator: " ")) in \(folder): exit \(result.status), \(result.stderr)")
+                #expect(result.status == status, "\(arguments.joined(separator: " ")) in \(folder): exit \(result.status), \(result.stderr)")
                 #expect(result.stdout.contains(expected), "\(arguments.joined(separator: " ")): \(result.stdout)")
             }
             #expect(try FileManager.default.contentsOfDirectory(atPath: folder).sorted() == before)
@@ -132,9 +138,9 @@ import Testing
         #expect(walSize > 0)
 
         let before = try FileManager.default.contentsOfDirectory(atPath: withLog).sorted()
-        for (arguments, expected) in Self.commands {
+        for (arguments, expected, status) in Self.commands {
             let result = try reader.run(arguments, in: withLog)
-            #expect(result.status == 0, "\(arguments.joined(separator: " ")) with a -wal: exit \(result.status), \(result.stderr)")
+            #expect(result.status == status, "\(arguments.joined(separator: " ")) with a -wal: exit \(result.status), \(result.stderr)")
             #expect(result.stdout.contains(expected), "\(arguments.joined(separator: " ")): \(result.stdout)")
         }
         #expect(try reader.run(["sources"], in: withLog).stdout.contains("only-in-the-log.md"))
@@ -145,12 +151,109 @@ import Testing
 
         // A -wal with changes and no -shm cannot be read in a read-only folder: refused,
         // naming the file, never read as if the log were not there.
-        for (arguments, _) in Self.commands {
+        for (arguments, _, _) in Self.commands {
             let result = try reader.run(arguments, in: logOnly)
             expectOneLineError(result, containing: "iftdb.sqlite-wal")
             #expect(result.stderr.contains("where its folder is writable"), "\(arguments.joined(separator: " ")): \(result.stderr)")
             #expect(result.stdout.isEmpty, "\(arguments.joined(separator: " ")): \(result.stdout)")
         }
+    }
+}
+
+extension ReadOnlyFolderTests {
+    /// A folder the reader cannot write, the binary copy and the reader; nil when skipped.
+    func readOnlySetup() throws -> (parent: TemporaryFolder, binFolder: TemporaryFolder, reader: Reader)? {
+        let binFolder = try TemporaryFolder()
+        let parent = try TemporaryFolder()
+        try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: parent.path)
+        guard let reader = try makeReader(binFolder, reaching: parent.path) else { return nil }
+        return (parent, binFolder, reader)
+    }
+
+    /// Makes the folders under `parent` writable again, so they can be removed.
+    func unlock(_ parent: TemporaryFolder) {
+        for name in (try? parent.listing()) ?? [] {
+            try? FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: parent.file(name))
+        }
+    }
+
+    /// A `-wal` with changes that the reader may not read: refused in one line naming it.
+    @Test func anUnreadableWALInAReadOnlyFolderIsNamed() throws {
+        guard let setup = try readOnlySetup() else { return }
+        let (parent, binFolder, reader) = setup
+        defer { unlock(parent); withExtendedLifetime(binFolder) {} }
+        let store = try writableStore()
+        let writer = try SQLiteShell(database: store.file("iftdb.sqlite"))
+        try writer.run("""
+            PRAGMA wal_autocheckpoint = 0;
+            INSERT INTO prompts (name, version, role, template, sha256, created_at)
+                VALUES ('logged', 1, 'answer', 'Answer {{question}}', 'p9', '2026-02-01T09:00:00.000Z');
+            """)
+        let folder = try readOnlyFolder("unreadable-log", in: parent, from: store.path, files: ["iftdb.sqlite", "iftdb.sqlite-wal", "iftdb.sqlite-shm"])
+        try writer.close()
+        // Readable by its owner only; the reader is someone else (nobody), or, when this
+        // process is not root, nobody can read a 0000 file.
+        try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: folder)
+        try FileManager.default.setAttributes([.posixPermissions: reader.asRoot ? 0o600 : 0o000], ofItemAtPath: folder + "/iftdb.sqlite-wal")
+        try FileManager.default.setAttributes([.posixPermissions: 0o555], ofItemAtPath: folder)
+        for arguments in [["sources"], ["runs"], ["check"]] {
+            let result = try reader.run(arguments, in: folder)
+            expectOneLineError(result, containing: "iftdb.sqlite-wal")
+            #expect(result.stderr.contains("not readable"), "\(arguments): \(result.stderr)")
+        }
+    }
+
+    /// An unfinished write left in a `-journal` (a writer killed in rollback mode): read-only
+    /// commands cannot roll it back, and say so naming the journal, in a read-only folder (where
+    /// the store must not be read as if the journal were not there) and in a writable one.
+    @Test func aHotJournalIsNamedNotTheWALAndSHM() throws {
+        guard let setup = try readOnlySetup() else { return }
+        let (parent, binFolder, reader) = setup
+        defer { unlock(parent); withExtendedLifetime(binFolder) {} }
+        let store = try writableStore()
+        try store.write("iftdb.sqlite-journal", "an unfinished write, as a killed writer leaves it")
+        let folder = try readOnlyFolder("hot-journal", in: parent, from: store.path, files: ["iftdb.sqlite", "iftdb.sqlite-journal"])
+        for arguments in [["sources"], ["check"]] {
+            let readOnly = try reader.run(arguments, in: folder)
+            expectOneLineError(readOnly, containing: "iftdb.sqlite-journal")
+            let writable = try iftdb(arguments, in: store.path)
+            expectOneLineError(writable, containing: "iftdb.sqlite-journal")
+            #expect(!writable.stderr.contains("-shm"), "\(writable.stderr)")
+        }
+        // A command that writes rolls it back; then reading works again.
+        #expect(try iftdb(["init"], in: store.path).status == 0)
+        #expect(!FileManager.default.fileExists(atPath: store.file("iftdb.sqlite-journal")))
+        #expect(try iftdb(["sources"], in: store.path).status == 0)
+    }
+
+    /// `runs` (and `show`, which names a run's process) on a store made by the release before
+    /// migration 0005 (no `claims` table, no `runs.error`), in a folder the reader cannot write.
+    @Test func runsOnAReadOnlyStoreFromBeforeMigration0005() throws {
+        guard let setup = try readOnlySetup() else { return }
+        let (parent, binFolder, reader) = setup
+        defer { unlock(parent); withExtendedLifetime(binFolder) {} }
+        let old = try TemporaryFolder()
+        var sql = "PRAGMA journal_mode = WAL;\nCREATE TABLE iftdb_migrations (id INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL);\n"
+        for (id, name) in [(1, "sources_and_chunks"), (2, "generation"), (3, "pairs_view"), (4, "diff_indexes")] {
+            let file = packageRoot.appending(path: "Migrations/000\(id)_\(name).sql")
+            sql += "BEGIN;\n" + (try String(contentsOf: file, encoding: .utf8)) + "\nINSERT INTO iftdb_migrations VALUES (\(id), '\(name)', '2026-01-01T00:00:00.000Z');\nCOMMIT;\n"
+        }
+        sql += try String(contentsOf: packageRoot.appending(path: "Tests/Fixtures/pairs-store.sql"), encoding: .utf8)
+        sql += "\nINSERT INTO runs (id, kind, prompt_id, model_id, endpoint, status, pid, started_at) VALUES (4, 'answers', 3, 2, 'http://127.0.0.1:8080/v1', 'running', 2147483000, '2026-01-06T10:00:00.000Z');\n"
+        let made = try runProgram("sqlite3", ["iftdb.sqlite"], in: old.path, stdin: Data(sql.utf8))
+        try #require(made.status == 0 && made.stderr.isEmpty, "\(made.stderr)")
+        let tables = try runProgram("sqlite3", ["iftdb.sqlite", "SELECT count(*) FROM sqlite_master WHERE name = 'claims'"], in: old.path)
+        #expect(tables.stdout == "0\n")
+        let folder = try readOnlyFolder("before-0005", in: parent, from: old.path, files: ["iftdb.sqlite"])
+        let runs = try reader.run(["runs"], in: folder)
+        #expect(runs.status == 0, "\(runs.stderr)")
+        #expect(runs.stdout.contains("done") && runs.stdout.contains("interrupted"), "\(runs.stdout)")
+        let json = try reader.run(["runs", "--json"], in: folder)
+        #expect(json.status == 0, "\(json.stderr)")
+        #expect(json.stdout.contains("\"status\":\"interrupted\""), "\(json.stdout)")
+        let show = try reader.run(["show", "answer:2"], in: folder)
+        #expect(show.status == 0, "\(show.stderr)")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: folder) == ["iftdb.sqlite"])
     }
 }
 

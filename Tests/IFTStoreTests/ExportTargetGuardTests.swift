@@ -39,4 +39,35 @@ import Glibc
         #expect(throws: StoreError.self) { try refuseStoreAsOutput(folder.file("s.sqlite-wal"), storePath: folder.file("s.sqlite")) }
         #expect(throws: StoreError.self) { try refuseStoreAsOutput(folder.file("s.sqlite-journal"), storePath: folder.file("s.sqlite")) }
     }
+
+    /// `export -o` onto a FIFO: what is opened must be the FIFO first seen. Another FIFO (a new
+    /// inode) or a symlink put at the path in between is refused, never written.
+    @Test func aSpecialFileSwappedBeforeItIsOpenedIsRefused() throws {
+        let folder = try TemporaryFolder()
+        let path = folder.file("pipe")
+        #expect(mkfifo(path, 0o600) == 0)
+        var seen = stat()
+        #expect(lstat(path, &seen) == 0)
+        // A reader on each FIFO, so opening it for writing does not wait.
+        func reader(_ fifo: String) -> Int32 { open(fifo, O_RDONLY | O_NONBLOCK) }
+        let first = reader(path)
+        defer { close(first) }
+        let same = try AtomicOutputFile.openSpecial(path, as: seen, for: "pipe")
+        close(same)
+
+        unlink(path)
+        #expect(mkfifo(path, 0o600) == 0)
+        let second = reader(path)
+        defer { close(second) }
+        let error = try #require(throws: StoreError.self) { try AtomicOutputFile.openSpecial(path, as: seen, for: "pipe") }
+        #expect(error.description.contains("changed while being opened"))
+
+        #expect(mkfifo(folder.file("other"), 0o600) == 0)
+        let third = reader(folder.file("other"))
+        defer { close(third) }
+        unlink(path)
+        #expect(symlink("other", path) == 0)
+        let linked = try #require(throws: StoreError.self) { try AtomicOutputFile.openSpecial(path, as: seen, for: "pipe") }
+        #expect(linked.description.contains("changed while being opened"))
+    }
 }

@@ -85,4 +85,52 @@ import Testing
         #expect(summary.skipped["symlink loop"] == 1)
         #expect(messages.contains { $0.contains("a/loop") })
     }
+
+    /// The walk found a file; by the time it is read, another file (a new inode), a symlink to
+    /// one outside, or a FIFO is at its path. The read is refused, never of the wrong file.
+    @Test func aFileReplacedAfterTheWalkIsNotRead() throws {
+        let folder = try TemporaryFolder()
+        for name in ["a.txt", "b.txt", "c.txt", "d.txt"] { try folder.write("docs/\(name)", "The file the walk found: \(name).") }
+        try folder.write("outside.txt", "SECRET outside the folder.")
+        var files: [String: CorpusFile] = [:]
+        try CorpusWalker(root: folder.file("docs"), options: WalkOptions()).walk(found: { files[$0.relativePath] = $0 }, skipped: { _, _ in })
+        try #require(files.count == 4)
+
+        // Untouched: read.
+        guard case .success(let bytes) = files["a.txt"]!.read(maxSize: 1000) else { Issue.record("a.txt was not read"); return }
+        #expect(String(decoding: bytes, as: UTF8.self) == "The file the walk found: a.txt.")
+        // Replaced by another file (made before the old one goes, as an editor saves, so the
+        // kernel cannot hand it the old inode number).
+        try folder.write("b.new", "Another file, written since.")
+        #expect(rename(folder.file("b.new"), folder.file("docs/b.txt")) == 0)
+        guard case .failure(.changed) = files["b.txt"]!.read(maxSize: 1000) else { Issue.record("a replaced file was read"); return }
+        // Replaced by a symlink to a file outside.
+        try FileManager.default.removeItem(atPath: folder.file("docs/c.txt"))
+        try FileManager.default.createSymbolicLink(atPath: folder.file("docs/c.txt"), withDestinationPath: folder.file("outside.txt"))
+        guard case .failure(.changed) = files["c.txt"]!.read(maxSize: 1000) else { Issue.record("a file swapped for a link was read"); return }
+        // Replaced by a FIFO: refused at once, not waited on.
+        try FileManager.default.removeItem(atPath: folder.file("docs/d.txt"))
+        #expect(mkfifo(folder.file("docs/d.txt"), 0o600) == 0)
+        guard case .failure(.changed) = files["d.txt"]!.read(maxSize: 1000) else { Issue.record("a FIFO was read"); return }
+        // Grown past the limit since the walk.
+        guard case .failure(.tooLarge) = files["a.txt"]!.read(maxSize: 10) else { Issue.record("a file over the limit was read"); return }
+    }
+
+    /// The same file (same inode), reached through a folder outside the one walked: refused
+    /// by where the open file really is, unless links outside are followed.
+    @Test func aFileReachedOutsideTheFolderIsNotRead() throws {
+        let folder = try TemporaryFolder()
+        try folder.write("docs/inside/a.txt", "Inside.")
+        var found: [CorpusFile] = []
+        try CorpusWalker(root: folder.file("docs"), options: WalkOptions()).walk(found: { found.append($0) }, skipped: { _, _ in })
+        try #require(found.count == 1)
+        // Move the folder out and link it back: the same inode, now outside the real root.
+        try FileManager.default.moveItem(atPath: folder.file("docs/inside"), toPath: folder.file("elsewhere"))
+        try FileManager.default.createSymbolicLink(atPath: folder.file("docs/inside"), withDestinationPath: folder.file("elsewhere"))
+        guard case .failure(.externalLink(let target)) = found[0].read(maxSize: 1000) else { Issue.record("a file outside the folder was read"); return }
+        #expect(target.hasSuffix("/elsewhere/a.txt"))
+        var following: [CorpusFile] = []
+        try CorpusWalker(root: folder.file("docs"), options: WalkOptions(followExternalLinks: true)).walk(found: { following.append($0) }, skipped: { _, _ in })
+        guard case .success = following.first?.read(maxSize: 1000) else { Issue.record("--follow-external-links did not read it"); return }
+    }
 }

@@ -10,6 +10,9 @@ public final class TestModelServer: Sendable {
         case respond(status: Int, headers: [(String, String)] = [], body: String)
         /// Replies after a real delay (for pool and concurrency tests, never for timing assertions).
         case respondAfter(milliseconds: Int64, status: Int, body: String)
+        /// Replies once `ready()` is true (checked every 10 ms on the event loop), or after
+        /// `limitMilliseconds` at the latest, so a test that never makes it true still ends.
+        case respondWhen(_ ready: @Sendable () -> Bool, limitMilliseconds: Int64 = 120_000, status: Int, body: String)
         /// Reads the request and never replies.
         case hang
         /// Closes the connection without replying.
@@ -127,6 +130,18 @@ public final class TestModelServer: Sendable {
                         let (handler, context) = bound.value
                         handler.respond(context: context, status: status, headers: [], body: text)
                     }
+                case .respondWhen(let ready, let limit, let status, let text):
+                    let bound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
+                    let deadline = NIODeadline.now() + .milliseconds(limit)
+                    @Sendable func poll() {
+                        if ready() || NIODeadline.now() >= deadline {
+                            let (handler, context) = bound.value
+                            handler.respond(context: context, status: status, headers: [], body: text)
+                        } else {
+                            bound.value.1.eventLoop.scheduleTask(in: .milliseconds(10)) { poll() }
+                        }
+                    }
+                    poll()
                 case .hang:
                     break
                 case .close:

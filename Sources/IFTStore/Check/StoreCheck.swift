@@ -53,7 +53,20 @@ public enum StoreCheck {
             return StoreCheckSummary(problems: problems)
         }
         defer { db.close() }
-        let applied = try Migrator().appliedIDs(db)
+        let applied: [Int]
+        do {
+            applied = try Migrator().appliedIDs(db)
+        } catch let error as SQLiteError where error.primaryCode == SQLITE_CORRUPT {
+            // The migrations cannot be read, so neither can what they promise: say so, and what
+            // SQLite's own check finds, and stop.
+            try found(StoreProblem(check: .integrity, subject: "store", message: "integrity: the migrations table cannot be read (\(error.message))"))
+            do {
+                try Checker(db: db, applied: []).integrity(found)
+            } catch let error as SQLiteError where error.primaryCode == SQLITE_CORRUPT {
+                try found(StoreProblem(check: .integrity, subject: "store", message: "integrity: could not be checked (\(error.message))"))
+            }
+            return StoreCheckSummary(problems: problems)
+        }
         if applied.isEmpty { throw StoreError.notAnIFTDBStore(path: path) }
 
         let checker = Checker(db: db, applied: Set(applied))

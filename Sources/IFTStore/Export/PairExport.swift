@@ -75,29 +75,21 @@ extension Store {
 }
 
 /// Refuses an output path that is the store itself or one of SQLite's files beside it, by
-/// any name: writing the export there would replace the store. Paths are compared with their
-/// symlinks resolved (so a `-wal` not made yet is refused too), and files by device and
-/// inode through any symlink (so a hard link to the store, or to its `-wal` or `-shm`, is
-/// refused as well).
+/// any name (`StoreFiles`): writing the export there would replace the store. The path is
+/// resolved as `AtomicOutputFile` resolves it (its symlinks followed, its folder's real
+/// path): a hard link to the store or to its `-wal` or `-shm`, or a link to a `-journal` or
+/// `-wal` SQLite has not made yet, is refused.
 func refuseStoreAsOutput(_ output: String, storePath: String) throws {
-    func resolved(_ path: String) -> String {
-        URL(fileURLWithPath: path).resolvingSymlinksInPath().standardizedFileURL.path
-    }
-    func identity(_ path: String) -> (dev_t, ino_t)? {
-        var info = stat()
-        return stat(path, &info) == 0 ? (info.st_dev, info.st_ino) : nil
-    }
-    let suffixes = ["", "-wal", "-shm", "-journal"]
-    let target = resolved(output)
-    let store = resolved(storePath)
-    var isStore = suffixes.contains { store + $0 == target }
-    if !isStore, let written = identity(output) {
-        // SQLite keeps the -wal and -shm beside the store's real file; look beside the name given too.
-        let candidates = suffixes.flatMap { [storePath + $0, store + $0] }
-        isStore = candidates.contains { identity($0).map { $0 == written } ?? false }
-    }
-    if isStore {
-        throw StoreError.invalidInput("-o \(output) is the store itself; write the export to another file")
+    guard let target = try? ResolvedPath(resolving: output) else { return }
+    try StoreFiles(storePath: storePath).refuse(output, at: target)
+}
+
+extension StoreFiles {
+    /// Throws when `target`, where `-o output` leads, is one of the store's files.
+    func refuse(_ output: String, at target: ResolvedPath) throws {
+        if contains(target) {
+            throw StoreError.invalidInput("-o \(output) is the store itself; write the export to another file")
+        }
     }
 }
 
@@ -131,8 +123,8 @@ public enum PairExport {
             }
             let written: Int
             if let output {
-                try refuseStoreAsOutput(output, storePath: storePath)
-                let file = try AtomicOutputFile(path: output)
+                let storeFiles = StoreFiles(storePath: storePath)
+                let file = try AtomicOutputFile(path: output, checking: { try storeFiles.refuse(output, at: $0) })
                 written = try exporter.write(selection, to: file.sink)
                 try file.commit()
             } else {
@@ -148,11 +140,15 @@ public enum PairExport {
     ) throws -> ExportSummary {
         var isDirectory: ObjCBool = false
         var createdFolder = false
-        if FileManager.default.fileExists(atPath: folder, isDirectory: &isDirectory) {
-            guard isDirectory.boolValue else {
-                throw StoreError.invalidInput("cannot write splits into \(folder): it is a file; with --split, -o names a folder")
-            }
-        } else {
+        let folderExists = FileManager.default.fileExists(atPath: folder, isDirectory: &isDirectory)
+        if folderExists && !isDirectory.boolValue {
+            throw StoreError.invalidInput("cannot write splits into \(folder): it is a file; with --split, -o names a folder")
+        }
+        // Which pairs go where is known before anything is made or opened: a split that would
+        // be empty writes nothing, and never waits for the reader of a FIFO.
+        let planned = try exporter.splitCounts(selection, split: split.spec, seed: split.seed, unit: split.unit)
+        if let empty = planned.firstIndex(of: 0) { throw emptySplit(empty, counts: planned, split: split) }
+        if !folderExists {
             do {
                 try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: false)
                 createdFolder = true
@@ -170,18 +166,13 @@ public enum PairExport {
                 if createdFolder { rmdir(folder) }
             }
         }
+        let storeFiles = StoreFiles(storePath: storePath)
         for part in split.spec.parts {
             let target = (folder as NSString).appendingPathComponent("\(part.name).\(exporter.options.format.fileExtension)")
-            try refuseStoreAsOutput(target, storePath: storePath)
-            files.append(try AtomicOutputFile(path: target))
+            files.append(try AtomicOutputFile(path: target, checking: { try storeFiles.refuse(target, at: $0) }))
         }
         let counts = try exporter.write(selection, split: split.spec, seed: split.seed, unit: split.unit, to: files.map(\.sink))
-        if let empty = counts.firstIndex(of: 0) {
-            let units = split.unit == .pair ? "pairs" : "\(split.unit.rawValue)s"
-            throw StoreError.invalidInput(
-                "split '\(split.spec.parts[empty].name)' would be empty (\(counts.reduce(0, +)) pairs, kept together by \(units)); "
-                    + "use a larger ratio, another --seed, or a finer --split-by; nothing written")
-        }
+        if let empty = counts.firstIndex(of: 0) { throw emptySplit(empty, counts: counts, split: split) }
         for file in files { try file.commit() }
         committed = true
         var splits: [ExportSummary.SplitFile] = []
@@ -189,6 +180,13 @@ public enum PairExport {
             splits.append(ExportSummary.SplitFile(name: part.name, path: files[index].path, pairs: counts[index]))
         }
         return ExportSummary(written: counts.reduce(0, +), funnel: funnel, format: exporter.options.format, destination: folder, splits: splits)
+    }
+
+    private static func emptySplit(_ index: Int, counts: [Int], split: ExportSplit) -> StoreError {
+        let units = split.unit == .pair ? "pairs" : "\(split.unit.rawValue)s"
+        return .invalidInput(
+            "split '\(split.spec.parts[index].name)' would be empty (\(counts.reduce(0, +)) pairs, kept together by \(units)); "
+                + "use a larger ratio, another --seed, or a finer --split-by; nothing written")
     }
 
     static func emptySelection(_ funnel: PairFunnel, filter: PairFilter, nothing: String = "nothing written") -> StoreError {

@@ -65,6 +65,24 @@ public struct PairExporter: Sendable {
         return count
     }
 
+    /// How many selected pairs each split (`split.parts` order) gets, as `write(_:split:…)`
+    /// would send them, without writing.
+    public func splitCounts(_ selection: PairSelection, split: SplitSpec, seed: UInt64, unit: SplitUnit) throws -> [Int] {
+        var counts = Array(repeating: 0, count: split.parts.count)
+        var lastUnit: [UInt8] = []
+        var lastPart = -1
+        try selection.forEachRow(columns: unit.sql) { row in
+            let part = row.withUTF8(0) { bytes -> Int in
+                if lastPart >= 0 && bytes.elementsEqual(lastUnit) { return lastPart }
+                lastUnit = Array(bytes)
+                lastPart = split.part(forUnit: bytes, seed: seed)
+                return lastPart
+            }
+            counts[part] += 1
+        }
+        return counts
+    }
+
     /// Writes every selected pair to the sink of its split (`split.parts` order) and returns
     /// how many went to each; flushes them all at the end. A pair's split is a hash of its
     /// unit and the seed (`SplitSpec.part(forUnit:seed:)`), computed once per run of equal units.

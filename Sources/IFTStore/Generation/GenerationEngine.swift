@@ -99,10 +99,13 @@ final class ReplyMailbox<Reply: Sendable>: Sendable {
 public struct GenerationEngine {
     public let concurrency: Int
     public let maxCalls: Int?
+    /// How often the run says it is alive (its claim's heartbeat).
+    public let heartbeatInterval: Duration
 
-    public init(concurrency: Int, maxCalls: Int? = nil) {
+    public init(concurrency: Int, maxCalls: Int? = nil, heartbeatInterval: Duration = ClaimHolder.heartbeatInterval) {
         self.concurrency = max(1, concurrency)
         self.maxCalls = maxCalls
+        self.heartbeatInterval = heartbeatInterval
     }
 
     enum Reply: Sendable {
@@ -111,12 +114,14 @@ public struct GenerationEngine {
         case cancelled
         /// Not a reply: wakes the writer when a second Ctrl-C asks to abandon the calls in flight.
         case wake
+        /// Not a reply: time to refresh the claim's heartbeat.
+        case heartbeat
 
         var failure: ModelFailure? {
             switch self {
             case .questions(_, let result): result.failure
             case .answer(_, let result): result.failure
-            case .cancelled, .wake: nil
+            case .cancelled, .wake, .heartbeat: nil
             }
         }
     }
@@ -176,20 +181,38 @@ public struct GenerationEngine {
                     try? await Task.sleep(for: .milliseconds(100))
                 }
             }
+            // Says every `heartbeatInterval` that the run is alive, through the writer (the
+            // one owner of the store), so a run in another pid namespace can tell.
+            let interval = heartbeatInterval
+            group.addTask {
+                while !Task.isCancelled {
+                    try? await Task.sleep(for: interval)
+                    if Task.isCancelled { return }
+                    mailbox.put(.heartbeat)
+                }
+            }
             defer { group.cancelAll() }
 
             while progress.inFlight < concurrency, send() {}
             while progress.inFlight > 0 {
+                var heartbeat = false
                 let replies = await mailbox.takeAll().filter {
-                    if case .wake = $0 { return false }
-                    return true
+                    switch $0 {
+                    case .wake: return false
+                    case .heartbeat:
+                        heartbeat = true
+                        return false
+                    default: return true
+                    }
                 }
+                // A failed refresh is not the run's failure: the next one may succeed.
+                if heartbeat { try? store.refreshClaim(of: run.id) }
                 progress.inFlight -= replies.count
                 if stop.isForced {
                     group.cancelAll()
                     continue
                 }
-                guard writeError == nil else { continue }
+                guard writeError == nil, !replies.isEmpty else { continue }
                 do {
                     let refused: ModelFailure?
                     (progress, refused) = try record(replies, counted: progress, store: store, run: run)
@@ -236,7 +259,7 @@ public struct GenerationEngine {
                     case .answer(let item, let result):
                         outcome = try store.recordAnswer(in: run, item: item, result: result)
                         (promptTokens, completionTokens) = (result.promptTokens, result.completionTokens)
-                    case .cancelled, .wake:
+                    case .cancelled, .wake, .heartbeat:
                         continue
                     }
                 } catch {

@@ -101,9 +101,9 @@ extension Store {
         // A store opened read-only may predate claims: its runs carry a pid alone.
         let claims = try hasClaims()
         let statement = try db.prepare("""
-            SELECT r.id, r.kind, p.name || '@' || p.version, m.name, r.endpoint, r.status, \(claims ? "c.pid" : "r.pid"),
+            SELECT r.id, r.kind, p.name || '@' || p.version, m.name, r.endpoint, r.status, \(claims ? "r.error" : "NULL"),
                    r.items_total, r.items_done, r.items_failed, r.items_skipped, r.prompt_tokens, r.completion_tokens,
-                   r.started_at, r.ended_at, \(claims ? "c.pid_start, r.error" : "NULL, NULL")
+                   r.started_at, r.ended_at, \(claims ? ClaimHolder.columns : ClaimHolder.runColumns)
             FROM runs r JOIN prompts p ON p.id = r.prompt_id JOIN models m ON m.id = r.model_id
             \(claims ? "LEFT JOIN claims c ON c.run_id = r.id" : "")
             ORDER BY r.id DESC LIMIT ?
@@ -112,7 +112,7 @@ extension Store {
         var rows: [RunListing] = []
         while try statement.step() {
             var status = RunStatus(rawValue: statement.string(at: 5)) ?? .interrupted
-            if status == .running, !Self.holderIsRunning(pid: statement.optionalInt(6), startTime: statement.optionalInt(15)) {
+            if status == .running, ClaimHolder(statement, at: 15)?.isAlive() != true {
                 status = .interrupted
             }
             let started = statement.string(at: 13), ended = statement.optionalString(14)
@@ -124,14 +124,8 @@ extension Store {
                 endpoint: statement.string(at: 4), status: status, itemsTotal: statement.int(7), itemsDone: statement.int(8),
                 itemsFailed: statement.int(9), itemsSkipped: statement.int(10), promptTokens: statement.int(11),
                 completionTokens: statement.int(12), startedAt: started, endedAt: ended, seconds: seconds,
-                error: statement.optionalString(16)))
+                error: statement.optionalString(6)))
         }
         return rows
-    }
-
-    /// Whether the process that holds a `running` run's claim still runs (no claim: no).
-    static func holderIsRunning(pid: Int?, startTime: Int?) -> Bool {
-        guard let pid else { return false }
-        return ProcessIdentity(pid: pid, startTime: startTime).isRunning
     }
 }

@@ -92,7 +92,7 @@ extension Store {
         let statement = try db.prepare("""
             SELECT t.id, t.text, t.sample, \(ordinal), p.name || '@' || p.version, p.id, m.name, m.id, m.params,
                    r.id, r.status, r.endpoint, k.id, k.attempt, k.http_status, k.finish_reason, k.prompt_tokens,
-                   k.completion_tokens, k.latency_ms, k.started_at, t.created_at, \(claims ? "c.pid, c.pid_start" : "r.pid, NULL")
+                   k.completion_tokens, k.latency_ms, k.started_at, t.created_at, \(claims ? ClaimHolder.columns : ClaimHolder.runColumns)
             FROM \(table) t JOIN prompts p ON p.id = t.prompt_id JOIN models m ON m.id = t.model_id
             JOIN runs r ON r.id = t.run_id JOIN calls k ON k.id = t.call_id
             \(claims ? "LEFT JOIN claims c ON c.run_id = r.id" : "")
@@ -101,7 +101,7 @@ extension Store {
         try statement.bind([id])
         guard try statement.step() else { return nil }
         var runStatus = statement.string(at: 10)
-        if runStatus == "running" && !Self.holderIsRunning(pid: statement.optionalInt(21), startTime: statement.optionalInt(22)) {
+        if runStatus == "running" && ClaimHolder(statement, at: 21)?.isAlive() != true {
             runStatus = "interrupted"
         }
         return Lineage.Generated(

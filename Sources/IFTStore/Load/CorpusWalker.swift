@@ -10,6 +10,41 @@ public struct CorpusFile: Sendable {
     public let relativePath: String
     public let absolutePath: String
     public let size: Int
+    /// The file the walk found there.
+    let identity: FileIdentity
+    /// The real path of the folder walked, when the file must be inside it (links outside
+    /// not followed); nil when it may be anywhere.
+    let realRoot: String?
+
+    /// The file's bytes, read through one open descriptor that is checked against what the
+    /// walk found: the same device and inode (not a file swapped in since), and, unless links
+    /// outside are followed, a real path inside the folder (not reached through a folder
+    /// swapped for a link since). More than `maxSize` bytes is `.tooLarge`.
+    func read(maxSize: Int) -> Result<[UInt8], CorpusWalker.Skip> {
+        // O_NONBLOCK: a FIFO swapped in must not stall the load (a regular file ignores it).
+        let descriptor = open(absolutePath, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK)
+        guard descriptor >= 0 else { return .failure(.unreadable(String(cString: strerror(errno)))) }
+        defer { close(descriptor) }
+        var info = stat()
+        guard fstat(descriptor, &info) == 0 else { return .failure(.unreadable(String(cString: strerror(errno)))) }
+        guard info.st_mode & S_IFMT == S_IFREG, FileIdentity(info) == identity else { return .failure(.changed) }
+        if let realRoot {
+            guard let real = CorpusWalker.realPath(ofDescriptor: descriptor) else { return .failure(.unreadable("cannot tell where it is")) }
+            guard CorpusWalker.isInside(real, realRoot: realRoot) else { return .failure(.externalLink(target: real)) }
+        }
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(min(Int(info.st_size), maxSize) + 1)
+        var buffer = [UInt8](repeating: 0, count: 1 << 16)
+        while bytes.count <= maxSize {
+            let count = buffer.withUnsafeMutableBytes { Glibc.read(descriptor, $0.baseAddress, $0.count) }
+            if count < 0 && errno == EINTR { continue }
+            if count < 0 { return .failure(.unreadable(String(cString: strerror(errno)))) }
+            if count == 0 { break }
+            bytes.append(contentsOf: buffer[0..<count])
+        }
+        if bytes.count > maxSize { return .failure(.tooLarge(size: max(bytes.count, Int(info.st_size)))) }
+        return .success(bytes)
+    }
 }
 
 public struct WalkOptions: Sendable {
@@ -46,7 +81,7 @@ public struct WalkOptions: Sendable {
 /// Walks a folder recursively in a stable (sorted) order, without following symlinks into
 /// loops, nor out of the folder unless asked.
 public struct CorpusWalker {
-    public enum Skip: Sendable {
+    public enum Skip: Sendable, Error {
         case tooLarge(size: Int)
         case unreadable(String)
         case symlinkLoop
@@ -55,6 +90,8 @@ public struct CorpusWalker {
         case externalLink(target: String)
         /// The name's bytes are not UTF-8; the path it is reported under shows them as `\xNN`.
         case nameNotUTF8
+        /// The file at the path is no longer the one the walk found (replaced while loading).
+        case changed
     }
 
     public let root: String
@@ -110,6 +147,11 @@ public struct CorpusWalker {
             }
             let relativePath = relative.isEmpty ? name : relative + "/" + name
             let absolute = folder + "/" + name
+            var link = stat()
+            // A symlink is matched against the store's files where it leads, even where
+            // nothing is yet (a -journal SQLite has not made).
+            if lstat(absolute, &link) == 0, link.st_mode & S_IFMT == S_IFLNK,
+               let target = try? ResolvedPath(resolving: absolute), storeFiles.contains(target) { continue }
             var entry = stat()
             guard stat(absolute, &entry) == 0 else {
                 // A dangling symlink or a file that vanished mid-walk.
@@ -132,7 +174,9 @@ public struct CorpusWalker {
                     skipped(relativePath, .tooLarge(size: size))
                     continue
                 }
-                try found(CorpusFile(relativePath: relativePath, absolutePath: absolute, size: size))
+                try found(CorpusFile(
+                    relativePath: relativePath, absolutePath: absolute, size: size, identity: FileIdentity(entry),
+                    realRoot: options.followExternalLinks ? nil : realRoot))
             default:
                 if options.selects(relativePath) { skipped(relativePath, .notRegular) }
             }
@@ -143,14 +187,25 @@ public struct CorpusWalker {
     private func externalTarget(of path: String, realRoot: String) -> String? {
         var link = stat()
         guard lstat(path, &link) == 0, link.st_mode & S_IFMT == S_IFLNK, let target = Self.realPath(path) else { return nil }
-        let inside = target == realRoot || target.hasPrefix(realRoot == "/" ? "/" : realRoot + "/")
-        return inside ? nil : target
+        return Self.isInside(target, realRoot: realRoot) ? nil : target
+    }
+
+    static func isInside(_ path: String, realRoot: String) -> Bool {
+        path == realRoot || path.hasPrefix(realRoot == "/" ? "/" : realRoot + "/")
     }
 
     static func realPath(_ path: String) -> String? {
         guard let resolved = realpath(path, nil) else { return nil }
         defer { free(resolved) }
         return String(cString: resolved)
+    }
+
+    /// Where an open file is, as the kernel names it (`/proc/self/fd/N`).
+    static func realPath(ofDescriptor descriptor: Int32) -> String? {
+        var buffer = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
+        let count = readlink("/proc/self/fd/\(descriptor)", &buffer, buffer.count - 1)
+        guard count > 0 else { return nil }
+        return String(decoding: buffer[0..<count].map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }
 
     /// A folder's entries as bytes (a name need not be UTF-8), in byte order; nil when the
@@ -168,57 +223,5 @@ public struct CorpusWalker {
         }
         guard errno == 0 else { return nil }
         return names.sorted { $0.lexicographicallyPrecedes($1) }
-    }
-}
-
-/// A file as the file system knows it, whatever path reaches it (symlinks followed).
-struct FileIdentity: Hashable {
-    let device: UInt64
-    let inode: UInt64
-
-    init(_ info: stat) {
-        device = UInt64(info.st_dev)
-        inode = UInt64(info.st_ino)
-    }
-
-    init?(path: String) {
-        var info = stat()
-        guard stat(path, &info) == 0 else { return nil }
-        self.init(info)
-    }
-}
-
-/// The store's own files (the database and its -wal, -shm and -journal), which a load must
-/// never take for documents. Matched by device and inode, so a hard link, a symlink or another
-/// spelling of the path is caught; and by name in the store's folder, for a companion file
-/// that appears only after the walk began.
-struct StoreFiles {
-    private static let suffixes = ["", "-wal", "-shm", "-journal"]
-    private var identities: Set<FileIdentity> = []
-    /// The folder holding the store (its own path and its symlink-resolved one) → file names.
-    private var namesByFolder: [FileIdentity: Set<String>] = [:]
-
-    init() {}
-
-    init(storePath: String) {
-        var paths = [storePath]
-        if let resolved = realpath(storePath, nil) {
-            paths.append(String(cString: resolved))
-            free(resolved)
-        }
-        for path in paths {
-            let base = (path as NSString).lastPathComponent
-            let folder = (path as NSString).deletingLastPathComponent
-            for suffix in Self.suffixes {
-                if let identity = FileIdentity(path: path + suffix) { identities.insert(identity) }
-            }
-            if let folderIdentity = FileIdentity(path: folder.isEmpty ? "." : folder) {
-                namesByFolder[folderIdentity, default: []].formUnion(Self.suffixes.map { base + $0 })
-            }
-        }
-    }
-
-    func contains(_ identity: FileIdentity, named name: String, inFolder folder: FileIdentity) -> Bool {
-        identities.contains(identity) || namesByFolder[folder]?.contains(name) == true
     }
 }

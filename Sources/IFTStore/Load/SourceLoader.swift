@@ -69,6 +69,10 @@ extension Store {
 }
 
 struct SourceLoader {
+    /// A batch of new versions is written (and committed) once this many files or bytes wait.
+    static let filesPerBatch = 512
+    static let bytesPerBatch = 16 << 20
+
     let store: Store
     let options: LoadOptions
     let events: (LoadEvent) -> Void
@@ -123,57 +127,51 @@ struct SourceLoader {
         // The store and its -wal, -shm and -journal are never documents, whatever path reaches them.
         let storeFiles = StoreFiles(storePath: store.path)
 
+        // Files to write, read and hashed without holding the write lock: they are written
+        // together, under it, when `filesPerBatch` files or `bytesPerBatch` bytes wait, and at
+        // the end. So another writer (a load, a generate) gets in between batches, however
+        // long this load reads.
+        struct PendingFile {
+            let relativePath: String
+            let root: String
+            let text: String
+            let sha256: String
+            let bytes: Int
+        }
+        var pending: [PendingFile] = []
+        var pendingBytes = 0
+        func writePending() throws {
+            for file in pending {
+                // Decide again under the write lock, which another load may have held since
+                // the read: its version of this path is the one to follow.
+                let wasPresent = try batch.write(bytes: file.bytes) { () -> Bool? in
+                    let previous = try latestVersion(file.relativePath)
+                    if let previous, previous.isPresent(sha256: file.sha256) { return nil }
+                    let version = (previous?.version ?? 0) + 1
+                    let chars = file.text.utf8.reduce(into: 0) { count, byte in if byte & 0xC0 != 0x80 { count += 1 } }
+                    try insertSource.bind([file.relativePath, version, "present", file.text, file.sha256, file.bytes, chars, file.root, now])
+                    try insertSource.runToCompletion()
+                    let sourceID = db.lastInsertRowID
+                    summary.chunksAdded += try insertChunks(sourceID: sourceID, text: file.text, chunkingID: try recordChunking(), statement: insertChunk)
+                    return previous?.status == "present"
+                }
+                switch wasPresent {
+                case nil: summary.unchanged += 1
+                case true?: summary.changed += 1
+                case false?: summary.new += 1
+                }
+            }
+            try batch.commit()
+            pending.removeAll(keepingCapacity: true)
+            pendingBytes = 0
+        }
+
         for (root, given) in zip(roots, folders) {
             var walker = CorpusWalker(root: root, options: options.walk)
             walker.storeFiles = storeFiles
             var loadedHere = 0
             let skippedBefore = summary.skipped.values.reduce(0, +)
-            try walker.walk(found: { file in
-                summary.filesSeen += 1
-                guard seen.insert(file.relativePath).inserted else {
-                    skip(&summary, file.relativePath, "duplicate path", "\(file.relativePath) exists in two of the folders given; loaded the first, skipped the one in \(root)")
-                    return
-                }
-                guard let data = FileManager.default.contents(atPath: file.absolutePath) else {
-                    skip(&summary, file.relativePath, "unreadable", "\(file.relativePath): cannot read it")
-                    return
-                }
-                summary.bytesRead += data.count
-                let decoded = data.withUnsafeBytes { DocumentText.decode($0) }
-                guard case .success(var text) = decoded else {
-                    if case .failure(let rejection) = decoded {
-                        skip(&summary, file.relativePath, rejection.reason, "skipped \(file.relativePath): \(rejection)")
-                    }
-                    return
-                }
-                loadedHere += 1
-                if DocumentText.isHTML(file.relativePath) { text = DocumentText.htmlToText(text) }
-                let sha = SHA256.hex(text)
-                // A plain read settles "unchanged" without the write lock: it was true when read.
-                if let previous = try latestVersion(file.relativePath), previous.isPresent(sha256: sha) {
-                    summary.unchanged += 1
-                } else {
-                    // Decide again under the write lock, which another load may have held
-                    // since the read: its version of this path is the one to follow.
-                    let wasPresent = try batch.write(bytes: data.count) { () -> Bool? in
-                        let previous = try latestVersion(file.relativePath)
-                        if let previous, previous.isPresent(sha256: sha) { return nil }
-                        let version = (previous?.version ?? 0) + 1
-                        let chars = text.utf8.reduce(into: 0) { count, byte in if byte & 0xC0 != 0x80 { count += 1 } }
-                        try insertSource.bind([file.relativePath, version, "present", text, sha, data.count, chars, root, now])
-                        try insertSource.runToCompletion()
-                        let sourceID = db.lastInsertRowID
-                        summary.chunksAdded += try insertChunks(sourceID: sourceID, text: text, chunkingID: try recordChunking(), statement: insertChunk)
-                        return previous?.status == "present"
-                    }
-                    switch wasPresent {
-                    case nil: summary.unchanged += 1
-                    case true?: summary.changed += 1
-                    case false?: summary.new += 1
-                    }
-                }
-                events(.progress(done: summary.filesSeen, bytes: summary.bytesRead))
-            }, skipped: { path, reason in
+            func passOver(_ path: String, _ reason: CorpusWalker.Skip) {
                 // A file skipped for a reason still exists: it must not get a removed version.
                 seen.insert(path)
                 switch reason {
@@ -193,14 +191,51 @@ struct SourceLoader {
                     skip(&summary, path, "outside the folder", "skipped \(path): a symlink to \(target), outside the folder \(root); pass --follow-external-links to load it")
                 case .nameNotUTF8:
                     skip(&summary, path, "name not UTF-8", "skipped \(path): the name is not valid UTF-8 (its bad bytes shown as \\xNN); rename it, e.g. with convmv")
+                case .changed:
+                    skip(&summary, path, "changed while loading", "skipped \(path): it was replaced while being loaded; run the load again")
                 }
-            })
+            }
+            try walker.walk(found: { file in
+                summary.filesSeen += 1
+                guard seen.insert(file.relativePath).inserted else {
+                    skip(&summary, file.relativePath, "duplicate path", "\(file.relativePath) exists in two of the folders given; loaded the first, skipped the one in \(root)")
+                    return
+                }
+                let data: [UInt8]
+                switch file.read(maxSize: options.walk.maxFileSize) {
+                case .success(let bytes): data = bytes
+                case .failure(let reason):
+                    passOver(file.relativePath, reason)
+                    return
+                }
+                summary.bytesRead += data.count
+                let decoded = data.withUnsafeBytes { DocumentText.decode($0) }
+                guard case .success(var text) = decoded else {
+                    if case .failure(let rejection) = decoded {
+                        skip(&summary, file.relativePath, rejection.reason, "skipped \(file.relativePath): \(rejection)")
+                    }
+                    return
+                }
+                loadedHere += 1
+                if DocumentText.isHTML(file.relativePath) { text = DocumentText.htmlToText(text) }
+                let sha = SHA256.hex(text)
+                // A plain read settles "unchanged" without the write lock: it was true when read.
+                if let previous = try latestVersion(file.relativePath), previous.isPresent(sha256: sha) {
+                    summary.unchanged += 1
+                } else {
+                    pending.append(PendingFile(relativePath: file.relativePath, root: root, text: text, sha256: sha, bytes: data.count))
+                    pendingBytes += data.count
+                    if pending.count >= Self.filesPerBatch || pendingBytes >= Self.bytesPerBatch { try writePending() }
+                }
+                events(.progress(done: summary.filesSeen, bytes: summary.bytesRead))
+            }, skipped: passOver)
             if loadedHere > 0 {
                 loadedRoots.append(root)
             } else {
                 summary.foldersWithNothingLoaded.append(UnloadedFolder(folder: given, skippedFiles: summary.skipped.values.reduce(0, +) - skippedBefore))
             }
         }
+        try writePending()
         // Nothing loaded: nothing was written, and the chunking generate uses stays as it was.
         guard !loadedRoots.isEmpty else { return summary }
 

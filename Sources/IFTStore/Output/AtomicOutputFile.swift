@@ -20,47 +20,56 @@ public final class AtomicOutputFile {
     public let path: String
     /// The temporary file, or nil when writing straight into a FIFO, device or socket.
     let temporaryPath: String?
-    /// What the temporary file is renamed to: `path` with its symlinks followed.
+    /// What the temporary file is renamed to: `path` with its symlinks followed (the real path
+    /// of its folder, and its name).
     let targetPath: String
     public let sink: ByteSink
     private var finished = false
 
-    public init(path: String) throws {
-        let target = try Self.followingSymlinks(path)
+    public convenience init(path: String) throws {
+        try self.init(path: path, checking: { _ in })
+    }
+
+    /// As `init(path:)`; `check` is shown where the bytes would go (`path` with its symlinks
+    /// followed: the real path of its folder, and its name there) before anything is opened
+    /// or made, and refuses by throwing.
+    init(path: String, checking check: (ResolvedPath) throws -> Void) throws {
+        let target: ResolvedPath
+        do {
+            target = try ResolvedPath(resolving: path)
+        } catch .tooManyLinks {
+            throw StoreError.invalidInput("cannot write \(path): too many levels of symbolic links; give -o a file path")
+        } catch .missingFolder(let folder) {
+            throw StoreError.invalidInput("cannot write \(path): the folder \(folder) does not exist; create it first")
+        }
+        try check(target)
         var info = stat()
-        let exists = stat(target, &info) == 0
+        let exists = lstat(target.path, &info) == 0
         if !exists && errno != ENOENT {
             throw StoreError.invalidInput("cannot write \(path): \(String(cString: strerror(errno))); choose a writable folder")
         }
         self.path = path
-        targetPath = target
+        targetPath = target.path
         if exists {
             switch info.st_mode & S_IFMT {
             case S_IFDIR:
                 throw StoreError.invalidInput("cannot write \(path): it is a folder; give -o a file path")
             case S_IFBLK:
                 throw StoreError.invalidInput("cannot write \(path): it is a block device; give -o a file path")
+            case S_IFLNK:
+                // It was followed a moment ago: something is changing it.
+                throw StoreError.invalidInput("cannot write \(path): it changed while being opened; try again")
             case S_IFIFO, S_IFCHR, S_IFSOCK:
                 // Nothing to replace: the bytes go into it as they are made (a FIFO waits for its reader).
-                let descriptor = open(target, O_WRONLY | O_CLOEXEC | O_NOCTTY)
-                guard descriptor >= 0 else {
-                    let reason = String(cString: strerror(errno))
-                    let what = info.st_mode & S_IFMT == S_IFSOCK ? " (it is a socket, which cannot be written as a file)" : ""
-                    throw StoreError.invalidInput("cannot write \(path): \(reason)\(what); give -o a file path")
-                }
+                sink = ByteSink(descriptor: try Self.openSpecial(target.path, as: info, for: path), ownsDescriptor: true)
                 temporaryPath = nil
-                sink = ByteSink(descriptor: descriptor, ownsDescriptor: true)
                 return
             default:
                 break
             }
         }
-        let folder = (target as NSString).deletingLastPathComponent.isEmpty ? "." : (target as NSString).deletingLastPathComponent
-        var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: folder, isDirectory: &isDirectory), isDirectory.boolValue else {
-            throw StoreError.invalidInput("cannot write \(path): the folder \(folder) does not exist; create it first")
-        }
-        let temporary = (folder as NSString).appendingPathComponent(".\((target as NSString).lastPathComponent).\(UUID().uuidString.prefix(8)).tmp")
+        let folder = target.folder
+        let temporary = (folder == "/" ? "/" : folder + "/") + ".\(target.name).\(UUID().uuidString.prefix(8)).tmp"
         // 0666 less the umask, like any new file the user makes.
         let descriptor = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o666)
         guard descriptor >= 0 else {
@@ -77,22 +86,23 @@ public final class AtomicOutputFile {
         PendingFiles.shared.insert(temporary)
     }
 
-    /// `path` with every symlink in its last component followed (a chain too), relative
-    /// links read from the link's folder. A dangling link gives the path it points to.
-    static func followingSymlinks(_ path: String) throws -> String {
-        var current = path
-        for _ in 0..<40 {
-            var info = stat()
-            guard lstat(current, &info) == 0, info.st_mode & S_IFMT == S_IFLNK else { return current }
-            let destination = try FileManager.default.destinationOfSymbolicLink(atPath: current)
-            if destination.hasPrefix("/") {
-                current = destination
-            } else {
-                let folder = (current as NSString).deletingLastPathComponent
-                current = folder.isEmpty ? destination : (folder as NSString).appendingPathComponent(destination)
-            }
+    /// Opens the FIFO, character device or socket at `target` (never through a symlink) and
+    /// checks that what opened is what `expected` described: the same type, device and inode.
+    /// Anything swapped in between (a link, another file) is refused, never written.
+    static func openSpecial(_ target: String, as expected: stat, for path: String) throws -> Int32 {
+        let descriptor = open(target, O_WRONLY | O_CLOEXEC | O_NOCTTY | O_NOFOLLOW)
+        guard descriptor >= 0 else {
+            let reason = errno == ELOOP ? "it changed while being opened (now a symlink); try again" : String(cString: strerror(errno))
+            let what = expected.st_mode & S_IFMT == S_IFSOCK ? " (it is a socket, which cannot be written as a file)" : ""
+            throw StoreError.invalidInput("cannot write \(path): \(reason)\(what); give -o a file path")
         }
-        throw StoreError.invalidInput("cannot write \(path): too many levels of symbolic links; give -o a file path")
+        var opened = stat()
+        guard fstat(descriptor, &opened) == 0, opened.st_mode & S_IFMT == expected.st_mode & S_IFMT,
+              opened.st_dev == expected.st_dev, opened.st_ino == expected.st_ino else {
+            close(descriptor)
+            throw StoreError.invalidInput("cannot write \(path): it changed while being opened; try again")
+        }
+        return descriptor
     }
 
     /// Flushes and, for a temporary file, syncs it and renames it over the target.
