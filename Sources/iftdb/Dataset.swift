@@ -45,8 +45,8 @@ extension IFTDB.Dataset {
         func validate() throws {
             do {
                 try SavedDataset.checkName(name)
-            } catch let error as StoreError {
-                throw ValidationError(error.description)
+            } catch let error as SelectionError {
+                throw ValidationError(error.message)
             }
         }
 

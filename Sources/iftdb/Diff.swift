@@ -67,8 +67,8 @@ extension IFTDB {
             if limit != nil && show == nil { throw ValidationError("--limit caps the items --show lists; add --show") }
             do {
                 _ = try request()
-            } catch let error as StoreError {
-                throw ValidationError(error.description)
+            } catch let error as any UserFacingError {
+                throw ValidationError(error.message)
             }
             let sides = sideFilters()
             if a != nil && !(sides.a.isEmpty && sides.b.isEmpty) {

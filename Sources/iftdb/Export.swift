@@ -72,8 +72,8 @@ extension IFTDB {
             if let split {
                 do {
                     _ = try SplitSpec(parsing: split)
-                } catch let error as StoreError {
-                    throw ValidationError(error.description)
+                } catch let error as SelectionError {
+                    throw ValidationError(error.message)
                 }
                 if output == nil { throw ValidationError("--split writes one file per split; give -o a folder, e.g. -o splits/") }
             } else if seed != nil || splitBy != nil {

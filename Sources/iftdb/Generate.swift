@@ -221,7 +221,7 @@ struct GenerationCommand {
         bar.finish()
         guard let summary else { return }
         if let refusal = summary.refusal {
-            throw IFTDBFailure("run \(summary.runID) stopped: \(refusal.message); its items stay pending for the next run")
+            throw GenerationError.runStopped(run: summary.runID, reason: refusal.message)
         }
         report(summary, request: request)
         if summary.progress.failed > 0 { throw ExitCode(1) }
@@ -243,7 +243,7 @@ struct GenerationCommand {
                 return nil
             case .held(let claim):
                 guard generation.wait else {
-                    throw IFTDBFailure("\(claim); wait for it to end, stop it (Ctrl-C there, or kill \(claim.process.pid)), or pass --wait to start when it ends")
+                    throw GenerationError.runHeld(claim)
                 }
                 if !announced {
                     Console.info("waiting for run \(claim.runID) (\(claim.key.kind.rawValue) with \(claim.prompt) and \(claim.model)), running in process \(claim.process.pid), to end")

@@ -104,29 +104,14 @@ extension IFTDB.Prompts {
         }
 
         func run() async throws {
-            let template = try readText(templateFile, what: "template")
-            let systemText = try systemFile.map { try readText($0, what: "system prompt") } ?? system
+            let template = try PromptFile.read(templateFile, part: "template")
+            let systemText = try systemFile.map { try PromptFile.read($0, part: "system prompt") } ?? system
             let roleValue = PromptRole(rawValue: role) ?? .question
             let (opened, _) = try Store.open(at: store.path, create: false)
             defer { opened.close() }
             let (prompt, created) = try opened.addPrompt(name: name, role: roleValue, system: systemText, template: template)
             print(prompt.ref)
             Console.info(created ? "added prompt \(prompt.ref) (\(prompt.role))" : "\(prompt.ref) already has this template; nothing added")
-        }
-
-        private func readText(_ path: String, what: String) throws -> String {
-            var isDirectory: ObjCBool = false
-            guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
-                throw IFTDBFailure("the \(what) file \(path) does not exist; write the \(what) to a file and pass its path")
-            }
-            if isDirectory.boolValue { throw IFTDBFailure("\(path) is a folder; pass the \(what) file itself") }
-            guard let data = FileManager.default.contents(atPath: path) else {
-                throw IFTDBFailure("cannot read the \(what) file \(path); check its permissions")
-            }
-            guard let text = String(data: data, encoding: .utf8) else {
-                throw IFTDBFailure("the \(what) file \(path) is not UTF-8 text; save it as UTF-8")
-            }
-            return text
         }
     }
 
@@ -168,7 +153,7 @@ extension IFTDB.Prompts {
         static func id(_ text: String, kind: String) throws -> Int64 {
             let prefix = kind + ":"
             guard text.hasPrefix(prefix), let id = Int64(text.dropFirst(prefix.count)), id > 0 else {
-                throw IFTDBFailure("'\(text)' is not a \(kind) reference; write \(kind):ID, e.g. \(kind):12")
+                throw PromptError.badItemReference(text, kind: kind)
             }
             return id
         }

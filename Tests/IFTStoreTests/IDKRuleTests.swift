@@ -62,7 +62,7 @@ import Testing
     }
 
     @Test func aPatternThatIsNotARegexIsAOneLineError() {
-        #expect(throws: StoreError.self) { try IDKRule(extraPatterns: ["(unclosed"]) }
+        #expect(throws: SelectionError.self) { try IDKRule(extraPatterns: ["(unclosed"]) }
     }
 
     /// The SQL function and `--exclude-idk` keep exactly the replies labelled as answers.

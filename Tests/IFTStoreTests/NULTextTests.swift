@@ -48,7 +48,7 @@ import Testing
 
         // SQL text holding a NUL is refused in one line: SQLite would stop reading at it.
         let other = try ReadOnlyQuery(path: folder.file("s.sqlite"))
-        let error = try #require(throws: StoreError.self) { try other.prepare("SELECT 1;\u{0}SELECT 2") }
+        let error = try #require(throws: QueryError.self) { try other.prepare("SELECT 1;\u{0}SELECT 2") }
         #expect(error.description.contains("NUL"))
     }
 

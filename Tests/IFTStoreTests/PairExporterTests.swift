@@ -186,7 +186,7 @@ func readCSV(_ text: String) throws -> [[String]] {
             _ = try PairExport.run(storePath: fixture.path, filter: PairFilter(sourceGlob: "nothing/*", excludeIDK: true),
                                    options: ExportOptions(format: .csv), output: output)
             Issue.record("expected an error")
-        } catch let error as StoreError {
+        } catch let error as SelectionError {
             #expect(error.description.contains("no pairs match"))
             #expect(error.description.contains("--source 'nothing/*' removed 6"))
             #expect(error.description.contains("nothing written"))
@@ -194,7 +194,7 @@ func readCSV(_ text: String) throws -> [[String]] {
         #expect(try FileManager.default.contentsOfDirectory(atPath: fixture.folder.path).filter { !$0.hasPrefix("store.sqlite") } == [])
 
         let empty = try PairStoreFixture(loaded: false)
-        #expect(throws: StoreError.self) {
+        #expect(throws: SelectionError.self) {
             _ = try PairExport.run(storePath: empty.path, filter: PairFilter(), options: ExportOptions(format: .json), output: nil)
         }
     }
@@ -206,7 +206,7 @@ func readCSV(_ text: String) throws -> [[String]] {
         // An ambiguous selection fails after the store is open: the old file stays, no temp file.
         let run = try fixture.addAnswerRun(prompt: 3, model: 1)
         try fixture.addAnswer(question: 2, prompt: 3, model: 1, run: run, text: "Zürich.")
-        #expect(throws: StoreError.self) {
+        #expect(throws: SelectionError.self) {
             _ = try PairExport.run(storePath: fixture.path, filter: PairFilter(), options: ExportOptions(format: .jsonl), output: output)
         }
         #expect(try String(contentsOfFile: output, encoding: .utf8) == "old contents")
@@ -228,7 +228,7 @@ func readCSV(_ text: String) throws -> [[String]] {
         #expect(try listing() == ["pairs.jsonl"])
         #expect(try String(contentsOfFile: output, encoding: .utf8).split(separator: "\n").count == 6)
 
-        #expect(throws: StoreError.self) { try AtomicOutputFile(path: fixture.folder.file("no/such/folder/x.csv")) }
+        #expect(throws: OutputError.self) { try AtomicOutputFile(path: fixture.folder.file("no/such/folder/x.csv")) }
     }
 
     @Test func orderIsStableAndIndexDriven() throws {

@@ -47,16 +47,16 @@ import Testing
         #expect(try PromptRef(parsing: "answers@3") == PromptRef(name: "answers", version: 3))
         #expect(try PromptRef(parsing: "my-prompt.v2@12").description == "my-prompt.v2@12")
         for bad in ["", "@1", "a@", "a@0", "a@x", "a@1@2", "a b", "-x"] {
-            #expect(throws: StoreError.self, "\(bad)") { try PromptRef(parsing: bad) }
+            #expect(throws: PromptError.self, "\(bad)") { try PromptRef(parsing: bad) }
         }
     }
 
     @Test func unknownVersionsAndNamesSayWhatExists() throws {
         let (_, store) = try freshStore()
         defer { store.close() }
-        let error = try #require(throws: StoreError.self) { try store.prompt(PromptRef(name: "answers", version: 7)) }
+        let error = try #require(throws: PromptError.self) { try store.prompt(PromptRef(name: "answers", version: 7)) }
         #expect(error.description == "no prompt named 'answers' has version 7 (latest is 1); see `iftdb prompts list`")
-        let missing = try #require(throws: StoreError.self) { try store.prompt(PromptRef(name: "nope")) }
+        let missing = try #require(throws: PromptError.self) { try store.prompt(PromptRef(name: "nope")) }
         #expect(missing.description == "no prompt named 'nope' (there are 'answers', 'questions'); see `iftdb prompts list`")
     }
 
@@ -81,16 +81,16 @@ import Testing
     @Test func badTemplatesAreRefused() throws {
         let (_, store) = try freshStore()
         defer { store.close() }
-        let unknown = try #require(throws: StoreError.self) {
+        let unknown = try #require(throws: PromptError.self) {
             try store.addPrompt(name: "x", role: .question, system: nil, template: "About {{chunk}} from {{document}}")
         }
         #expect(unknown.description == "unknown placeholder {{document}} in the template; use {{chunk}}, {{question}}, {{count}} or {{source}}")
-        #expect(throws: StoreError.self) { try store.addPrompt(name: "x", role: .question, system: "{{nope}}", template: "{{chunk}}") }
-        #expect(throws: StoreError.self) { try store.addPrompt(name: "x", role: .question, system: nil, template: "no chunk here") }
-        #expect(throws: StoreError.self) { try store.addPrompt(name: "x", role: .answer, system: nil, template: "{{chunk}} without a question") }
-        #expect(throws: StoreError.self) { try store.addPrompt(name: "x", role: .question, system: nil, template: "{{chunk}} {{question}}") }
-        #expect(throws: StoreError.self) { try store.addPrompt(name: "bad name", role: .question, system: nil, template: "{{chunk}}") }
-        #expect(throws: StoreError.self) { try store.addPrompt(name: "answers", role: .question, system: nil, template: "{{chunk}}") }
+        #expect(throws: PromptError.self) { try store.addPrompt(name: "x", role: .question, system: "{{nope}}", template: "{{chunk}}") }
+        #expect(throws: PromptError.self) { try store.addPrompt(name: "x", role: .question, system: nil, template: "no chunk here") }
+        #expect(throws: PromptError.self) { try store.addPrompt(name: "x", role: .answer, system: nil, template: "{{chunk}} without a question") }
+        #expect(throws: PromptError.self) { try store.addPrompt(name: "x", role: .question, system: nil, template: "{{chunk}} {{question}}") }
+        #expect(throws: PromptError.self) { try store.addPrompt(name: "bad name", role: .question, system: nil, template: "{{chunk}}") }
+        #expect(throws: PromptError.self) { try store.addPrompt(name: "answers", role: .question, system: nil, template: "{{chunk}}") }
         #expect(try store.prompts().count == 2)
     }
 
@@ -114,13 +114,13 @@ import Testing
         let custom = try store.addPrompt(name: "src", role: .answer, system: nil, template: "{{source}}|{{chunk}}|{{question}}").prompt
         let answer = try custom.answerMessages(chunk: "text", question: "Q {{chunk}}?", source: "docs/a.txt")
         #expect(answer == [ChatMessage(role: "user", content: "docs/a.txt|text|Q {{chunk}}?")])
-        #expect(throws: StoreError.self) { try custom.questionMessages(chunk: "text", count: 3) }
+        #expect(throws: PromptError.self) { try custom.questionMessages(chunk: "text", count: 3) }
 
-        let needsQuestion = try #require(throws: StoreError.self) {
+        let needsQuestion = try #require(throws: PromptError.self) {
             try store.renderPrompt(PromptRef(name: "answers"), chunkID: chunkID, questionID: nil)
         }
         #expect(needsQuestion.description.contains("--question question:ID"))
-        let noChunk = try #require(throws: StoreError.self) { try store.renderPrompt(PromptRef(name: "questions"), chunkID: 999, questionID: nil) }
+        let noChunk = try #require(throws: PromptError.self) { try store.renderPrompt(PromptRef(name: "questions"), chunkID: 999, questionID: nil) }
         #expect(noChunk.description.hasPrefix("no chunk:999 in this store"))
     }
 }

@@ -170,8 +170,8 @@ import Testing
         let query = try ReadOnlyQuery(path: path)
         try query.prepare("SELECT 1; -- a comment\n SELECT 2;  ")
         #expect(query.statements.count == 2)
-        #expect(throws: StoreError.self) { try ReadOnlyQuery(path: path).prepare("SELECT 1; DELETE FROM sources") }
-        #expect(throws: StoreError.emptyQuery) { try ReadOnlyQuery(path: path).prepare("  -- nothing\n") }
+        #expect(throws: QueryError.self) { try ReadOnlyQuery(path: path).prepare("SELECT 1; DELETE FROM sources") }
+        #expect(throws: QueryError.empty) { try ReadOnlyQuery(path: path).prepare("  -- nothing\n") }
     }
 
     @Test(arguments: [

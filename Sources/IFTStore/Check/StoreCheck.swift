@@ -53,10 +53,10 @@ public enum StoreCheck {
             return StoreCheckSummary(problems: problems)
         }
         defer { db.close() }
-        let applied = try Migrator().appliedIDs(db)
+        let applied = try Migrator().appliedMigrations(db)
         if applied.isEmpty { throw StoreError.notAnIFTDBStore(path: path) }
 
-        let checker = Checker(db: db, applied: Set(applied))
+        let checker = Checker(db: db, applied: Set(applied.map(\.name)))
         try db.transaction(.deferred) {
             for check in StoreProblem.Check.allCases {
                 do {
@@ -75,16 +75,17 @@ public enum StoreCheck {
 /// The checks, one method each, sharing the connection and the counts.
 private final class Checker {
     let db: Connection
-    let applied: Set<Int>
+    /// The names of the migrations the store records.
+    let applied: Set<String>
     var summary = StoreCheckSummary()
 
-    init(db: Connection, applied: Set<Int>) {
+    init(db: Connection, applied: Set<String>) {
         self.db = db
         self.applied = applied
     }
 
     /// Tables by the migration that makes them: a check of an older store skips what it lacks.
-    var hasGenerationTables: Bool { applied.contains(2) }
+    var hasGenerationTables: Bool { SchemaRequirement.generation.isMet(byMigrationsNamed: applied) }
 
     func run(_ check: StoreProblem.Check, report: (StoreProblem) throws -> Void) throws {
         switch check {

@@ -14,13 +14,13 @@ import Foundation
 public struct IDKRule: Sendable, Equatable, Hashable, Codable {
     public private(set) var extraPatterns: [String]
 
-    /// Throws `StoreError.invalidInput` for a pattern that is not a regular expression.
+    /// Throws `SelectionError.badIDKPattern` for a pattern that is not a regular expression.
     public init(extraPatterns: [String] = []) throws {
         for pattern in extraPatterns {
             do {
                 _ = try Regex(pattern)
             } catch {
-                throw StoreError.invalidInput("--idk-pattern '\(pattern)' is not a regular expression (\(error)); fix or quote it")
+                throw SelectionError.badIDKPattern(pattern: pattern, reason: "\(error)")
             }
         }
         self.extraPatterns = extraPatterns

@@ -64,8 +64,8 @@ extension Store {
             try migrator.checkNotNewer(db, path: path)
             let applied = try migrator.appliedIDs(db)
             if applied.isEmpty { throw StoreError.notAnIFTDBStore(path: path) }
-            guard applied.contains(2) else {
-                throw StoreError.invalidInput("the store \(path) has no answers tables yet (an older schema); run `iftdb init --db \(path)` to upgrade it")
+            guard SchemaRequirement.generation.isMet(byMigrationsNamed: try migrator.appliedMigrations(db).map(\.name)) else {
+                throw StoreError.olderSchema(path: path, lacking: .generation)
             }
         } catch let error as SQLiteError {
             throw mapReadOpenError(error, path: path)
@@ -97,7 +97,7 @@ func refuseStoreAsOutput(_ output: String, storePath: String) throws {
         isStore = candidates.contains { identity($0).map { $0 == written } ?? false }
     }
     if isStore {
-        throw StoreError.invalidInput("-o \(output) is the store itself; write the export to another file")
+        throw OutputError.isTheStore(path: output)
     }
 }
 
@@ -125,7 +125,7 @@ public enum PairExport {
             let exporter = PairExporter(options: options)
             if let split {
                 guard let output else {
-                    throw StoreError.invalidInput("--split writes one file per split; give -o a folder")
+                    throw OutputError.splitsNeedAFolder
                 }
                 return try writeSplits(selection, exporter: exporter, split: split, folder: output, funnel: funnel, storePath: storePath)
             }
@@ -150,14 +150,14 @@ public enum PairExport {
         var createdFolder = false
         if FileManager.default.fileExists(atPath: folder, isDirectory: &isDirectory) {
             guard isDirectory.boolValue else {
-                throw StoreError.invalidInput("cannot write splits into \(folder): it is a file; with --split, -o names a folder")
+                throw OutputError.splitFolderIsAFile(folder: folder)
             }
         } else {
             do {
                 try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: false)
                 createdFolder = true
             } catch {
-                throw StoreError.invalidInput("cannot create the folder \(folder) for the splits (\((error as NSError).localizedDescription)); create it or its parent first")
+                throw OutputError.cannotCreateSplitFolder(folder: folder, reason: (error as NSError).localizedDescription)
             }
         }
         var files: [AtomicOutputFile] = []
@@ -177,10 +177,7 @@ public enum PairExport {
         }
         let counts = try exporter.write(selection, split: split.spec, seed: split.seed, unit: split.unit, to: files.map(\.sink))
         if let empty = counts.firstIndex(of: 0) {
-            let units = split.unit == .pair ? "pairs" : "\(split.unit.rawValue)s"
-            throw StoreError.invalidInput(
-                "split '\(split.spec.parts[empty].name)' would be empty (\(counts.reduce(0, +)) pairs, kept together by \(units)); "
-                    + "use a larger ratio, another --seed, or a finer --split-by; nothing written")
+            throw SelectionError.emptySplit(name: split.spec.parts[empty].name, pairs: counts.reduce(0, +), unit: split.unit)
         }
         for file in files { try file.commit() }
         committed = true
@@ -191,14 +188,11 @@ public enum PairExport {
         return ExportSummary(written: counts.reduce(0, +), funnel: funnel, format: exporter.options.format, destination: folder, splits: splits)
     }
 
-    static func emptySelection(_ funnel: PairFunnel, filter: PairFilter, nothing: String = "nothing written") -> StoreError {
+    static func emptySelection(_ funnel: PairFunnel, filter: PairFilter, action: SelectionAction = .export) -> SelectionError {
         if funnel.total == 0 {
-            if let dataset = filter.dataset {
-                return .notFound("dataset '\(dataset)' holds no answers; \(nothing)")
-            }
-            return .notFound("no pairs to export: the store has no answers yet; make some with `iftdb generate answers`; \(nothing)")
+            if let dataset = filter.dataset { return .empty(.emptyDataset(dataset), action: action) }
+            return .empty(.noAnswers, action: action)
         }
-        let removers = funnel.steps.filter { $0.removed > 0 }.map { "\($0.label) removed \($0.removed)" }
-        return .notFound("no pairs match the filters (of \(funnel.total) pairs: \(removers.joined(separator: ", "))); loosen \(filter.flags.isEmpty ? "them" : filter.flags.joined(separator: " ")); \(nothing)")
+        return .empty(.nothingMatches(total: funnel.total, removed: funnel.steps.filter { $0.removed > 0 }, flags: filter.flags), action: action)
     }
 }

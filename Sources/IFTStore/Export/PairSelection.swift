@@ -25,7 +25,7 @@ public final class PairSelection {
         var datasetID: Int64?
         if let name = filter.dataset {
             guard let id = try db.scalarInt("SELECT id FROM datasets WHERE name = ?", [name]) else {
-                throw StoreError.notFound("no dataset named '\(name)'; see `iftdb dataset list`")
+                throw SelectionError.noDataset(name)
             }
             datasetID = Int64(id)
         } else if !filter.allVersions {
@@ -36,26 +36,26 @@ public final class PairSelection {
         if let ref = filter.questionPrompt {
             let prompt = try ref.resolve(in: db)
             guard prompt.role == "question" else {
-                throw StoreError.invalidInput("prompt \(prompt.ref) makes answers; --question-prompt takes a question prompt (see `iftdb prompts list`)")
+                throw SelectionError.notAQuestionPrompt(prompt.ref)
             }
             conditions.append(PairCondition(label: "--question-prompt \(prompt.ref)", sql: "q.prompt_id = ?", arguments: [.integer(prompt.id)]))
         }
         if let ref = filter.answerPrompt {
             let prompt = try ref.resolve(in: db)
             guard prompt.role == "answer" else {
-                throw StoreError.invalidInput("prompt \(prompt.ref) makes questions; --answer-prompt takes an answer prompt (see `iftdb prompts list`)")
+                throw SelectionError.notAnAnswerPrompt(prompt.ref)
             }
             conditions.append(PairCondition(label: "--answer-prompt \(prompt.ref)", sql: "a.prompt_id = ?", arguments: [.integer(prompt.id)]))
         }
         if let model = filter.model {
             guard (try db.scalarInt("SELECT count(*) FROM models WHERE name = ?", [model]) ?? 0) > 0 else {
-                throw StoreError.notFound("no model named '\(model)' in this store; see `iftdb sql \"SELECT DISTINCT name FROM models\"`")
+                throw SelectionError.noModel(model)
             }
             conditions.append(PairCondition(label: "--model \(model)", sql: "a.model_id IN (SELECT id FROM models WHERE name = ?)", arguments: [.text(model)]))
         }
         if let run = filter.run {
             guard case .text(let kind)? = try db.scalar("SELECT kind FROM runs WHERE id = ?", [run]) else {
-                throw StoreError.notFound("no run \(run) in this store; see `iftdb runs`")
+                throw SelectionError.noRun(run)
             }
             let column = kind == "questions" ? "q.run_id" : "a.run_id"
             conditions.append(PairCondition(label: "--run \(run)", sql: "\(column) = ?", arguments: [.integer(Int64(run))]))
@@ -65,7 +65,7 @@ public final class PairSelection {
         }
         if let chunking = filter.chunking {
             guard (try db.scalarInt("SELECT count(*) FROM chunkings WHERE id = ?", [chunking]) ?? 0) > 0 else {
-                throw StoreError.notFound("no chunking \(chunking) in this store; see `iftdb sql \"SELECT * FROM chunkings\"`")
+                throw SelectionError.noChunking(chunking)
             }
             conditions.append(PairCondition(label: "--chunking \(chunking)", sql: "c.chunking_id = ?", arguments: [.integer(Int64(chunking))]))
         }
@@ -242,21 +242,12 @@ public final class PairSelection {
         guard let exampleQuestion else { return }
         let prompts = try describe(ids: Set(mixedCombinations.map { $0[0] }), sql: "SELECT name || '@' || version FROM prompts WHERE id = ?")
         let (models, modelNames) = try describeModels(ids: Set(mixedCombinations.map { $0[1] }))
-        var mixed: [String] = []
         var narrowing: [String] = []
-        if prompts.count > 1 {
-            mixed.append("answer prompts \(prompts.joined(separator: ", "))")
-            narrowing.append("--answer-prompt")
-        }
-        if models.count > 1 {
-            mixed.append("models \(models.joined(separator: ", "))")
-            // One name with different parameters: --model cannot tell them apart, --run can.
-            narrowing.append(modelNames.count > 1 ? "--model" : "--run")
-        }
-        let questions = mixedQuestions == 1 ? "question \(exampleQuestion) has" : "\(mixedQuestions) questions (e.g. question \(exampleQuestion)) have"
-        throw StoreError.invalidInput(
-            "the selection is ambiguous: \(questions) answers from \(mixed.joined(separator: " and ")); "
-                + "narrow it with \(narrowing.joined(separator: " or ")), or pass --all-answers to take them all")
+        if prompts.count > 1 { narrowing.append("--answer-prompt") }
+        // One name with different parameters: --model cannot tell them apart, --run can.
+        if models.count > 1 { narrowing.append(modelNames.count > 1 ? "--model" : "--run") }
+        throw SelectionError.ambiguous(
+            questions: mixedQuestions, example: exampleQuestion, answerPrompts: prompts, models: models, narrowing: narrowing)
     }
 
     private func describe(ids: Set<Int>, sql: String) throws -> [String] {

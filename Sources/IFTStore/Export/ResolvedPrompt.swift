@@ -14,13 +14,13 @@ extension PromptRef {
     /// Finds the prompt this reference names; an unknown name or version is a one-line error.
     public func resolve(in db: Connection) throws -> ResolvedPrompt {
         guard let latest = try db.scalarInt("SELECT max(version) FROM prompts WHERE name = ?", [name]) else {
-            throw StoreError.notFound("no prompt named '\(name)'; see `iftdb prompts list`")
+            throw PromptError.noSuchPrompt(name: name, known: nil)
         }
         let wanted = version ?? latest
         let statement = try db.prepare("SELECT id, role FROM prompts WHERE name = ? AND version = ?")
         try statement.bind([name, wanted])
         guard try statement.step() else {
-            throw StoreError.notFound("no prompt named '\(name)' has version \(wanted) (latest is \(latest)); see `iftdb prompts list`")
+            throw PromptError.noSuchVersion(name: name, version: wanted, latest: latest)
         }
         return ResolvedPrompt(id: Int64(statement.int(0)), name: name, version: wanted, role: statement.string(at: 1))
     }

@@ -40,7 +40,7 @@ public struct SavedDataset: Sendable, Hashable, Codable {
     public static func checkName(_ name: String) throws {
         let allowed = name.unicodeScalars.allSatisfy { $0.isASCII && (CharacterSet.alphanumerics.contains($0) || "._-".unicodeScalars.contains($0)) }
         guard !name.isEmpty, name.count <= 100, allowed, let first = name.unicodeScalars.first, CharacterSet.alphanumerics.contains(first) else {
-            throw StoreError.invalidInput("'\(name)' is not a dataset name; use letters, digits, '.', '_' and '-' (up to 100), starting with a letter or digit")
+            throw SelectionError.badDatasetName(name)
         }
     }
 
@@ -85,12 +85,12 @@ extension Store {
             let filterJSON = try Self.encodeFilter(filter)
             let existing = try db.scalarInt("SELECT id FROM datasets WHERE name = ?", [name])
             if existing != nil && !replace {
-                throw StoreError.invalidInput("a dataset named '\(name)' exists; pass --replace to overwrite it, or choose another name (see `iftdb dataset list`)")
+                throw SelectionError.datasetExists(name)
             }
             let selection = try PairSelection(filter, in: db)
             let ids = try selection.answerIDs()
             guard !ids.isEmpty else {
-                throw PairExport.emptySelection(try selection.funnel(), filter: filter, nothing: "nothing saved")
+                throw PairExport.emptySelection(try selection.funnel(), filter: filter, action: .datasetSave)
             }
             try selection.checkUnambiguous()
             if let existing {
@@ -132,7 +132,7 @@ public enum DatasetQueries {
         let statement = try db.prepare("SELECT name, pairs, created_at, filter, id FROM datasets WHERE name = ?")
         try statement.bind([name])
         guard try statement.step() else {
-            throw StoreError.notFound("no dataset named '\(name)'; see `iftdb dataset list`")
+            throw SelectionError.noDataset(name)
         }
         let dataset = try row(statement)
         let id = statement.int(4)
@@ -167,7 +167,7 @@ public enum DatasetQueries {
         do {
             filter = try JSONDecoder().decode(PairFilter.self, from: Data(statement.string(at: 3).utf8))
         } catch {
-            throw StoreError.invalidInput("dataset '\(name)' has a filter this iftdb cannot read (\(error)); it may come from a newer iftdb")
+            throw SelectionError.unreadableDatasetFilter(dataset: name, reason: "\(error)")
         }
         return SavedDataset(name: name, pairs: statement.int(1), createdAt: statement.string(at: 2), filter: filter)
     }

@@ -73,7 +73,7 @@ extension Store {
         try db.run("INSERT INTO models (name, params, created_at) VALUES (?, ?, ?) ON CONFLICT (name, params) DO NOTHING",
                    [name, parametersJSON, Timestamp.now()])
         guard let id = try db.scalarInt("SELECT id FROM models WHERE name = ? AND params = ?", [name, parametersJSON]) else {
-            throw StoreError.invalidInput("could not record the model \(name)")
+            throw InternalError("could not record the model \(name)")
         }
         return Int64(id)
     }
@@ -87,12 +87,12 @@ extension Store {
     public func chunkingForGeneration(_ requested: Int64?) throws -> Int64 {
         if let requested {
             guard try db.scalarInt("SELECT count(*) FROM chunkings WHERE id = ?", [requested]) == 1 else {
-                throw StoreError.notFound("no chunking with id \(requested); see `iftdb sql \"SELECT * FROM chunkings\"`")
+                throw GenerationError.noChunking(requested)
             }
             return requested
         }
         guard let id = try db.scalarInt("SELECT id FROM chunkings ORDER BY last_used_at DESC, id DESC LIMIT 1") else {
-            throw StoreError.notFound("the store has no chunks yet; load documents first with `iftdb load DIR`")
+            throw GenerationError.noChunks
         }
         return Int64(id)
     }
@@ -103,7 +103,7 @@ extension Store {
         let prompt = try self.prompt(request.prompt)
         let wantedRole: PromptRole = request.kind == .questions ? .question : .answer
         guard prompt.role == wantedRole else {
-            throw StoreError.invalidInput("\(prompt.ref) is a\(prompt.role == .answer ? "n answer" : " question") prompt; `generate \(request.kind.rawValue)` needs a\(wantedRole == .answer ? "n answer" : " question") prompt (see `iftdb prompts list`)")
+            throw GenerationError.wrongPromptRole(prompt: prompt.ref.description, role: prompt.role, kind: request.kind)
         }
         let modelID = try existingModelRow(name: modelName, parametersJSON: parametersJSON)
         switch request.kind {
@@ -122,7 +122,7 @@ extension Store {
         case .answers:
             let questionPrompt = try self.prompt(request.questionPrompt ?? PromptRef(name: DefaultPrompts.questionsName))
             guard questionPrompt.role == .question else {
-                throw StoreError.invalidInput("\(questionPrompt.ref) is an answer prompt; --questions takes a question prompt, e.g. questions@1")
+                throw GenerationError.questionsFromAnswerPrompt(questionPrompt.ref.description)
             }
             let statement = try db.prepare("""
                 SELECT q.id FROM questions q
@@ -135,7 +135,7 @@ extension Store {
             let done = try existingItems("SELECT question_id, sample FROM answers WHERE prompt_id = ? AND model_id = ?", prompt.id, modelID)
             let (pending, skipped) = try collect(statement, samples: request.samples, done: done, limit: request.limit)
             if pending.isEmpty && skipped == 0 {
-                throw StoreError.notFound("no questions from \(questionPrompt.ref) to answer; run `iftdb generate questions` first (or pick another with --questions)")
+                throw GenerationError.noQuestions(prompt: questionPrompt.ref.description)
             }
             return GenerationPlan(request: request, prompt: prompt, questionPrompt: questionPrompt, modelID: modelID, modelName: modelName,
                                   chunkingID: request.chunkingID, pending: pending, alreadyDone: skipped)
@@ -172,7 +172,7 @@ extension Store {
             let statement = try db.cached("SELECT c.text, s.path FROM chunks c JOIN sources s ON s.id = c.source_id WHERE c.id = ?")
             defer { statement.reset() }
             try statement.bind([item.subjectID])
-            guard try statement.step() else { throw StoreError.notFound("chunk \(item.subjectID) vanished") }
+            guard try statement.step() else { throw InternalError("chunk \(item.subjectID) vanished") }
             return try plan.prompt.questionMessages(chunk: statement.string(at: 0), source: statement.string(at: 1), count: plan.request.count)
         case .answers:
             let statement = try db.cached("""
@@ -181,7 +181,7 @@ extension Store {
                 """)
             defer { statement.reset() }
             try statement.bind([item.subjectID])
-            guard try statement.step() else { throw StoreError.notFound("question \(item.subjectID) vanished") }
+            guard try statement.step() else { throw InternalError("question \(item.subjectID) vanished") }
             return try plan.prompt.answerMessages(chunk: statement.string(at: 0), question: statement.string(at: 2), source: statement.string(at: 1))
         }
     }

@@ -54,7 +54,7 @@ public struct Lineage: Sendable, Codable {
 extension Store {
     public func questionLineage(id: Int64) throws -> Lineage {
         guard let row = try lineageRow(questionID: id) else {
-            throw StoreError.notFound("no question with id \(id); list some with `iftdb sql \"SELECT id, text FROM questions LIMIT 20\"`")
+            throw LookupError.noQuestion(id)
         }
         return row
     }
@@ -62,7 +62,7 @@ extension Store {
     public func answerLineage(id: Int64) throws -> Lineage {
         guard let questionID = try db.scalarInt("SELECT question_id FROM answers WHERE id = ?", [id]),
               let question = try lineageRow(questionID: Int64(questionID)) else {
-            throw StoreError.notFound("no answer with id \(id); list some with `iftdb sql \"SELECT id, text FROM answers LIMIT 20\"`")
+            throw LookupError.noAnswer(id)
         }
         return Lineage(source: question.source, chunk: question.chunk, question: question.question, answer: try generated(table: "answers", id: id))
     }

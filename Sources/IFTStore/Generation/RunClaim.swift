@@ -9,7 +9,7 @@ public struct ClaimKey: Sendable, Hashable {
 }
 
 /// A claim held by a live process: the `claims` row with the names a person reads.
-public struct RunClaim: Sendable, CustomStringConvertible {
+public struct RunClaim: Sendable, Equatable, CustomStringConvertible {
     public let key: ClaimKey
     public let runID: Int64
     public let prompt: String

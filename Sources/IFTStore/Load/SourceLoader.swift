@@ -63,7 +63,7 @@ extension Store {
                 try SourceLoader(store: self, options: options, events: events).load(folders: folders)
             }
         } catch let error as SQLiteError where error.primaryCode == SQLITE_BUSY {
-            throw StoreError.invalidInput("another process held the write lock of \(path) for longer than iftdb waits; the files committed so far are kept: run the same load again")
+            throw LoadError.writeLockHeld(store: path)
         }
     }
 }
@@ -299,7 +299,7 @@ struct SourceLoader {
             ON CONFLICT (method, size, step) DO NOTHING
             """, [config.method.rawValue, config.size, config.step, now])
         guard let id = try db.scalarInt("SELECT id FROM chunkings WHERE method = ? AND size = ? AND step = ?", [config.method.rawValue, config.size, config.step]) else {
-            throw StoreError.invalidInput("could not record the chunking \(config)")
+            throw InternalError("could not record the chunking \(config)")
         }
         return Int64(id)
     }
@@ -311,13 +311,13 @@ struct SourceLoader {
     static func checkedFolder(_ folder: String) throws -> String {
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: folder, isDirectory: &isDirectory) else {
-            throw StoreError.invalidInput("no folder at \(folder); pass the folder that holds your documents")
+            throw LoadError.noFolder(folder)
         }
         guard isDirectory.boolValue else {
-            throw StoreError.invalidInput("\(folder) is a file; `iftdb load` takes folders (put the file in a folder and load that)")
+            throw LoadError.isAFile(folder)
         }
         guard FileManager.default.isReadableFile(atPath: folder) else {
-            throw StoreError.invalidInput("cannot read the folder \(folder); check its permissions")
+            throw LoadError.unreadableFolder(folder)
         }
         let url = URL(fileURLWithPath: folder).standardizedFileURL
         var path = url.path

@@ -64,7 +64,7 @@ extension Store {
     /// `path` at `version`, or its current version when nil.
     public func sourceVersion(path: String, version: Int?) throws -> SourceVersion {
         guard let latest = try db.scalarInt("SELECT max(version) FROM sources WHERE path = ?", [path]) else {
-            throw StoreError.notFound("no source with the path '\(path)'; see `iftdb sources --all` for the paths in the store")
+            throw LookupError.noSource(path: path)
         }
         let wanted = version ?? latest
         let statement = try db.prepare("""
@@ -74,7 +74,7 @@ extension Store {
             """)
         try statement.bind([path, wanted])
         guard try statement.step() else {
-            throw StoreError.notFound("'\(path)' has no version \(wanted) (latest is \(latest)); see `iftdb sources --all`")
+            throw LookupError.noSourceVersion(path: path, version: wanted, latest: latest)
         }
         return SourceVersion(
             id: Int64(statement.int(0)), path: path, version: statement.int(1), latestVersion: latest,
@@ -91,7 +91,7 @@ extension Store {
             """)
         try statement.bind([id])
         guard try statement.step() else {
-            throw StoreError.notFound("no chunk with id \(id); list chunks with `iftdb sql \"SELECT id, source_id, ordinal FROM chunks\"`")
+            throw LookupError.noChunk(id)
         }
         let config = ChunkingConfig(method: ChunkingMethod(rawValue: statement.string(at: 4)) ?? .window, size: statement.int(5), step: statement.int(6))
         return ChunkDetail(

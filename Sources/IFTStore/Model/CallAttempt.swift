@@ -37,8 +37,8 @@ public struct CallAttempt: Sendable, Equatable {
     }
 }
 
-/// Why an item failed: one line a user can act on.
-public struct ModelFailure: Error, Sendable, Equatable, CustomStringConvertible {
+/// Why an item failed, or why no model answers at all: one line a user can act on.
+public struct ModelFailure: UserFacingError, Equatable {
     public enum Kind: Sendable, Equatable {
         /// The server answered with an error that retrying will not fix (a 4xx).
         case rejected
@@ -65,8 +65,6 @@ public struct ModelFailure: Error, Sendable, Equatable, CustomStringConvertible 
         self.kind = kind
         self.message = message
     }
-
-    public var description: String { message }
 }
 
 /// What one model request gave: every attempt, and the outcome.

@@ -30,23 +30,21 @@ public final class AtomicOutputFile {
         var info = stat()
         let exists = stat(target, &info) == 0
         if !exists && errno != ENOENT {
-            throw StoreError.invalidInput("cannot write \(path): \(String(cString: strerror(errno))); choose a writable folder")
+            throw OutputError.cannotWrite(path: path, reason: String(cString: strerror(errno)))
         }
         self.path = path
         targetPath = target
         if exists {
             switch info.st_mode & S_IFMT {
             case S_IFDIR:
-                throw StoreError.invalidInput("cannot write \(path): it is a folder; give -o a file path")
+                throw OutputError.isAFolder(path: path)
             case S_IFBLK:
-                throw StoreError.invalidInput("cannot write \(path): it is a block device; give -o a file path")
+                throw OutputError.isABlockDevice(path: path)
             case S_IFIFO, S_IFCHR, S_IFSOCK:
                 // Nothing to replace: the bytes go into it as they are made (a FIFO waits for its reader).
                 let descriptor = open(target, O_WRONLY | O_CLOEXEC | O_NOCTTY)
                 guard descriptor >= 0 else {
-                    let reason = String(cString: strerror(errno))
-                    let what = info.st_mode & S_IFMT == S_IFSOCK ? " (it is a socket, which cannot be written as a file)" : ""
-                    throw StoreError.invalidInput("cannot write \(path): \(reason)\(what); give -o a file path")
+                    throw OutputError.cannotOpen(path: path, reason: String(cString: strerror(errno)), isSocket: info.st_mode & S_IFMT == S_IFSOCK)
                 }
                 temporaryPath = nil
                 sink = ByteSink(descriptor: descriptor, ownsDescriptor: true)
@@ -58,13 +56,13 @@ public final class AtomicOutputFile {
         let folder = (target as NSString).deletingLastPathComponent.isEmpty ? "." : (target as NSString).deletingLastPathComponent
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: folder, isDirectory: &isDirectory), isDirectory.boolValue else {
-            throw StoreError.invalidInput("cannot write \(path): the folder \(folder) does not exist; create it first")
+            throw OutputError.noFolder(path: path, folder: folder)
         }
         let temporary = (folder as NSString).appendingPathComponent(".\((target as NSString).lastPathComponent).\(UUID().uuidString.prefix(8)).tmp")
         // 0666 less the umask, like any new file the user makes.
         let descriptor = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o666)
         guard descriptor >= 0 else {
-            throw StoreError.invalidInput("cannot write \(path): \(String(cString: strerror(errno))); choose a writable folder")
+            throw OutputError.cannotWrite(path: path, reason: String(cString: strerror(errno)))
         }
         if exists {
             // The replacement keeps the old file's permission bits (and, for root, its owner),
@@ -92,7 +90,7 @@ public final class AtomicOutputFile {
                 current = folder.isEmpty ? destination : (folder as NSString).appendingPathComponent(destination)
             }
         }
-        throw StoreError.invalidInput("cannot write \(path): too many levels of symbolic links; give -o a file path")
+        throw OutputError.symlinkLoop(path: path)
     }
 
     /// Flushes and, for a temporary file, syncs it and renames it over the target.
@@ -112,7 +110,7 @@ public final class AtomicOutputFile {
         guard rename(temporaryPath, targetPath) == 0 else {
             let reason = String(cString: strerror(errno))
             discard()
-            throw StoreError.invalidInput("cannot write \(path): \(reason)")
+            throw OutputError.cannotReplace(path: path, reason: reason)
         }
         finished = true
         PendingFiles.shared.remove(temporaryPath)

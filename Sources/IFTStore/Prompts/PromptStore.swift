@@ -47,15 +47,13 @@ extension Store {
     public func prompt(_ ref: PromptRef) throws -> Prompt {
         let latest = try db.scalarInt("SELECT max(version) FROM prompts WHERE name = ?", [ref.name])
         guard let latest else {
-            let names = try promptNames()
-            let known = names.isEmpty ? "there are none" : "there are " + names.map { "'\($0)'" }.joined(separator: ", ")
-            throw StoreError.notFound("no prompt named '\(ref.name)' (\(known)); see `iftdb prompts list`")
+            throw PromptError.noSuchPrompt(name: ref.name, known: try promptNames())
         }
         let version = ref.version ?? latest
         let statement = try db.prepare("SELECT \(Self.promptColumns) FROM prompts WHERE name = ? AND version = ?")
         try statement.bind([ref.name, version])
         guard try statement.step() else {
-            throw StoreError.notFound("no prompt named '\(ref.name)' has version \(version) (latest is \(latest)); see `iftdb prompts list`")
+            throw PromptError.noSuchVersion(name: ref.name, version: version, latest: latest)
         }
         return Self.prompt(from: statement)
     }
@@ -63,7 +61,7 @@ extension Store {
     public func prompt(id: Int64) throws -> Prompt {
         let statement = try db.prepare("SELECT \(Self.promptColumns) FROM prompts WHERE id = ?")
         try statement.bind([id])
-        guard try statement.step() else { throw StoreError.notFound("no prompt with id \(id); see `iftdb prompts list`") }
+        guard try statement.step() else { throw InternalError("no prompt with id \(id)") }
         return Self.prompt(from: statement)
     }
 
@@ -78,23 +76,23 @@ extension Store {
     /// system prompt and template (`created` is false then).
     public func addPrompt(name: String, role: PromptRole, system: String?, template: String) throws -> (prompt: Prompt, created: Bool) {
         guard PromptRef.isValidName(name) else {
-            throw StoreError.invalidInput("'\(name)' is not a valid prompt name; use letters, digits, '-', '_' and '.', e.g. my-questions")
+            throw PromptError.badName(name)
         }
         let system = system.flatMap { $0.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty ? nil : $0 }
         guard !template.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
-            throw StoreError.invalidInput("the template is empty; write the prompt text with {{chunk}} where the chunk goes")
+            throw PromptError.emptyTemplate
         }
         try PromptTemplate.validate(template, what: "template")
         if let system { try PromptTemplate.validate(system, what: "system prompt") }
         let used = Set(PromptTemplate.placeholderNames(in: template) + PromptTemplate.placeholderNames(in: system ?? ""))
         guard used.contains("chunk") else {
-            throw StoreError.invalidInput("the template never uses {{chunk}}; put {{chunk}} where the chunk's text goes")
+            throw PromptError.noChunkPlaceholder
         }
         switch role {
         case .question where used.contains("question"):
-            throw StoreError.invalidInput("a question prompt cannot use {{question}} (there is no question yet); remove it or use --role answer")
+            throw PromptError.questionInQuestionPrompt
         case .answer where !used.contains("question"):
-            throw StoreError.invalidInput("an answer prompt must use {{question}}; put {{question}} where the question goes")
+            throw PromptError.noQuestionInAnswerPrompt
         default: break
         }
         let sha = Prompt.contentHash(role: role, system: system, template: template)
@@ -104,7 +102,7 @@ extension Store {
             if try existing.step() { return (Self.prompt(from: existing), false) }
             if let otherRole = try db.scalar("SELECT role FROM prompts WHERE name = ? ORDER BY version DESC LIMIT 1", [name]),
                case .text(let text) = otherRole, text != role.rawValue {
-                throw StoreError.invalidInput("'\(name)' is a \(text) prompt; a new version keeps its role (add it under another name for --role \(role))")
+                throw PromptError.roleKept(name: name, role: text, asked: role)
             }
             let version = (try db.scalarInt("SELECT max(version) FROM prompts WHERE name = ?", [name]) ?? 0) + 1
             try db.run(
@@ -118,7 +116,7 @@ extension Store {
     public func chunkForPrompt(id: Int64) throws -> (text: String, source: String) {
         let statement = try db.prepare("SELECT c.text, s.path FROM chunks c JOIN sources s ON s.id = c.source_id WHERE c.id = ?")
         try statement.bind([id])
-        guard try statement.step() else { throw StoreError.notFound("no chunk:\(id) in this store; find chunk ids with `iftdb sql \"SELECT id, source_id FROM chunks\"`") }
+        guard try statement.step() else { throw PromptError.noChunk(id: id) }
         return (statement.string(at: 0), statement.string(at: 1))
     }
 
@@ -126,7 +124,7 @@ extension Store {
     public func questionForPrompt(id: Int64) throws -> (text: String, chunkID: Int64) {
         let statement = try db.prepare("SELECT text, chunk_id FROM questions WHERE id = ?")
         try statement.bind([id])
-        guard try statement.step() else { throw StoreError.notFound("no question:\(id) in this store; find question ids with `iftdb sql \"SELECT id, text FROM questions\"`") }
+        guard try statement.step() else { throw PromptError.noQuestion(id: id) }
         return (statement.string(at: 0), Int64(statement.int(1)))
     }
 
@@ -136,11 +134,11 @@ extension Store {
         let prompt = try prompt(ref)
         let question = try questionID.map { try questionForPrompt(id: $0) }
         guard let chunkID = chunkID ?? question?.chunkID else {
-            throw StoreError.invalidInput("rendering needs a chunk; pass --chunk chunk:ID")
+            throw PromptError.renderNeedsChunk
         }
         let chunk = try chunkForPrompt(id: chunkID)
         if prompt.role == .answer && question == nil {
-            throw StoreError.invalidInput("\(prompt.ref) is an answer prompt; pass --question question:ID")
+            throw PromptError.renderNeedsQuestion(prompt: prompt.ref.description)
         }
         let values = PromptValues(chunk: chunk.text, question: question?.text, count: count, source: chunk.source)
         return (prompt, try prompt.messages(values))

@@ -99,7 +99,7 @@ public struct Migrator: Sendable {
                 do {
                     try db.execute(migration.sql)
                 } catch let error as SQLiteError {
-                    throw StoreError.migrationFailed(id: migration.id, name: migration.name, underlying: error)
+                    throw StoreError.migrationFailed(id: migration.id, name: migration.name, reason: error.message)
                 }
                 try db.run(
                     "INSERT INTO \(Self.table) (id, name, applied_at) VALUES (?, ?, ?)",

@@ -40,7 +40,7 @@ public final class ReadOnlyQuery {
     public func prepare(_ sql: String) throws {
         // SQLite stops reading SQL at a NUL, so a NUL would silently drop what follows it.
         guard !sql.utf8.contains(0) else {
-            throw StoreError.invalidInput("the SQL holds a NUL character (U+0000), where SQLite would stop reading it; remove it (use char(0) to mean one)")
+            throw QueryError.holdsNUL
         }
         var prepared: [Statement] = []
         let utf8 = Array(sql.utf8CString)
@@ -61,7 +61,7 @@ public final class ReadOnlyQuery {
                     text = String(rest.prefix { $0 != ";" }).trimmingCharacters(in: .whitespacesAndNewlines)
                     let error = SQLiteError.from(connection.handle, code: rc, sql: text)
                     if error.primaryCode == SQLITE_AUTH || error.message.hasPrefix("not authorized") {
-                        throw StoreError.readOnlyViolation(statement: Self.abbreviate(text), reason: "is not allowed (it could change the store or files beside it)")
+                        throw QueryError.notAllowed(statement: Self.abbreviate(text))
                     }
                     throw error
                 }
@@ -71,12 +71,12 @@ public final class ReadOnlyQuery {
                 let statement = Statement(connection: connection, handle: handle, sql: text)
                 let keyword = Self.firstKeyword(text)
                 guard statement.isReadOnly, Self.readingKeywords.contains(keyword) else {
-                    throw StoreError.readOnlyViolation(statement: Self.abbreviate(text), reason: "would change the store")
+                    throw QueryError.wouldChange(statement: Self.abbreviate(text))
                 }
                 prepared.append(statement)
             }
         }
-        guard !prepared.isEmpty else { throw StoreError.emptyQuery }
+        guard !prepared.isEmpty else { throw QueryError.empty }
         statements = prepared
     }
 

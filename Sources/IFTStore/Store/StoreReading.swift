@@ -51,7 +51,7 @@ extension Store {
         switch error.primaryCode {
         case SQLITE_NOTADB: return StoreError.notADatabase(path: path)
         case SQLITE_CANTOPEN, SQLITE_READONLY, SQLITE_PERM:
-            return StoreError.invalidInput("cannot read the store \(path) (\(error.message)); check that it, its folder and any \(path)-wal and \(path)-shm beside it are readable")
+            return StoreError.cannotRead(path: path, reason: error.message)
         default: return error
         }
     }

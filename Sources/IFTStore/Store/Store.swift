@@ -82,7 +82,7 @@ public final class Store {
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else { return false }
         if isDirectory.boolValue {
-            throw StoreError.invalidInput("\(path) is a folder; --db takes the path of a store file, e.g. \(path)/\(defaultFileName)")
+            throw StoreError.isAFolder(path: path)
         }
         return true
     }
@@ -104,7 +104,7 @@ public final class Store {
         case SQLITE_CANTOPEN:
             return StoreError.cannotCreate(path: path, reason: "SQLite cannot open it (\(error.message))")
         case SQLITE_READONLY:
-            return StoreError.invalidInput("the store \(path) is read-only here (\(error.message)); copy it to a writable folder or fix its permissions")
+            return StoreError.readOnly(path: path, reason: error.message)
         default: return error
         }
     }
