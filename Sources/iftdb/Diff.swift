@@ -100,9 +100,10 @@ extension IFTDB {
         func run() async throws {
             let sink = ByteSink.standardOutput()
             let printer = DiffPrinter(sink: sink, json: json, colored: Console.stdoutIsTerminal, show: show)
-            let summary = try PairDiff.run(
-                storePath: store.path, request: try request(), show: show, limit: limit,
-                summary: printer.summary, item: printer.item)
+            let diffRequest = try request()
+            let reader = try StoreFile.open(store.path, for: .reading)
+            defer { reader.close() }
+            let summary = try reader.diff(diffRequest, show: show, limit: limit, summary: printer.summary, item: printer.item)
             try printer.finish()
             try sink.flush()
             if exitCode && summary.differs { throw ExitCode(1) }

@@ -36,8 +36,6 @@ struct IFTDB: AsyncParsableCommand {
             }
         } catch let error as any UserFacingError {
             fail(error.message)
-        } catch let error as SQLiteError {
-            fail(error.description)
         } catch let error as InternalError {
             // Not the user's doing: say so, and still one line and exit 2.
             fail("internal error: \(error); please report it")
@@ -58,5 +56,5 @@ struct StoreOptions: ParsableArguments {
         "The store file. Default: $IFTDB_DB, else ./iftdb.sqlite.", valueName: "path"))
     var db: String?
 
-    var path: String { Store.resolvePath(db) }
+    var path: String { StoreFile.resolvePath(db) }
 }

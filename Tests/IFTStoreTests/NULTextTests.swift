@@ -38,17 +38,15 @@ import Testing
 
     @Test func theReadOnlyRunnerReadsNULsWholeAndRefusesANULInTheSQL() throws {
         let folder = try TemporaryFolder()
-        let (store, _) = try Store.open(at: folder.file("s.sqlite"), create: true)
+        let store = try StoreFile.open(folder.file("s.sqlite"), for: .writing(create: true))
         store.close()
-        let runner = try ReadOnlyQuery(path: folder.file("s.sqlite"))
-        try runner.prepare("SELECT 'The fee is 40' || char(0) || 'euros' AS reply")
-        let statement = try #require(runner.statements.first)
-        #expect(try statement.step())
-        #expect(statement.value(at: 0) == .text(Self.reply))
+        let reader = try StoreFile.open(folder.file("s.sqlite"), for: .reading(requiring: .anyDatabase))
+        let rows = try #require(try reader.query("SELECT 'The fee is 40' || char(0) || 'euros' AS reply").first)
+        #expect(try rows.next() == [.text(Self.reply)])
 
         // SQL text holding a NUL is refused in one line: SQLite would stop reading at it.
-        let other = try ReadOnlyQuery(path: folder.file("s.sqlite"))
-        let error = try #require(throws: QueryError.self) { try other.prepare("SELECT 1;\u{0}SELECT 2") }
+        let other = try StoreFile.open(folder.file("s.sqlite"), for: .reading(requiring: .anyDatabase))
+        let error = try #require(throws: QueryError.self) { try other.query("SELECT 1;\u{0}SELECT 2") }
         #expect(error.description.contains("NUL"))
     }
 

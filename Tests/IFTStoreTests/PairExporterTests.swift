@@ -46,7 +46,7 @@ func readCSV(_ text: String) throws -> [[String]] {
 @Suite struct PairExporterTests {
     func export(_ fixture: PairStoreFixture, _ options: ExportOptions, filter: PairFilter = PairFilter()) throws -> String {
         let output = fixture.folder.file("out.\(options.format.rawValue)")
-        let summary = try PairExport.run(storePath: fixture.path, filter: filter, options: options, output: output)
+        let summary = try exportPairs(storePath: fixture.path, filter: filter, options: options, output: output)
         #expect(summary.written == summary.funnel.selected)
         return try String(contentsOfFile: output, encoding: .utf8)
     }
@@ -183,7 +183,7 @@ func readCSV(_ text: String) throws -> [[String]] {
         let fixture = try PairStoreFixture()
         let output = fixture.folder.file("empty.csv")
         do {
-            _ = try PairExport.run(storePath: fixture.path, filter: PairFilter(sourceGlob: "nothing/*", excludeIDK: true),
+            _ = try exportPairs(storePath: fixture.path, filter: PairFilter(sourceGlob: "nothing/*", excludeIDK: true),
                                    options: ExportOptions(format: .csv), output: output)
             Issue.record("expected an error")
         } catch let error as SelectionError {
@@ -195,7 +195,7 @@ func readCSV(_ text: String) throws -> [[String]] {
 
         let empty = try PairStoreFixture(loaded: false)
         #expect(throws: SelectionError.self) {
-            _ = try PairExport.run(storePath: empty.path, filter: PairFilter(), options: ExportOptions(format: .json), output: nil)
+            _ = try exportPairs(storePath: empty.path, filter: PairFilter(), options: ExportOptions(format: .json), output: nil)
         }
     }
 
@@ -207,7 +207,7 @@ func readCSV(_ text: String) throws -> [[String]] {
         let run = try fixture.addAnswerRun(prompt: 3, model: 1)
         try fixture.addAnswer(question: 2, prompt: 3, model: 1, run: run, text: "Zürich.")
         #expect(throws: SelectionError.self) {
-            _ = try PairExport.run(storePath: fixture.path, filter: PairFilter(), options: ExportOptions(format: .jsonl), output: output)
+            _ = try exportPairs(storePath: fixture.path, filter: PairFilter(), options: ExportOptions(format: .jsonl), output: output)
         }
         #expect(try String(contentsOfFile: output, encoding: .utf8) == "old contents")
         let listing = { try FileManager.default.contentsOfDirectory(atPath: fixture.folder.path).filter { !$0.hasPrefix("store.sqlite") }.sorted() }
@@ -222,7 +222,7 @@ func readCSV(_ text: String) throws -> [[String]] {
         #expect(try listing() == ["pairs.jsonl"])
         #expect(try String(contentsOfFile: output, encoding: .utf8) == "old contents")
 
-        let summary = try PairExport.run(storePath: fixture.path, filter: PairFilter(answerPrompt: PromptRef(name: "answers", version: 1)),
+        let summary = try exportPairs(storePath: fixture.path, filter: PairFilter(answerPrompt: PromptRef(name: "answers", version: 1)),
                                          options: ExportOptions(format: .jsonl), output: output)
         #expect(summary.written == 6)
         #expect(try listing() == ["pairs.jsonl"])

@@ -3,14 +3,14 @@ import Testing
 @testable import IFTStore
 
 @Suite struct PromptTests {
-    func freshStore() throws -> (TemporaryFolder, Store) {
+    func freshStore() throws -> (TemporaryFolder, StoreWriter) {
         let folder = try TemporaryFolder()
-        let (store, _) = try Store.open(at: folder.file("s.sqlite"), create: true)
+        let store = try StoreFile.open(folder.file("s.sqlite"), for: .writing(create: true))
         return (folder, store)
     }
 
     /// A source and a chunk, written directly (loading is another command's job).
-    func addChunk(_ store: Store, text: String, path: String = "docs/a.txt") throws -> Int64 {
+    func addChunk(_ store: StoreWriter, text: String, path: String = "docs/a.txt") throws -> Int64 {
         try store.db.run(
             "INSERT INTO sources (path, version, status, text, sha256, loaded_at) VALUES (?, 1, 'present', ?, ?, ?)",
             [path, text, SHA256.hex(text), Timestamp.now()])
@@ -37,7 +37,7 @@ import Testing
         #expect(answers.sha256 == Prompt.contentHash(role: .answer, system: answers.system, template: answers.template))
         store.close()
         // Reopening adds nothing.
-        let (again, _) = try Store.open(at: folder.file("s.sqlite"), create: false)
+        let again = try StoreFile.open(folder.file("s.sqlite"), for: .writing)
         #expect(try again.prompts().count == 2)
         again.close()
     }

@@ -43,7 +43,7 @@ import Testing
     /// Exports with `--split` into a fresh folder and reads back where each pair went.
     static func split(_ store: PairStoreFixture, spec: String = "train=0.8,valid=0.1,test=0.1", seed: UInt64 = 0, unit: SplitUnit) throws -> Assigned {
         let folder = store.folder.file("split-\(UUID().uuidString)")
-        let summary = try PairExport.run(
+        let summary = try exportPairs(
             storePath: store.path, filter: PairFilter(), options: ExportOptions(format: .jsonl), output: folder,
             split: ExportSplit(spec: try SplitSpec(parsing: spec), seed: seed, unit: unit))
         var assigned = Assigned()

@@ -1,4 +1,3 @@
-import CSQLite
 import Foundation
 
 /// One fault `iftdb check` found: which check, the row it is about, and one line for people.
@@ -32,43 +31,41 @@ public struct StoreCheckSummary: Sendable, Hashable, Encodable {
     public var pendingMigrations: [Int] = []
 }
 
-/// Verifies a store without changing it: SQLite's own integrity and foreign-key checks, then
-/// what iftdb promises about its rows. Rows stream (one source's text at a time), so memory
-/// stays flat on large stores; everything is read in one snapshot.
-public enum StoreCheck {
-    /// Checks the store at `path`, handing each problem to `report` as it is found. Throws
-    /// when there is no store to check (missing, not SQLite, not an iftdb store).
-    public static func run(storePath path: String, report: (StoreProblem) throws -> Void) throws -> StoreCheckSummary {
+extension StoreReader {
+    /// `iftdb check`: verifies the store without changing it, SQLite's own integrity and
+    /// foreign-key checks, then what iftdb promises about its rows, handing each problem to
+    /// `report` as it is found. Rows stream (one source's text at a time), so memory stays
+    /// flat on large stores; everything is read in one snapshot. Open the store with
+    /// `.reading(requiring: .inspection)`. Throws when there is no iftdb store to check.
+    public func check(report: (StoreProblem) throws -> Void) throws -> StoreCheckSummary {
         var problems = 0
         func found(_ problem: StoreProblem) throws {
             problems += 1
             try report(problem)
         }
-        let db: Connection
-        do {
-            db = try Store.readOnlyConnection(at: path)
-        } catch let error as SQLiteError where error.primaryCode == SQLITE_CORRUPT {
+        if let unreadableSchema {
             // The schema itself cannot be read: that is the one thing to say.
-            try found(StoreProblem(check: .integrity, subject: "store", message: "integrity: the schema cannot be read (\(error.message))"))
+            try found(StoreProblem(check: .integrity, subject: "store", message: "integrity: the schema cannot be read (\(unreadableSchema))"))
             return StoreCheckSummary(problems: problems)
         }
-        defer { db.close() }
-        let applied = try Migrator().appliedMigrations(db)
-        if applied.isEmpty { throw StoreError.notAnIFTDBStore(path: path) }
+        return try guarded {
+            let applied = try StoreSchema.migrator().appliedMigrations(db)
+            if applied.isEmpty { throw StoreError.notAnIFTDBStore(path: path) }
 
-        let checker = Checker(db: db, applied: Set(applied.map(\.name)))
-        try db.transaction(.deferred) {
-            for check in StoreProblem.Check.allCases {
-                do {
-                    try checker.run(check, report: found)
-                } catch let error as SQLiteError {
-                    try found(StoreProblem(check: check, subject: "store", message: "\(check.rawValue): could not be checked (\(error.message))"))
+            let checker = Checker(db: db, applied: Set(applied.map(\.name)))
+            try db.transaction(.deferred) {
+                for check in StoreProblem.Check.allCases {
+                    do {
+                        try checker.run(check, report: found)
+                    } catch let error as SQLiteError {
+                        try found(StoreProblem(check: check, subject: "store", message: "\(check.rawValue): could not be checked (\(error.message))"))
+                    }
                 }
             }
+            var summary = checker.summary
+            summary.problems = problems
+            return summary
         }
-        var summary = checker.summary
-        summary.problems = problems
-        return summary
     }
 }
 
@@ -101,8 +98,8 @@ private final class Checker {
 
     /// Every recorded migration is one this build knows, under the same name.
     func migrations(_ report: (StoreProblem) throws -> Void) throws {
-        let known = Dictionary(Migration.bundled.map { ($0.id, $0.name) }, uniquingKeysWith: { first, _ in first })
-        let statement = try db.prepare("SELECT id, name FROM \(Migrator.table) ORDER BY id")
+        let known = Dictionary(StoreSchema.migrations.map { ($0.id, $0.name) }, uniquingKeysWith: { first, _ in first })
+        let statement = try db.prepare("SELECT id, name FROM \(StoreSchema.migrationsTable) ORDER BY id")
         var recorded: Set<Int> = []
         while try statement.step() {
             let id = statement.int(0), name = statement.string(at: 1)

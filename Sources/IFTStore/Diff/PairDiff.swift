@@ -28,8 +28,8 @@ extension PairCondition {
 /// matched by source path, chunk text hash and normalised question). Every count is one SQL
 /// pass that drives one side through an index and looks the other side up by index, so
 /// neither side is held in memory.
-public final class PairDiff {
-    public let kind: DiffKind
+final class PairDiff {
+    let kind: DiffKind
     let db: Connection
     let request: DiffRequest
     private let plan: Plan
@@ -48,7 +48,7 @@ public final class PairDiff {
         let conditions: [PairCondition]
     }
 
-    public init(_ request: DiffRequest, in db: Connection) throws {
+    init(_ request: DiffRequest, in db: Connection) throws {
         self.db = db
         self.request = request
         try request.filter.idkRule.register(on: db)
@@ -163,7 +163,7 @@ public final class PairDiff {
 
     // MARK: - Summary
 
-    public func summary() throws -> DiffSummary {
+    func summary() throws -> DiffSummary {
         switch plan {
         case .answers(let a, let b, _, _):
             // One pass over A gives A's numbers and those of B's answers that match; a second
@@ -429,7 +429,7 @@ public final class PairDiff {
     // MARK: - Items
 
     /// Lists the items of one category in a stable order, at most `limit`.
-    public func forEachItem(_ show: DiffShow, limit: Int? = nil, _ body: (DiffItem) throws -> Void) throws {
+    func forEachItem(_ show: DiffShow, limit: Int? = nil, _ body: (DiffItem) throws -> Void) throws {
         guard show.applies(to: kind) else {
             throw DiffError.showDoesNotApply(show, kind: kind)
         }
@@ -510,27 +510,29 @@ public final class PairDiff {
             return [pairSideQuery(driving: a, other: b, columns: Self.pairSummaryColumns), pairSideQuery(driving: b, other: a, columns: Self.pairSummaryColumns)]
         }
     }
-
-    /// Runs a diff on the store at `storePath` in one read snapshot: `summary` gets the
-    /// numbers, then `item` each listed item when `show` is given.
-    public static func run(
-        storePath: String, request: DiffRequest, show: DiffShow?, limit: Int?,
-        summary: (DiffSummary) throws -> Void, item: (DiffItem) throws -> Void
-    ) throws -> DiffSummary {
-        let db = try Store.openForReading(at: storePath)
-        defer { db.close() }
-        return try db.transaction(.deferred) {
-            let diff = try PairDiff(request, in: db)
-            if let show, !show.applies(to: diff.kind) {
-                throw DiffError.showDoesNotApply(show, kind: diff.kind)
-            }
-            let result = try diff.summary()
-            try summary(result)
-            if let show { try diff.forEachItem(show, limit: limit, item) }
-            return result
-        }
-    }
 }
 
 @available(*, unavailable)
 extension PairDiff: Sendable {}
+
+extension StoreReader {
+    /// `iftdb diff` in one read snapshot: `summary` gets the numbers, then `item` each
+    /// listed item when `show` is given.
+    public func diff(
+        _ request: DiffRequest, show: DiffShow?, limit: Int?,
+        summary: (DiffSummary) throws -> Void, item: (DiffItem) throws -> Void
+    ) throws -> DiffSummary {
+        try guarded {
+            try db.transaction(.deferred) {
+                let diff = try PairDiff(request, in: db)
+                if let show, !show.applies(to: diff.kind) {
+                    throw DiffError.showDoesNotApply(show, kind: diff.kind)
+                }
+                let result = try diff.summary()
+                try summary(result)
+                if let show { try diff.forEachItem(show, limit: limit, item) }
+                return result
+            }
+        }
+    }
+}

@@ -64,7 +64,7 @@ public struct IDKRule: Sendable, Equatable, Hashable, Codable {
     }
 
     /// Registers `is_idk(text)` on `connection` with this rule.
-    public func register(on connection: Connection) throws {
+    func register(on connection: Connection) throws {
         let match = matcher()
         let hasPatterns = !extraPatterns.isEmpty
         // Short replies repeat ("I don't know." thousands of times): remember their verdicts,

@@ -53,27 +53,6 @@ public struct ExportSplit: Sendable, Hashable {
     }
 }
 
-extension Store {
-    /// Opens a store read-only (through `readOnlyConnection`) for a command that reads its
-    /// tables: no migration runs, and a store from a newer iftdb or without the generation
-    /// tables is refused with a one-line error.
-    public static func openForReading(at path: String) throws -> Connection {
-        let db = try readOnlyConnection(at: path)
-        do {
-            let migrator = Migrator()
-            try migrator.checkNotNewer(db, path: path)
-            let applied = try migrator.appliedIDs(db)
-            if applied.isEmpty { throw StoreError.notAnIFTDBStore(path: path) }
-            guard SchemaRequirement.generation.isMet(byMigrationsNamed: try migrator.appliedMigrations(db).map(\.name)) else {
-                throw StoreError.olderSchema(path: path, lacking: .generation)
-            }
-        } catch let error as SQLiteError {
-            throw mapReadOpenError(error, path: path)
-        }
-        return db
-    }
-}
-
 /// Refuses an output path that is the store itself or one of SQLite's files beside it, by
 /// any name: writing the export there would replace the store. Paths are compared with their
 /// symlinks resolved (so a `-wal` not made yet is refused too), and files by device and
@@ -101,48 +80,9 @@ func refuseStoreAsOutput(_ output: String, storePath: String) throws {
     }
 }
 
-/// `iftdb export` as one domain call.
-public enum PairExport {
-    /// Selects pairs with `filter` from the store at `storePath` and writes them as
-    /// `options.format` to `output` (atomically) or, when nil, to standard output. Counting,
-    /// the ambiguity check and the rows all read one snapshot. An empty selection writes
-    /// nothing and throws a one-line error naming the filters.
-    ///
-    /// With `split`, `output` is a folder (made when missing, its parent must exist) that gets
-    /// one `NAME.EXT` per split, each written atomically; when any split would be empty,
-    /// nothing is written and a one-line error names it.
-    public static func run(
-        storePath: String, filter: PairFilter, options: ExportOptions, output: String?, split: ExportSplit? = nil,
-        standardOutput: @autoclosure () -> ByteSink = ByteSink.standardOutput()
-    ) throws -> ExportSummary {
-        let db = try Store.openForReading(at: storePath)
-        defer { db.close() }
-        return try db.transaction(.deferred) {
-            let selection = try PairSelection(filter, in: db)
-            let funnel = try selection.funnel()
-            guard funnel.selected > 0 else { throw emptySelection(funnel, filter: filter) }
-            try selection.checkUnambiguous()
-            let exporter = PairExporter(options: options)
-            if let split {
-                guard let output else {
-                    throw OutputError.splitsNeedAFolder
-                }
-                return try writeSplits(selection, exporter: exporter, split: split, folder: output, funnel: funnel, storePath: storePath)
-            }
-            let written: Int
-            if let output {
-                try refuseStoreAsOutput(output, storePath: storePath)
-                let file = try AtomicOutputFile(path: output)
-                written = try exporter.write(selection, to: file.sink)
-                try file.commit()
-            } else {
-                written = try exporter.write(selection, to: standardOutput())
-            }
-            return ExportSummary(written: written, funnel: funnel, format: options.format, destination: output)
-        }
-    }
-
-    private static func writeSplits(
+/// What `StoreReader.export` does beside selecting: splits and the empty-selection error.
+enum PairExport {
+    static func writeSplits(
         _ selection: PairSelection, exporter: PairExporter, split: ExportSplit, folder: String, funnel: PairFunnel,
         storePath: String
     ) throws -> ExportSummary {
@@ -194,5 +134,46 @@ public enum PairExport {
             return .empty(.noAnswers, action: action)
         }
         return .empty(.nothingMatches(total: funnel.total, removed: funnel.steps.filter { $0.removed > 0 }, flags: filter.flags), action: action)
+    }
+}
+
+extension StoreReader {
+    /// `iftdb export`: selects pairs with `filter` and writes them as
+    /// `options.format` to `output` (atomically) or, when nil, to standard output. Counting,
+    /// the ambiguity check and the rows all read one snapshot. An empty selection writes
+    /// nothing and throws a one-line error naming the filters.
+    ///
+    /// With `split`, `output` is a folder (made when missing, its parent must exist) that gets
+    /// one `NAME.EXT` per split, each written atomically; when any split would be empty,
+    /// nothing is written and a one-line error names it.
+    public func export(
+        filter: PairFilter, options: ExportOptions, output: String?, split: ExportSplit? = nil,
+        standardOutput: @autoclosure () -> ByteSink = ByteSink.standardOutput()
+    ) throws -> ExportSummary {
+        try guarded {
+            try db.transaction(.deferred) {
+                let selection = try PairSelection(filter, in: db)
+                let funnel = try selection.funnel()
+                guard funnel.selected > 0 else { throw PairExport.emptySelection(funnel, filter: filter) }
+                try selection.checkUnambiguous()
+                let exporter = PairExporter(options: options)
+                if let split {
+                    guard let output else {
+                        throw OutputError.splitsNeedAFolder
+                    }
+                    return try PairExport.writeSplits(selection, exporter: exporter, split: split, folder: output, funnel: funnel, storePath: path)
+                }
+                let written: Int
+                if let output {
+                    try refuseStoreAsOutput(output, storePath: path)
+                    let file = try AtomicOutputFile(path: output)
+                    written = try exporter.write(selection, to: file.sink)
+                    try file.commit()
+                } else {
+                    written = try exporter.write(selection, to: standardOutput())
+                }
+                return ExportSummary(written: written, funnel: funnel, format: options.format, destination: output)
+            }
+        }
     }
 }

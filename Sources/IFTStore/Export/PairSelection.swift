@@ -9,14 +9,14 @@ import Foundation
 /// chunking, chunk ordinal, question prompt/model/sample/ordinal, answer prompt/model/sample
 /// (or dataset position). The loops are joined in that order so SQLite reads the indexes in
 /// order and never sorts: output streams with flat memory.
-public final class PairSelection {
-    public let filter: PairFilter
+final class PairSelection {
+    let filter: PairFilter
     let db: Connection
     /// The filter's conditions in the order the summary reports them.
-    public let conditions: [PairCondition]
+    let conditions: [PairCondition]
     private let datasetID: Int64?
 
-    public init(_ filter: PairFilter, in db: Connection) throws {
+    init(_ filter: PairFilter, in db: Connection) throws {
         try filter.validate()
         self.filter = filter
         self.db = db
@@ -146,7 +146,7 @@ public final class PairSelection {
     }
 
     /// The full query for `columns` (an SQL select list over `s`, `c`, `q`, `a`).
-    public func query(columns: String) -> (sql: String, arguments: [SQLiteValue]) {
+    func query(columns: String) -> (sql: String, arguments: [SQLiteValue]) {
         let (clause, arguments) = whereClause()
         return ("SELECT \(columns)\n\(fromClause)\n\(clause)\n\(orderClause)", arguments)
     }
@@ -154,7 +154,7 @@ public final class PairSelection {
     /// Steps through the selected rows in order; `body` reads the statement's columns (valid
     /// only during the call). Returns the number of rows.
     @discardableResult
-    public func forEachRow(columns: String, _ body: (Statement) throws -> Void) throws -> Int {
+    func forEachRow(columns: String, _ body: (Statement) throws -> Void) throws -> Int {
         let (sql, arguments) = query(columns: columns)
         let statement = try db.prepare(sql)
         try statement.bind(arguments)
@@ -167,7 +167,7 @@ public final class PairSelection {
     }
 
     /// The selected answer ids in order (what `dataset save` freezes).
-    public func answerIDs() throws -> [Int64] {
+    func answerIDs() throws -> [Int64] {
         var ids: [Int64] = []
         try forEachRow(columns: "a.id") { ids.append(Int64($0.int(0))) }
         return ids
@@ -175,7 +175,7 @@ public final class PairSelection {
 
     /// How many pairs the store holds in scope (all answers, or the dataset's) and how many
     /// each condition removed, applied in order, in one counting query.
-    public func funnel() throws -> PairFunnel {
+    func funnel() throws -> PairFunnel {
         var columns = ["count(*)"]
         var arguments: [SQLiteValue] = []
         var cumulative: [String] = []
@@ -212,7 +212,7 @@ public final class PairSelection {
     /// are adjacent in the selection order, so no sort or grouping is needed.
     /// A saved dataset was checked when it was saved (or saved with --all-answers on purpose):
     /// it is frozen, so its export never depends on this check.
-    public func checkUnambiguous() throws {
+    func checkUnambiguous() throws {
         guard !filter.allAnswers, datasetID == nil else { return }
         var currentQuestion = -1
         var first: (prompt: Int, model: Int) = (0, 0)
@@ -276,10 +276,10 @@ public final class PairSelection {
 extension PairSelection: Sendable {}
 
 /// One SQL condition of a filter, with the label the summary uses.
-public struct PairCondition: Sendable, Hashable {
-    public let label: String
-    public let sql: String
-    public let arguments: [SQLiteValue]
+struct PairCondition: Sendable, Hashable {
+    let label: String
+    let sql: String
+    let arguments: [SQLiteValue]
 }
 
 /// How many pairs were in scope and what each filter removed, in order.

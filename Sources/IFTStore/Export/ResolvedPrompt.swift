@@ -12,7 +12,7 @@ public struct ResolvedPrompt: Sendable, Hashable {
 
 extension PromptRef {
     /// Finds the prompt this reference names; an unknown name or version is a one-line error.
-    public func resolve(in db: Connection) throws -> ResolvedPrompt {
+    func resolve(in db: Connection) throws -> ResolvedPrompt {
         guard let latest = try db.scalarInt("SELECT max(version) FROM prompts WHERE name = ?", [name]) else {
             throw PromptError.noSuchPrompt(name: name, known: nil)
         }

@@ -69,7 +69,7 @@ public struct DatasetDetail: Sendable, Hashable, Codable {
     public let groups: [Group]
 }
 
-extension Store {
+extension StoreWriter {
     /// Freezes the answers `filter` selects, in export order, as dataset `name`, recording the
     /// filter with prompt references pinned to the versions they meant. Refuses an
     /// existing name unless `replace`, an empty selection, and an ambiguous one (as export
@@ -77,35 +77,37 @@ extension Store {
     @discardableResult
     public func saveDataset(name: String, filter given: PairFilter, replace: Bool) throws -> SavedDataset {
         try SavedDataset.checkName(name)
-        return try db.transaction(.immediate) {
-            // The record says which versions "latest" meant when the dataset was saved.
-            var filter = given
-            filter.questionPrompt = try filter.questionPrompt.map { PromptRef(name: $0.name, version: try $0.resolve(in: db).version) }
-            filter.answerPrompt = try filter.answerPrompt.map { PromptRef(name: $0.name, version: try $0.resolve(in: db).version) }
-            let filterJSON = try Self.encodeFilter(filter)
-            let existing = try db.scalarInt("SELECT id FROM datasets WHERE name = ?", [name])
-            if existing != nil && !replace {
-                throw SelectionError.datasetExists(name)
+        return try guarded {
+            try db.transaction(.immediate) {
+                // The record says which versions "latest" meant when the dataset was saved.
+                var filter = given
+                filter.questionPrompt = try filter.questionPrompt.map { PromptRef(name: $0.name, version: try $0.resolve(in: db).version) }
+                filter.answerPrompt = try filter.answerPrompt.map { PromptRef(name: $0.name, version: try $0.resolve(in: db).version) }
+                let filterJSON = try Self.encodeFilter(filter)
+                let existing = try db.scalarInt("SELECT id FROM datasets WHERE name = ?", [name])
+                if existing != nil && !replace {
+                    throw SelectionError.datasetExists(name)
+                }
+                let selection = try PairSelection(filter, in: db)
+                let ids = try selection.answerIDs()
+                guard !ids.isEmpty else {
+                    throw PairExport.emptySelection(try selection.funnel(), filter: filter, action: .datasetSave)
+                }
+                try selection.checkUnambiguous()
+                if let existing {
+                    try db.run("DELETE FROM dataset_items WHERE dataset_id = ?", [existing])
+                    try db.run("DELETE FROM datasets WHERE id = ?", [existing])
+                }
+                let createdAt = Timestamp.now()
+                try db.run("INSERT INTO datasets (name, filter, pairs, created_at) VALUES (?, ?, ?, ?)", [name, filterJSON, ids.count, createdAt])
+                let datasetID = db.lastInsertRowID
+                let insert = try db.prepare("INSERT INTO dataset_items (dataset_id, position, answer_id) VALUES (?, ?, ?)")
+                for (position, id) in ids.enumerated() {
+                    try insert.bind([datasetID, Int64(position + 1), id])
+                    try insert.runToCompletion()
+                }
+                return SavedDataset(name: name, pairs: ids.count, createdAt: createdAt, filter: filter)
             }
-            let selection = try PairSelection(filter, in: db)
-            let ids = try selection.answerIDs()
-            guard !ids.isEmpty else {
-                throw PairExport.emptySelection(try selection.funnel(), filter: filter, action: .datasetSave)
-            }
-            try selection.checkUnambiguous()
-            if let existing {
-                try db.run("DELETE FROM dataset_items WHERE dataset_id = ?", [existing])
-                try db.run("DELETE FROM datasets WHERE id = ?", [existing])
-            }
-            let createdAt = Timestamp.now()
-            try db.run("INSERT INTO datasets (name, filter, pairs, created_at) VALUES (?, ?, ?, ?)", [name, filterJSON, ids.count, createdAt])
-            let datasetID = db.lastInsertRowID
-            let insert = try db.prepare("INSERT INTO dataset_items (dataset_id, position, answer_id) VALUES (?, ?, ?)")
-            for (position, id) in ids.enumerated() {
-                try insert.bind([datasetID, Int64(position + 1), id])
-                try insert.runToCompletion()
-            }
-            return SavedDataset(name: name, pairs: ids.count, createdAt: createdAt, filter: filter)
         }
     }
 
@@ -117,9 +119,21 @@ extension Store {
     }
 }
 
-/// Reading saved datasets (`dataset list`, `dataset show`) from any connection.
-public enum DatasetQueries {
-    public static func list(in db: Connection) throws -> [SavedDataset] {
+extension StoreReader {
+    /// Every saved dataset, by name (`dataset list`).
+    public func datasets() throws -> [SavedDataset] {
+        try guarded { try DatasetQueries.list(in: db) }
+    }
+
+    /// One saved dataset and what its pairs are made of (`dataset show`).
+    public func dataset(named name: String) throws -> DatasetDetail {
+        try guarded { try DatasetQueries.detail(name: name, in: db) }
+    }
+}
+
+/// Reading saved datasets (`dataset list`, `dataset show`).
+enum DatasetQueries {
+    static func list(in db: Connection) throws -> [SavedDataset] {
         let statement = try db.prepare("SELECT name, pairs, created_at, filter FROM datasets ORDER BY name")
         var out: [SavedDataset] = []
         while try statement.step() {
@@ -128,7 +142,7 @@ public enum DatasetQueries {
         return out
     }
 
-    public static func detail(name: String, in db: Connection) throws -> DatasetDetail {
+    static func detail(name: String, in db: Connection) throws -> DatasetDetail {
         let statement = try db.prepare("SELECT name, pairs, created_at, filter, id FROM datasets WHERE name = ?")
         try statement.bind([name])
         guard try statement.step() else {

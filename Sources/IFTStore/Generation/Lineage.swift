@@ -51,20 +51,24 @@ public struct Lineage: Sendable, Codable {
     public let answer: Generated?
 }
 
-extension Store {
+extension StoreReader {
     public func questionLineage(id: Int64) throws -> Lineage {
-        guard let row = try lineageRow(questionID: id) else {
-            throw LookupError.noQuestion(id)
+        try guarded {
+            guard let row = try lineageRow(questionID: id) else {
+                throw LookupError.noQuestion(id)
+            }
+            return row
         }
-        return row
     }
 
     public func answerLineage(id: Int64) throws -> Lineage {
-        guard let questionID = try db.scalarInt("SELECT question_id FROM answers WHERE id = ?", [id]),
-              let question = try lineageRow(questionID: Int64(questionID)) else {
-            throw LookupError.noAnswer(id)
+        try guarded {
+            guard let questionID = try db.scalarInt("SELECT question_id FROM answers WHERE id = ?", [id]),
+                  let question = try lineageRow(questionID: Int64(questionID)) else {
+                throw LookupError.noAnswer(id)
+            }
+            return Lineage(source: question.source, chunk: question.chunk, question: question.question, answer: try generated(table: "answers", id: id))
         }
-        return Lineage(source: question.source, chunk: question.chunk, question: question.question, answer: try generated(table: "answers", id: id))
     }
 
     private func lineageRow(questionID: Int64) throws -> Lineage? {

@@ -41,7 +41,7 @@ public enum RunStart: Sendable {
     case held(RunClaim)
 }
 
-extension Store {
+extension StoreWriter {
     /// Starts a run for `request`: in one `BEGIN IMMEDIATE` transaction, takes over claims
     /// whose process is gone, plans, and, unless a live run holds the claim or nothing is
     /// left, records the model row, the run (`running`, owned by this process) and its
@@ -50,56 +50,42 @@ extension Store {
     public func startRun(
         _ request: GenerationRequest, modelName: String, parametersJSON: String, endpoint: String, optionsJSON: String
     ) throws -> RunStart {
-        try db.transaction(.immediate) {
-            try releaseAbandonedClaims()
-            let plan = try planGeneration(request, modelName: modelName, parametersJSON: parametersJSON)
-            if let modelID = plan.modelID,
-               let holder = try claim(ClaimKey(kind: request.kind, promptID: plan.prompt.id, modelID: modelID)) {
-                return .held(holder)
+        try guarded {
+            try db.transaction(.immediate) {
+                try releaseAbandonedClaims()
+                let plan = try planGeneration(request, modelName: modelName, parametersJSON: parametersJSON)
+                if let modelID = plan.modelID,
+                   let holder = try claim(ClaimKey(kind: request.kind, promptID: plan.prompt.id, modelID: modelID)) {
+                    return .held(holder)
+                }
+                guard !plan.pending.isEmpty else { return .nothingToDo(plan) }
+                let modelID = try plan.modelID ?? modelRow(name: modelName, parametersJSON: parametersJSON)
+                let me = ProcessIdentity.current
+                let now = Timestamp.now()
+                try db.run("""
+                    INSERT INTO runs (kind, prompt_id, model_id, endpoint, options, status, pid, started_at, items_total, items_skipped)
+                    VALUES (?, ?, ?, ?, ?, 'running', ?, ?, ?, ?)
+                    """, [request.kind.rawValue, plan.prompt.id, modelID, endpoint, optionsJSON, me.pid, now,
+                          plan.pending.count, plan.alreadyDone])
+                let runID = db.lastInsertRowID
+                try db.run("""
+                    INSERT INTO claims (kind, prompt_id, model_id, run_id, pid, pid_start, claimed_at) VALUES (?, ?, ?, ?, ?, ?, ?)
+                    """, [request.kind.rawValue, plan.prompt.id, modelID, runID, me.pid, me.startTime, now])
+                let resolved = GenerationPlan(
+                    request: plan.request, prompt: plan.prompt, questionPrompt: plan.questionPrompt, modelID: modelID,
+                    modelName: plan.modelName, chunkingID: plan.chunkingID, pending: plan.pending, alreadyDone: plan.alreadyDone)
+                return .started(StartedRun(id: runID, modelID: modelID, plan: resolved))
             }
-            guard !plan.pending.isEmpty else { return .nothingToDo(plan) }
-            let modelID = try plan.modelID ?? modelRow(name: modelName, parametersJSON: parametersJSON)
-            let me = ProcessIdentity.current
-            let now = Timestamp.now()
-            try db.run("""
-                INSERT INTO runs (kind, prompt_id, model_id, endpoint, options, status, pid, started_at, items_total, items_skipped)
-                VALUES (?, ?, ?, ?, ?, 'running', ?, ?, ?, ?)
-                """, [request.kind.rawValue, plan.prompt.id, modelID, endpoint, optionsJSON, me.pid, now,
-                      plan.pending.count, plan.alreadyDone])
-            let runID = db.lastInsertRowID
-            try db.run("""
-                INSERT INTO claims (kind, prompt_id, model_id, run_id, pid, pid_start, claimed_at) VALUES (?, ?, ?, ?, ?, ?, ?)
-                """, [request.kind.rawValue, plan.prompt.id, modelID, runID, me.pid, me.startTime, now])
-            let resolved = GenerationPlan(
-                request: plan.request, prompt: plan.prompt, questionPrompt: plan.questionPrompt, modelID: modelID,
-                modelName: plan.modelName, chunkingID: plan.chunkingID, pending: plan.pending, alreadyDone: plan.alreadyDone)
-            return .started(StartedRun(id: runID, modelID: modelID, plan: resolved))
         }
     }
 
     /// Ends a run and lets go of its claim, in one transaction. `error` says why it ended
     /// early, when something ended it.
-    public func finishRun(_ runID: Int64, status: RunStatus, error: String? = nil) throws {
+    func finishRun(_ runID: Int64, status: RunStatus, error: String? = nil) throws {
         try db.transaction {
             try db.run("UPDATE runs SET status = ?, ended_at = ?, error = ? WHERE id = ?", [status.rawValue, Timestamp.now(), error, runID])
             try db.run("DELETE FROM claims WHERE run_id = ?", [runID])
         }
-    }
-
-    /// The live claim on `key`, if a running process holds it. Reads only: a `--wait`
-    /// polls this, and tries `startRun` when it is nil.
-    public func claim(_ key: ClaimKey) throws -> RunClaim? {
-        let statement = try db.cached("""
-            SELECT c.run_id, p.name || '@' || p.version, m.name, c.pid, c.pid_start
-            FROM claims c JOIN prompts p ON p.id = c.prompt_id JOIN models m ON m.id = c.model_id
-            WHERE c.kind = ? AND c.prompt_id = ? AND c.model_id = ?
-            """)
-        defer { statement.reset() }
-        try statement.bind([key.kind.rawValue, key.promptID, key.modelID])
-        guard try statement.step() else { return nil }
-        let process = ProcessIdentity(pid: statement.int(3), startTime: statement.optionalInt(4))
-        guard process.isRunning else { return nil }
-        return RunClaim(key: key, runID: Int64(statement.int(0)), prompt: statement.string(at: 1), model: statement.string(at: 2), process: process)
     }
 
     /// Drops every claim whose process is gone (or whose pid now names a process started at
@@ -115,6 +101,26 @@ extension Store {
         }
         for runID in abandoned { try db.run("DELETE FROM claims WHERE run_id = ?", [runID]) }
         try db.run("UPDATE runs SET status = 'interrupted' WHERE status = 'running' AND id NOT IN (SELECT run_id FROM claims)")
+    }
+}
+
+extension StoreReader {
+    /// The live claim on `key`, if a running process holds it. Reads only: a `--wait`
+    /// polls this, and tries `startRun` when it is nil.
+    public func claim(_ key: ClaimKey) throws -> RunClaim? {
+        try guarded {
+            let statement = try db.cached("""
+                SELECT c.run_id, p.name || '@' || p.version, m.name, c.pid, c.pid_start
+                FROM claims c JOIN prompts p ON p.id = c.prompt_id JOIN models m ON m.id = c.model_id
+                WHERE c.kind = ? AND c.prompt_id = ? AND c.model_id = ?
+                """)
+            defer { statement.reset() }
+            try statement.bind([key.kind.rawValue, key.promptID, key.modelID])
+            guard try statement.step() else { return nil }
+            let process = ProcessIdentity(pid: statement.int(3), startTime: statement.optionalInt(4))
+            guard process.isRunning else { return nil }
+            return RunClaim(key: key, runID: Int64(statement.int(0)), prompt: statement.string(at: 1), model: statement.string(at: 2), process: process)
+        }
     }
 
     /// Whether the store has the `claims` table; a store opened read-only may be older.

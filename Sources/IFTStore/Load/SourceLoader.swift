@@ -1,4 +1,3 @@
-import CSQLite
 import Foundation
 
 public struct LoadOptions: Sendable {
@@ -48,7 +47,7 @@ public enum LoadEvent: Sendable {
     case warning(String)
 }
 
-extension Store {
+extension StoreWriter {
     /// Checks that each path is a readable folder, before anything is opened or written.
     public static func checkLoadFolders(_ folders: [String]) throws {
         for folder in folders { _ = try SourceLoader.checkedFolder(folder) }
@@ -58,21 +57,23 @@ extension Store {
     /// into chunks under `options.chunking`. Paths are relative to their folder; loading
     /// the same content again adds nothing.
     public func load(folders: [String], options: LoadOptions, events: (LoadEvent) -> Void = { _ in }) throws -> LoadSummary {
-        do {
-            return try withoutActuallyEscaping(events) { events in
-                try SourceLoader(store: self, options: options, events: events).load(folders: folders)
+        try guarded {
+            do {
+                return try withoutActuallyEscaping(events) { events in
+                    try SourceLoader(writer: self, options: options, events: events).load(folders: folders)
+                }
+            } catch let error as SQLiteError where error.primaryCode == .busy {
+                throw LoadError.writeLockHeld(store: path)
             }
-        } catch let error as SQLiteError where error.primaryCode == SQLITE_BUSY {
-            throw LoadError.writeLockHeld(store: path)
         }
     }
 }
 
 struct SourceLoader {
-    let store: Store
+    let writer: StoreWriter
     let options: LoadOptions
     let events: (LoadEvent) -> Void
-    var db: Connection { store.db }
+    var db: Connection { writer.db }
 
     struct LatestVersion {
         let version: Int
@@ -121,7 +122,7 @@ struct SourceLoader {
         var loadedRoots: [String] = []
 
         // The store and its -wal, -shm and -journal are never documents, whatever path reaches them.
-        let storeFiles = StoreFiles(storePath: store.path)
+        let storeFiles = StoreFiles(storePath: writer.path)
 
         for (root, given) in zip(roots, folders) {
             var walker = CorpusWalker(root: root, options: options.walk)

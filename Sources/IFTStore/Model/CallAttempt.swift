@@ -91,12 +91,12 @@ public struct ModelResult<Value: Sendable>: Sendable {
     public var completionTokens: Int { attempts.reduce(0) { $0 + ($1.completionTokens ?? 0) } }
 }
 
-extension Store {
+extension StoreWriter {
     /// Writes `attempts` as `calls` rows of run `runID` for `item` (e.g. `chunk:12/1`) and
     /// returns their ids in order. Synchronous and transaction-free on purpose: the caller
     /// writes the result and its calls in one short transaction of its own.
     @discardableResult
-    public func insertCalls(runID: Int64, item: String, attempts: [CallAttempt]) throws -> [Int64] {
+    func insertCalls(runID: Int64, item: String, attempts: [CallAttempt]) throws -> [Int64] {
         let statement = try db.cached("""
             INSERT INTO calls (run_id, item, attempt, request, response, http_status, finish_reason,
                                prompt_tokens, completion_tokens, latency_ms, error, started_at)

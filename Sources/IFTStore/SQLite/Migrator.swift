@@ -1,96 +1,98 @@
-import CSQLite
-import Foundation
+/// One numbered schema change: its SQL runs once, in order, in its own transaction.
+struct Migration: Sendable, Equatable {
+    let id: Int
+    let name: String
+    let sql: String
 
-public struct Migration: Sendable, Equatable {
-    public let id: Int
-    public let name: String
-    public let sql: String
-
-    public init(id: Int, name: String, sql: String) {
+    init(id: Int, name: String, sql: String) {
         self.id = id
         self.name = name
         self.sql = sql
     }
-
-    /// The migrations this binary carries, from `Migrations/*.sql` embedded at build time.
-    public static let bundled: [Migration] = EmbeddedMigrations.all
-        .map { Migration(id: $0.id, name: $0.name, sql: $0.sql) }
-        .sorted { $0.id < $1.id }
 }
 
-public enum MigrationOutcome: Sendable, Equatable {
-    case created(version: Int)
-    case upgraded(from: Int, to: Int)
-    case upToDate(version: Int)
+/// Why a database cannot be migrated; the database is left as it was.
+enum MigrationError: Error, Sendable, Equatable {
+    /// The database records migrations this migrator does not know: a newer program wrote it.
+    case newer(unknown: [Int])
+    /// The database records migration `id` under another name: a different build wrote it,
+    /// and applying more would misread it.
+    case foreign(id: Int, recorded: String, expected: String)
+    /// The database has tables but records no migration: it was not made by this migrator.
+    case unmanaged
+    /// A migration's SQL failed; it was rolled back together with its record.
+    case failed(id: Int, name: String, underlying: SQLiteError)
 }
 
 /// Applies numbered migrations in order, each in one transaction together with the row that
-/// records it, and refuses a store that records a migration it does not know.
-public struct Migrator: Sendable {
-    public static let table = "iftdb_migrations"
-    public let migrations: [Migration]
+/// records it in `table`, and refuses a database that records a migration it does not know.
+struct Migrator: Sendable {
+    /// What `migrate` did.
+    enum Outcome: Sendable, Equatable {
+        case created(version: Int)
+        case upgraded(from: Int, to: Int)
+        case upToDate(version: Int)
+    }
 
-    public init(migrations: [Migration] = Migration.bundled) {
+    let table: String
+    let migrations: [Migration]
+
+    init(table: String, migrations: [Migration]) {
+        self.table = table
         self.migrations = migrations.sorted { $0.id < $1.id }
     }
 
-    /// Ids recorded in the store; empty for a new file.
-    public func appliedIDs(_ db: Connection) throws -> [Int] {
-        let exists = try db.scalarInt(
-            "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = ?", [Self.table]) ?? 0
-        guard exists > 0 else { return [] }
-        let statement = try db.prepare("SELECT id FROM \(Self.table) ORDER BY id")
-        var ids: [Int] = []
-        while try statement.step() { ids.append(statement.int(0)) }
-        return ids
+    /// Ids recorded in the database; empty for a new file.
+    func appliedIDs(_ db: Connection) throws -> [Int] {
+        try appliedMigrations(db).map(\.id)
     }
 
-    /// Ids and names recorded in the store.
+    /// Ids and names recorded in the database, by id; empty for a new file.
     func appliedMigrations(_ db: Connection) throws -> [(id: Int, name: String)] {
-        guard try !appliedIDs(db).isEmpty else { return [] }
-        let statement = try db.prepare("SELECT id, name FROM \(Self.table) ORDER BY id")
+        let exists = try db.scalarInt("SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = ?", [table]) ?? 0
+        guard exists > 0 else { return [] }
+        let statement = try db.prepare("SELECT id, name FROM \(table) ORDER BY id")
         var applied: [(id: Int, name: String)] = []
         while try statement.step() { applied.append((statement.int(0), statement.string(at: 1))) }
         return applied
     }
 
-    /// Throws `StoreError.newerStore` when the store records a migration this binary lacks,
-    /// and `StoreError.foreignMigration` when it records one of this binary's numbers under
-    /// another name (a store from a different build: applying more would misread it).
-    public func checkNotNewer(_ db: Connection, path: String) throws {
+    /// Throws `MigrationError.foreign` when the database records one of these migrations'
+    /// numbers under another name, and `.newer` when it records one this migrator lacks.
+    func checkNotNewer(_ db: Connection) throws {
         let names = Dictionary(migrations.map { ($0.id, $0.name) }, uniquingKeysWith: { first, _ in first })
-        for recorded in try appliedMigrations(db) {
+        let applied = try appliedMigrations(db)
+        for recorded in applied {
             if let name = names[recorded.id], name != recorded.name {
-                throw StoreError.foreignMigration(path: path, id: recorded.id, recorded: recorded.name, expected: name)
+                throw MigrationError.foreign(id: recorded.id, recorded: recorded.name, expected: name)
             }
         }
-        let known = Set(migrations.map(\.id))
-        let unknown = try appliedIDs(db).filter { !known.contains($0) }
-        if !unknown.isEmpty { throw StoreError.newerStore(path: path, unknownMigrations: unknown) }
+        let unknown = applied.map(\.id).filter { names[$0] == nil }
+        if !unknown.isEmpty { throw MigrationError.newer(unknown: unknown) }
     }
 
-    /// Applies what the store lacks, one migration per transaction together with the row
+    /// Applies what the database lacks, one migration per transaction together with the row
     /// that records it. Each transaction takes the write lock first and reads the applied
-    /// migrations inside it, so two processes opening a new store at once apply each
+    /// migrations inside it, so two processes opening a new database at once apply each
     /// migration exactly once.
     @discardableResult
-    public func migrate(_ db: Connection, path: String) throws -> MigrationOutcome {
-        try checkNotNewer(db, path: path)
+    func migrate(_ db: Connection) throws -> Outcome {
+        try checkNotNewer(db)
         let before = try appliedIDs(db)
+        let known = Set(migrations.map(\.id))
         var appliedNow: [Int] = []
         while true {
             let next: Migration? = try db.transaction {
                 let applied = Set(try appliedIDs(db))
-                let known = Set(migrations.map(\.id))
                 let unknown = applied.subtracting(known)
-                if !unknown.isEmpty { throw StoreError.newerStore(path: path, unknownMigrations: unknown.sorted()) }
+                if !unknown.isEmpty { throw MigrationError.newer(unknown: unknown.sorted()) }
                 if applied.isEmpty {
                     let tables = try db.scalarInt("SELECT count(*) FROM sqlite_master WHERE type = 'table'") ?? 0
-                    if tables > 0 { throw StoreError.notAnIFTDBStore(path: path) }
+                    if tables > 0 { throw MigrationError.unmanaged }
                 }
                 guard let migration = migrations.first(where: { !applied.contains($0.id) }) else { return nil }
                 try db.execute("""
-                    CREATE TABLE IF NOT EXISTS \(Self.table) (
+                    CREATE TABLE IF NOT EXISTS \(table) (
                         id INTEGER PRIMARY KEY,
                         name TEXT NOT NULL,
                         applied_at TEXT NOT NULL
@@ -99,11 +101,12 @@ public struct Migrator: Sendable {
                 do {
                     try db.execute(migration.sql)
                 } catch let error as SQLiteError {
-                    throw StoreError.migrationFailed(id: migration.id, name: migration.name, reason: error.message)
+                    throw MigrationError.failed(id: migration.id, name: migration.name, underlying: error)
                 }
+                // ISO 8601 in UTC with milliseconds, e.g. 2026-05-01T12:00:00.123Z.
                 try db.run(
-                    "INSERT INTO \(Self.table) (id, name, applied_at) VALUES (?, ?, ?)",
-                    [migration.id, migration.name, Timestamp.now()])
+                    "INSERT INTO \(table) (id, name, applied_at) VALUES (?, ?, strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))",
+                    [migration.id, migration.name])
                 return migration
             }
             guard let next else { break }

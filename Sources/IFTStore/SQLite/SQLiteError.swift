@@ -1,24 +1,53 @@
 import CSQLite
 import Foundation
 
+/// An SQLite result code: the extended code as SQLite reports it (`SQLITE_CONSTRAINT_UNIQUE`
+/// …), compared against the named codes below or, through `primary`, their families.
+struct ResultCode: RawRepresentable, Hashable, Sendable, CustomStringConvertible {
+    let rawValue: Int32
+
+    init(rawValue: Int32) { self.rawValue = rawValue }
+
+    /// The primary code (`.busy`, `.constraint` …) without the extended bits.
+    var primary: ResultCode { ResultCode(rawValue: rawValue & 0xff) }
+
+    /// SQLite's English name for the code ("database is locked" …).
+    var description: String { String(cString: sqlite3_errstr(rawValue)) }
+
+    static let ok = ResultCode(rawValue: SQLITE_OK)
+    static let error = ResultCode(rawValue: SQLITE_ERROR)
+    static let permission = ResultCode(rawValue: SQLITE_PERM)
+    static let busy = ResultCode(rawValue: SQLITE_BUSY)
+    static let readOnly = ResultCode(rawValue: SQLITE_READONLY)
+    static let corrupt = ResultCode(rawValue: SQLITE_CORRUPT)
+    static let cannotOpen = ResultCode(rawValue: SQLITE_CANTOPEN)
+    static let constraint = ResultCode(rawValue: SQLITE_CONSTRAINT)
+    static let misuse = ResultCode(rawValue: SQLITE_MISUSE)
+    static let authorization = ResultCode(rawValue: SQLITE_AUTH)
+    static let range = ResultCode(rawValue: SQLITE_RANGE)
+    static let notADatabase = ResultCode(rawValue: SQLITE_NOTADB)
+    /// `SQLITE_CONSTRAINT_UNIQUE`: a UNIQUE constraint failed.
+    static let uniqueConstraint = ResultCode(rawValue: 2067)
+}
+
 /// A failed SQLite call: the extended result code, the message SQLite gave right after the
 /// failure, and the SQL that was running. Bound values are never kept: they may be private text.
-public struct SQLiteError: Error, Sendable, CustomStringConvertible {
-    public let code: Int32
-    public let message: String
-    public let sql: String?
+struct SQLiteError: Error, Sendable, Equatable, CustomStringConvertible {
+    let code: ResultCode
+    let message: String
+    let sql: String?
 
-    public init(code: Int32, message: String, sql: String? = nil) {
+    init(code: ResultCode, message: String, sql: String? = nil) {
         self.code = code
         self.message = message
         self.sql = sql
     }
 
-    /// The primary result code (`SQLITE_BUSY`, `SQLITE_CONSTRAINT` …) without the extended bits.
-    public var primaryCode: Int32 { code & 0xff }
+    /// The primary result code (`.busy`, `.constraint` …) without the extended bits.
+    var primaryCode: ResultCode { code.primary }
 
-    public var description: String {
-        var text = "SQLite error \(code) (\(String(cString: sqlite3_errstr(code)))): \(message)"
+    var description: String {
+        var text = "SQLite error \(code.rawValue) (\(code)): \(message)"
         if let sql {
             let oneLine = sql.split(whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: .whitespaces) }.joined(separator: " ")
             text += " — in `\(oneLine.count > 200 ? String(oneLine.prefix(200)) + "…" : oneLine)`"
@@ -28,9 +57,11 @@ public struct SQLiteError: Error, Sendable, CustomStringConvertible {
 }
 
 extension SQLiteError {
+    /// The error SQLite reports on `db` for a call that returned `code`: the connection's
+    /// extended code and message when there is a connection, else the code's own text.
     static func from(_ db: OpaquePointer?, code: Int32, sql: String?) -> SQLiteError {
         let message = db.map { String(cString: sqlite3_errmsg($0)) } ?? String(cString: sqlite3_errstr(code))
         let extended = db.map { sqlite3_extended_errcode($0) } ?? code
-        return SQLiteError(code: extended, message: message, sql: sql)
+        return SQLiteError(code: ResultCode(rawValue: extended), message: message, sql: sql)
     }
 }

@@ -1,5 +1,5 @@
 /// A value bound to or read from a statement.
-public enum SQLiteValue: Sendable, Equatable, Hashable {
+enum SQLiteValue: Sendable, Equatable, Hashable {
     case null
     case integer(Int64)
     case real(Double)
@@ -8,17 +8,17 @@ public enum SQLiteValue: Sendable, Equatable, Hashable {
 }
 
 /// Types that can be bound to a statement parameter.
-public protocol SQLiteBindable {
+protocol SQLiteBindable {
     var sqliteValue: SQLiteValue { get }
 }
 
-extension SQLiteValue: SQLiteBindable { public var sqliteValue: SQLiteValue { self } }
-extension Int: SQLiteBindable { public var sqliteValue: SQLiteValue { .integer(Int64(self)) } }
-extension Int64: SQLiteBindable { public var sqliteValue: SQLiteValue { .integer(self) } }
-extension Double: SQLiteBindable { public var sqliteValue: SQLiteValue { .real(self) } }
-extension String: SQLiteBindable { public var sqliteValue: SQLiteValue { .text(self) } }
-extension Substring: SQLiteBindable { public var sqliteValue: SQLiteValue { .text(String(self)) } }
-extension Bool: SQLiteBindable { public var sqliteValue: SQLiteValue { .integer(self ? 1 : 0) } }
+extension SQLiteValue: SQLiteBindable { var sqliteValue: SQLiteValue { self } }
+extension Int: SQLiteBindable { var sqliteValue: SQLiteValue { .integer(Int64(self)) } }
+extension Int64: SQLiteBindable { var sqliteValue: SQLiteValue { .integer(self) } }
+extension Double: SQLiteBindable { var sqliteValue: SQLiteValue { .real(self) } }
+extension String: SQLiteBindable { var sqliteValue: SQLiteValue { .text(self) } }
+extension Substring: SQLiteBindable { var sqliteValue: SQLiteValue { .text(String(self)) } }
+extension Bool: SQLiteBindable { var sqliteValue: SQLiteValue { .integer(self ? 1 : 0) } }
 extension Optional: SQLiteBindable where Wrapped: SQLiteBindable {
-    public var sqliteValue: SQLiteValue { self?.sqliteValue ?? .null }
+    var sqliteValue: SQLiteValue { self?.sqliteValue ?? .null }
 }

@@ -29,7 +29,7 @@ public enum StoreError: UserFacingError, Equatable {
         case .noStore(let path):
             return "no iftdb store at \(path); create one with `iftdb init` (or point --db / IFTDB_DB at an existing store)"
         case .isAFolder(let path):
-            return "\(path) is a folder; --db takes the path of a store file, e.g. \(path)/\(Store.defaultFileName)"
+            return "\(path) is a folder; --db takes the path of a store file, e.g. \(path)/\(StoreFile.defaultFileName)"
         case .notADatabase(let path):
             return "\(path) is not an SQLite database; point --db at an iftdb store or create one with `iftdb init --db NEW_PATH`"
         case .notAnIFTDBStore(let path):
@@ -79,5 +79,12 @@ public enum QueryError: UserFacingError, Equatable {
         case .holdsNUL:
             return "the SQL holds a NUL character (U+0000), where SQLite would stop reading it; remove it (use char(0) to mean one)"
         }
+    }
+}
+
+extension StoreError {
+    /// A failed SQLite call, as `.database`.
+    init(_ error: SQLiteError) {
+        self = .database(code: error.code.rawValue, description: error.description)
     }
 }
