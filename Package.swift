@@ -19,6 +19,9 @@ let package = Package(
             pkgConfig: "sqlite3",
             providers: [.apt(["libsqlite3-dev"])]
         ),
+        // The SQLite layer: connection, statement, values, errors, a generic migrator, the
+        // read-only guard. `package` access only; IFTStore imports it with `internal import`.
+        .target(name: "IFTSQLite", dependencies: ["CSQLite"]),
         // Turns Migrations/*.sql into one Swift source at build time, so the binary carries them.
         .executableTarget(name: "EmbedMigrations", path: "Sources/EmbedMigrations"),
         .plugin(
@@ -30,7 +33,7 @@ let package = Package(
         .target(
             name: "IFTStore",
             dependencies: [
-                "CSQLite",
+                "IFTSQLite",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOFoundationCompat", package: "swift-nio"),
@@ -57,12 +60,13 @@ let package = Package(
         .executableTarget(name: "BenchModelServer", dependencies: ["ModelServerFixture"]),
         .testTarget(
             name: "IFTStoreTests",
-            dependencies: ["IFTStore", "CSQLite", "ModelServerFixture"]
+            dependencies: ["IFTStore", "IFTSQLite", "ModelServerFixture"]
         ),
         .testTarget(
             name: "EndToEndTests",
             dependencies: ["iftdb", "ModelServerFixture"]
         ),
+        .testTarget(name: "IFTSQLiteTests", dependencies: ["IFTSQLite"]),
     ],
     swiftLanguageModes: [.v6]
 )

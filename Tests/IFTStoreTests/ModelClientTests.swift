@@ -1,4 +1,5 @@
 import Foundation
+import IFTSQLite
 import ModelServerFixture
 import Testing
 @testable import IFTStore

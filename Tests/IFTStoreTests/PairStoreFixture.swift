@@ -1,4 +1,5 @@
 import Foundation
+import IFTSQLite
 @testable import IFTStore
 
 /// A store with generated pairs, inserted straight through SQL (generation is not ours to

@@ -1,4 +1,5 @@
 import Foundation
+internal import IFTSQLite
 
 /// One fault `iftdb check` found: which check, the row it is about, and one line for people.
 public struct StoreProblem: Sendable, Hashable, Encodable {

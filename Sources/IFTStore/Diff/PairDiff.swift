@@ -1,4 +1,5 @@
 import Foundation
+internal import IFTSQLite
 
 extension PairCondition {
     /// The condition over other table aliases (`["a": "b"]` makes `a.text` read `b.text`);

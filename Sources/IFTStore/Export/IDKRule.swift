@@ -1,4 +1,5 @@
 import Foundation
+internal import IFTSQLite
 
 /// Decides whether a model's reply is an "I don't know". The one place this rule lives: it is
 /// applied when querying (as the SQL function `is_idk(text)`), never frozen into rows, so a

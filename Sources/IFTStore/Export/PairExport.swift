@@ -1,4 +1,5 @@
 import Foundation
+internal import IFTSQLite
 
 /// What an export wrote: how many pairs, and what each filter removed on the way.
 public struct ExportSummary: Sendable, Hashable {

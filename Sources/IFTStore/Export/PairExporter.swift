@@ -1,4 +1,5 @@
 import Foundation
+internal import IFTSQLite
 
 /// The file formats `iftdb export` writes.
 public enum ExportFormat: String, CaseIterable, Sendable, Codable {

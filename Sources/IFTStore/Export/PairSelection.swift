@@ -1,4 +1,5 @@
 import Foundation
+internal import IFTSQLite
 
 /// A `PairFilter` resolved against one store: prompt references, model, run, chunking and
 /// dataset checked, `is_idk` registered, and the filter turned into SQL conditions with bound

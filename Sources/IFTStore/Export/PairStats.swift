@@ -1,4 +1,5 @@
 import Foundation
+internal import IFTSQLite
 
 /// What `iftdb stats` reports: the store's size, and for the selected pairs, one row per
 /// (question prompt, answer prompt, model).

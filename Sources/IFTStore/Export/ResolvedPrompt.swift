@@ -1,4 +1,5 @@
 import Foundation
+internal import IFTSQLite
 
 /// A prompt row found for a reference.
 public struct ResolvedPrompt: Sendable, Hashable {

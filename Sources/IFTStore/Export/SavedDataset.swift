@@ -1,4 +1,5 @@
 import Foundation
+internal import IFTSQLite
 
 /// A named, frozen selection of answers: the ids a filter chose when it was saved, in export
 /// order, with that filter. Exporting it later reads exactly those rows in that order.

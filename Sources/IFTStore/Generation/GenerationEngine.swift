@@ -1,5 +1,6 @@
 import Foundation
 import Synchronization
+internal import IFTSQLite
 
 /// Asks to stop a run: the first request stops sending and lets calls in flight finish;
 /// the second abandons them.

@@ -1,4 +1,5 @@
 import Foundation
+internal import IFTSQLite
 
 public enum GenerationKind: String, Sendable {
     case questions

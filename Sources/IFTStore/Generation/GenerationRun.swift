@@ -1,4 +1,5 @@
 import Foundation
+internal import IFTSQLite
 
 public enum RunStatus: String, Sendable, Codable {
     case running, done, failed, interrupted

@@ -1,4 +1,5 @@
 import Foundation
+internal import IFTSQLite
 
 /// Everything a person needs to judge where a question or answer came from, through stored
 /// keys: source version, chunk and offsets, prompt version, model, run and raw call.

@@ -1,4 +1,5 @@
 import Foundation
+internal import IFTSQLite
 
 /// What a run claims: while it runs, no other run asks the model for this kind of result
 /// with this prompt version and this model (name and parameters).

@@ -1,4 +1,5 @@
 import Foundation
+internal import IFTSQLite
 
 public struct LoadOptions: Sendable {
     public var walk: WalkOptions

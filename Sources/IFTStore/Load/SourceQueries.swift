@@ -1,4 +1,5 @@
 import Foundation
+internal import IFTSQLite
 
 public struct SourceListing: Sendable, Codable {
     public let path: String

@@ -1,4 +1,5 @@
 import Foundation
+internal import IFTSQLite
 
 /// One request to the model server and what came back, as a `calls` row will hold it.
 /// Built by the client (which never writes to the store); the API key is already redacted.

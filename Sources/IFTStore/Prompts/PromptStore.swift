@@ -1,4 +1,5 @@
 import Foundation
+internal import IFTSQLite
 
 extension StoreReader {
     static let promptColumns = "id, name, version, role, system, template, sha256, created_at"

@@ -1,4 +1,5 @@
 import Foundation
+internal import IFTSQLite
 
 /// Why a store cannot be opened or read: missing, not a store, from another iftdb, in a
 /// place this process cannot write or read, or a failed SQLite call.

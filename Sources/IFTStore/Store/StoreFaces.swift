@@ -1,3 +1,5 @@
+internal import IFTSQLite
+
 /// The reading face of a store: everything a command that only looks can ask. Opened by
 /// `StoreFile.open(path, for: .reading)`; a `StoreWriter` is a reader too. Not Sendable:
 /// one owner at a time.

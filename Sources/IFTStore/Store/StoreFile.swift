@@ -1,4 +1,5 @@
 import Foundation
+internal import IFTSQLite
 
 #if canImport(Glibc)
 import Glibc

@@ -1,3 +1,5 @@
+internal import IFTSQLite
+
 /// A value in a row of `StoreReader.query(_:)`.
 public enum QueryValue: Sendable, Hashable {
     case null

@@ -1,3 +1,5 @@
+internal import IFTSQLite
+
 /// iftdb's schema: the migrations this binary carries (`Migrations/*.sql`, embedded at build
 /// time) and the table that records which a store has had.
 enum StoreSchema {

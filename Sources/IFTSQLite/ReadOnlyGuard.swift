@@ -2,7 +2,7 @@ import CSQLite
 import Foundation
 
 /// Why the read-only guard refused SQL; nothing of it ran.
-enum ReadOnlyRefusal: Error, Sendable, Equatable {
+package enum ReadOnlyRefusal: Error, Sendable, Equatable {
     /// SQLite's authorizer refused the statement while compiling it: it could change the
     /// database or files beside it (`ATTACH`, `VACUUM INTO`, setting a pragma …).
     case notAllowed(statement: String)
@@ -21,8 +21,8 @@ enum ReadOnlyRefusal: Error, Sendable, Equatable {
 /// a read-only open (the caller's), `query_only` and `SQLITE_DBCONFIG_DEFENSIVE`, an
 /// authorizer that allows only reading, and a check of every statement of the input before
 /// any of them runs. The connection stays locked this way for as long as it is open.
-final class ReadOnlyGuard {
-    let connection: Connection
+package final class ReadOnlyGuard {
+    package let connection: Connection
 
     /// Pragmas that only report on the schema or the file; allowed with or without an argument.
     static let introspectionPragmas: Set<String> = [
@@ -39,7 +39,7 @@ final class ReadOnlyGuard {
     static let readingKeywords: Set<String> = ["SELECT", "WITH", "VALUES", "EXPLAIN", "PRAGMA"]
 
     /// Locks `connection` (opened read-only) to reading.
-    init(_ connection: Connection) throws {
+    package init(_ connection: Connection) throws {
         self.connection = connection
         try connection.execute("PRAGMA query_only = 1")
         try connection.setConfig(SQLITE_DBCONFIG_DEFENSIVE, true)
@@ -50,7 +50,7 @@ final class ReadOnlyGuard {
 
     /// Prepares every statement of `sql` and checks each one before any runs; throws
     /// `ReadOnlyRefusal` for one that could change anything, or an `SQLiteError`.
-    func prepare(_ sql: String) throws -> [Statement] {
+    package func prepare(_ sql: String) throws -> [Statement] {
         // SQLite stops reading SQL at a NUL, so a NUL would silently drop what follows it.
         guard !sql.utf8.contains(0) else { throw ReadOnlyRefusal.holdsNUL }
         var prepared: [Statement] = []
@@ -97,7 +97,7 @@ final class ReadOnlyGuard {
     }
 
     /// The first keyword after whitespace and comments, upper-cased.
-    static func firstKeyword(_ sql: String) -> String {
+    package static func firstKeyword(_ sql: String) -> String {
         var scalars = Substring(sql).unicodeScalars[...]
         while let first = scalars.first {
             if CharacterSet.whitespacesAndNewlines.contains(first) || first == ";" {

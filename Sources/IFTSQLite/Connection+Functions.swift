@@ -2,20 +2,20 @@ import CSQLite
 
 /// The arguments of one call of a registered SQL function, read in place: valid only while
 /// the function runs.
-struct FunctionArguments {
+package struct FunctionArguments {
     private let values: UnsafeMutablePointer<OpaquePointer?>
-    let count: Int
+    package let count: Int
 
     init(_ values: UnsafeMutablePointer<OpaquePointer?>, count: Int) {
         self.values = values
         self.count = count
     }
 
-    func isNull(_ index: Int) -> Bool { sqlite3_value_type(values[index]) == SQLITE_NULL }
+    package func isNull(_ index: Int) -> Bool { sqlite3_value_type(values[index]) == SQLITE_NULL }
 
     /// The argument's UTF-8 bytes without copying (a number reads as its decimal text, NULL
     /// as no bytes); valid only inside `body`.
-    func withUTF8<T>(_ index: Int, _ body: (UnsafeBufferPointer<UInt8>) throws -> T) rethrows -> T {
+    package func withUTF8<T>(_ index: Int, _ body: (UnsafeBufferPointer<UInt8>) throws -> T) rethrows -> T {
         // The text pointer first, then its length: that is the order SQLite documents.
         let text = sqlite3_value_text(values[index])
         let length = Int(sqlite3_value_bytes(values[index]))
@@ -23,14 +23,14 @@ struct FunctionArguments {
     }
 
     /// The argument as an integer (text that is not a number reads as 0, NULL as 0).
-    func int(_ index: Int) -> Int { Int(sqlite3_value_int64(values[index])) }
+    package func int(_ index: Int) -> Int { Int(sqlite3_value_int64(values[index])) }
 
     /// The argument as a real (text that is not a number reads as 0, NULL as 0).
-    func double(_ index: Int) -> Double { sqlite3_value_double(values[index]) }
+    package func double(_ index: Int) -> Double { sqlite3_value_double(values[index]) }
 }
 
 /// What one call of a registered SQL function returns.
-enum FunctionResult: Sendable, Equatable {
+package enum FunctionResult: Sendable, Equatable {
     case null
     case integer(Int64)
     case real(Double)
@@ -39,14 +39,14 @@ enum FunctionResult: Sendable, Equatable {
 
 extension Connection {
     /// The argument counts a registered function may take.
-    static let functionArgumentCounts = 1...4
+    package static let functionArgumentCounts = 1...4
 
     /// Registers `name` as a deterministic SQL function of `arguments` arguments (1 to 4; a
     /// range such as `3...4` registers one function per count, for an optional last
     /// argument). `body` reads the arguments in place; a thrown error becomes the SQL
     /// statement's error. Registering the same name and count again replaces it on this
     /// connection.
-    func registerFunction(
+    package func registerFunction(
         _ name: String, arguments: ClosedRange<Int>, _ body: @escaping (FunctionArguments) throws -> FunctionResult
     ) throws {
         guard Self.functionArgumentCounts.contains(arguments.lowerBound), Self.functionArgumentCounts.contains(arguments.upperBound) else {
@@ -97,7 +97,7 @@ extension Connection {
     }
 
     /// Registers `name` as a deterministic SQL function of exactly `arguments` arguments.
-    func registerFunction(
+    package func registerFunction(
         _ name: String, arguments: Int, _ body: @escaping (FunctionArguments) throws -> FunctionResult
     ) throws {
         try registerFunction(name, arguments: arguments...arguments, body)
@@ -105,7 +105,7 @@ extension Connection {
 
     /// Registers `name(text)` as a deterministic SQL function that answers 1 or 0 from the
     /// argument's UTF-8 bytes (read without copying); NULL gives NULL.
-    func registerTextPredicate(_ name: String, _ predicate: @escaping (UnsafeBufferPointer<UInt8>) -> Bool) throws {
+    package func registerTextPredicate(_ name: String, _ predicate: @escaping (UnsafeBufferPointer<UInt8>) -> Bool) throws {
         try registerFunction(name, arguments: 1) { arguments in
             arguments.isNull(0) ? .null : .integer(arguments.withUTF8(0, predicate) ? 1 : 0)
         }

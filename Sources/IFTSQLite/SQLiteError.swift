@@ -3,50 +3,50 @@ import Foundation
 
 /// An SQLite result code: the extended code as SQLite reports it (`SQLITE_CONSTRAINT_UNIQUE`
 /// …), compared against the named codes below or, through `primary`, their families.
-struct ResultCode: RawRepresentable, Hashable, Sendable, CustomStringConvertible {
-    let rawValue: Int32
+package struct ResultCode: RawRepresentable, Hashable, Sendable, CustomStringConvertible {
+    package let rawValue: Int32
 
-    init(rawValue: Int32) { self.rawValue = rawValue }
+    package init(rawValue: Int32) { self.rawValue = rawValue }
 
     /// The primary code (`.busy`, `.constraint` …) without the extended bits.
-    var primary: ResultCode { ResultCode(rawValue: rawValue & 0xff) }
+    package var primary: ResultCode { ResultCode(rawValue: rawValue & 0xff) }
 
     /// SQLite's English name for the code ("database is locked" …).
-    var description: String { String(cString: sqlite3_errstr(rawValue)) }
+    package var description: String { String(cString: sqlite3_errstr(rawValue)) }
 
-    static let ok = ResultCode(rawValue: SQLITE_OK)
-    static let error = ResultCode(rawValue: SQLITE_ERROR)
-    static let permission = ResultCode(rawValue: SQLITE_PERM)
-    static let busy = ResultCode(rawValue: SQLITE_BUSY)
-    static let readOnly = ResultCode(rawValue: SQLITE_READONLY)
-    static let corrupt = ResultCode(rawValue: SQLITE_CORRUPT)
-    static let cannotOpen = ResultCode(rawValue: SQLITE_CANTOPEN)
-    static let constraint = ResultCode(rawValue: SQLITE_CONSTRAINT)
-    static let misuse = ResultCode(rawValue: SQLITE_MISUSE)
-    static let authorization = ResultCode(rawValue: SQLITE_AUTH)
-    static let range = ResultCode(rawValue: SQLITE_RANGE)
-    static let notADatabase = ResultCode(rawValue: SQLITE_NOTADB)
+    package static let ok = ResultCode(rawValue: SQLITE_OK)
+    package static let error = ResultCode(rawValue: SQLITE_ERROR)
+    package static let permission = ResultCode(rawValue: SQLITE_PERM)
+    package static let busy = ResultCode(rawValue: SQLITE_BUSY)
+    package static let readOnly = ResultCode(rawValue: SQLITE_READONLY)
+    package static let corrupt = ResultCode(rawValue: SQLITE_CORRUPT)
+    package static let cannotOpen = ResultCode(rawValue: SQLITE_CANTOPEN)
+    package static let constraint = ResultCode(rawValue: SQLITE_CONSTRAINT)
+    package static let misuse = ResultCode(rawValue: SQLITE_MISUSE)
+    package static let authorization = ResultCode(rawValue: SQLITE_AUTH)
+    package static let range = ResultCode(rawValue: SQLITE_RANGE)
+    package static let notADatabase = ResultCode(rawValue: SQLITE_NOTADB)
     /// `SQLITE_CONSTRAINT_UNIQUE`: a UNIQUE constraint failed.
-    static let uniqueConstraint = ResultCode(rawValue: 2067)
+    package static let uniqueConstraint = ResultCode(rawValue: 2067)
 }
 
 /// A failed SQLite call: the extended result code, the message SQLite gave right after the
 /// failure, and the SQL that was running. Bound values are never kept: they may be private text.
-struct SQLiteError: Error, Sendable, Equatable, CustomStringConvertible {
-    let code: ResultCode
-    let message: String
-    let sql: String?
+package struct SQLiteError: Error, Sendable, Equatable, CustomStringConvertible {
+    package let code: ResultCode
+    package let message: String
+    package let sql: String?
 
-    init(code: ResultCode, message: String, sql: String? = nil) {
+    package init(code: ResultCode, message: String, sql: String? = nil) {
         self.code = code
         self.message = message
         self.sql = sql
     }
 
     /// The primary result code (`.busy`, `.constraint` …) without the extended bits.
-    var primaryCode: ResultCode { code.primary }
+    package var primaryCode: ResultCode { code.primary }
 
-    var description: String {
+    package var description: String {
         var text = "SQLite error \(code.rawValue) (\(code)): \(message)"
         if let sql {
             let oneLine = sql.split(whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: .whitespaces) }.joined(separator: " ")

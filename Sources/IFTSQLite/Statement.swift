@@ -1,9 +1,9 @@
 import CSQLite
 
 /// A prepared statement. Not Sendable; finalized when released.
-final class Statement {
+package final class Statement {
     let handle: OpaquePointer
-    let sql: String
+    package let sql: String
     private unowned let connection: Connection
 
     init(connection: Connection, sql: String) throws {
@@ -28,7 +28,7 @@ final class Statement {
 
     /// Resets the statement and binds `values` to parameters 1…n. With `leading`, the
     /// remaining parameters are bound one by one afterwards.
-    func bind(_ values: [any SQLiteBindable], leading: Bool = false) throws {
+    package func bind(_ values: [any SQLiteBindable], leading: Bool = false) throws {
         sqlite3_reset(handle)
         sqlite3_clear_bindings(handle)
         let expected = Int(sqlite3_bind_parameter_count(handle))
@@ -40,7 +40,7 @@ final class Statement {
         }
     }
 
-    func bind(_ value: SQLiteValue, at index: Int32) throws {
+    package func bind(_ value: SQLiteValue, at index: Int32) throws {
         let rc: Int32
         switch value {
         case .null: rc = sqlite3_bind_null(handle, index)
@@ -56,7 +56,7 @@ final class Statement {
     }
 
     /// Binds UTF-8 text straight from a buffer (copied by SQLite), avoiding a String.
-    func bind(utf8 bytes: UnsafeBufferPointer<UInt8>, at index: Int32) throws {
+    package func bind(utf8 bytes: UnsafeBufferPointer<UInt8>, at index: Int32) throws {
         let rc = bindText(bytes, at: index)
         guard rc == SQLITE_OK else { throw SQLiteError.from(connection.handle, code: rc, sql: sql) }
     }
@@ -75,7 +75,7 @@ final class Statement {
 
     /// Advances to the next row; false when done.
     @discardableResult
-    func step() throws -> Bool {
+    package func step() throws -> Bool {
         let rc = sqlite3_step(handle)
         switch rc {
         case SQLITE_ROW: return true
@@ -87,21 +87,21 @@ final class Statement {
         }
     }
 
-    func runToCompletion() throws {
+    package func runToCompletion() throws {
         while try step() {}
     }
 
-    func reset() { sqlite3_reset(handle) }
+    package func reset() { sqlite3_reset(handle) }
 
-    var columnCount: Int { Int(sqlite3_column_count(handle)) }
+    package var columnCount: Int { Int(sqlite3_column_count(handle)) }
 
-    func columnName(_ index: Int) -> String {
+    package func columnName(_ index: Int) -> String {
         sqlite3_column_name(handle, Int32(index)).map { String(cString: $0) } ?? "?"
     }
 
-    var isReadOnly: Bool { sqlite3_stmt_readonly(handle) != 0 }
+    package var isReadOnly: Bool { sqlite3_stmt_readonly(handle) != 0 }
 
-    func value(at index: Int) -> SQLiteValue {
+    package func value(at index: Int) -> SQLiteValue {
         let i = Int32(index)
         switch sqlite3_column_type(handle, i) {
         case SQLITE_INTEGER: return .integer(sqlite3_column_int64(handle, i))
@@ -115,25 +115,25 @@ final class Statement {
         }
     }
 
-    func isNull(_ index: Int) -> Bool { sqlite3_column_type(handle, Int32(index)) == SQLITE_NULL }
+    package func isNull(_ index: Int) -> Bool { sqlite3_column_type(handle, Int32(index)) == SQLITE_NULL }
 
-    func int(_ index: Int) -> Int { Int(sqlite3_column_int64(handle, Int32(index))) }
+    package func int(_ index: Int) -> Int { Int(sqlite3_column_int64(handle, Int32(index))) }
 
-    func double(_ index: Int) -> Double { sqlite3_column_double(handle, Int32(index)) }
+    package func double(_ index: Int) -> Double { sqlite3_column_double(handle, Int32(index)) }
 
-    func string(at index: Int) -> String {
+    package func string(at index: Int) -> String {
         let i = Int32(index)
         guard let text = sqlite3_column_text(handle, i) else { return "" }
         let count = Int(sqlite3_column_bytes(handle, i))
         return String(decoding: UnsafeBufferPointer(start: text, count: count), as: UTF8.self)
     }
 
-    func optionalString(_ index: Int) -> String? { isNull(index) ? nil : string(at: index) }
-    func optionalInt(_ index: Int) -> Int? { isNull(index) ? nil : int(index) }
-    func optionalDouble(_ index: Int) -> Double? { isNull(index) ? nil : double(index) }
+    package func optionalString(_ index: Int) -> String? { isNull(index) ? nil : string(at: index) }
+    package func optionalInt(_ index: Int) -> Int? { isNull(index) ? nil : int(index) }
+    package func optionalDouble(_ index: Int) -> Double? { isNull(index) ? nil : double(index) }
 
     /// The column's UTF-8 bytes without copying; valid until the next step or reset.
-    func withUTF8<T>(_ index: Int, _ body: (UnsafeBufferPointer<UInt8>) throws -> T) rethrows -> T {
+    package func withUTF8<T>(_ index: Int, _ body: (UnsafeBufferPointer<UInt8>) throws -> T) rethrows -> T {
         let i = Int32(index)
         let text = sqlite3_column_text(handle, i)
         let count = Int(sqlite3_column_bytes(handle, i))

@@ -1,7 +1,6 @@
-import CSQLite
 import Foundation
+import IFTSQLite
 import Testing
-@testable import IFTStore
 
 @Suite struct SQLiteLayerTests {
     @Test func errorCarriesExtendedCodeMessageAndSQL() throws {

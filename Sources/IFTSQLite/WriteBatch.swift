@@ -1,6 +1,6 @@
 /// Groups many small writes into a few transactions: commits after `maxWrites` writes or
 /// `maxBytes` bytes, so a long load is fast and a kill loses at most the open batch.
-final class WriteBatch {
+package final class WriteBatch {
     private let db: Connection
     private let maxWrites: Int
     private let maxBytes: Int
@@ -8,14 +8,14 @@ final class WriteBatch {
     private var bytes = 0
     private var isOpen = false
 
-    init(_ db: Connection, maxWrites: Int = 512, maxBytes: Int = 16 << 20) {
+    package init(_ db: Connection, maxWrites: Int = 512, maxBytes: Int = 16 << 20) {
         self.db = db
         self.maxWrites = maxWrites
         self.maxBytes = maxBytes
     }
 
     /// Runs `body` inside the open batch, opening one when needed; commits when full.
-    func write<T>(bytes count: Int = 0, _ body: () throws -> T) throws -> T {
+    package func write<T>(bytes count: Int = 0, _ body: () throws -> T) throws -> T {
         if !isOpen {
             try db.execute("BEGIN IMMEDIATE")
             isOpen = true
@@ -33,7 +33,7 @@ final class WriteBatch {
         return result
     }
 
-    func commit() throws {
+    package func commit() throws {
         guard isOpen else { return }
         do {
             try db.execute("COMMIT")
@@ -46,7 +46,7 @@ final class WriteBatch {
         bytes = 0
     }
 
-    func abort() {
+    package func abort() {
         guard isOpen else { return }
         try? db.execute("ROLLBACK")
         isOpen = false

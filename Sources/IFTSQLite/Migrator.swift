@@ -1,10 +1,10 @@
 /// One numbered schema change: its SQL runs once, in order, in its own transaction.
-struct Migration: Sendable, Equatable {
-    let id: Int
-    let name: String
-    let sql: String
+package struct Migration: Sendable, Equatable {
+    package let id: Int
+    package let name: String
+    package let sql: String
 
-    init(id: Int, name: String, sql: String) {
+    package init(id: Int, name: String, sql: String) {
         self.id = id
         self.name = name
         self.sql = sql
@@ -12,7 +12,7 @@ struct Migration: Sendable, Equatable {
 }
 
 /// Why a database cannot be migrated; the database is left as it was.
-enum MigrationError: Error, Sendable, Equatable {
+package enum MigrationError: Error, Sendable, Equatable {
     /// The database records migrations this migrator does not know: a newer program wrote it.
     case newer(unknown: [Int])
     /// The database records migration `id` under another name: a different build wrote it,
@@ -26,29 +26,29 @@ enum MigrationError: Error, Sendable, Equatable {
 
 /// Applies numbered migrations in order, each in one transaction together with the row that
 /// records it in `table`, and refuses a database that records a migration it does not know.
-struct Migrator: Sendable {
+package struct Migrator: Sendable {
     /// What `migrate` did.
-    enum Outcome: Sendable, Equatable {
+    package enum Outcome: Sendable, Equatable {
         case created(version: Int)
         case upgraded(from: Int, to: Int)
         case upToDate(version: Int)
     }
 
-    let table: String
-    let migrations: [Migration]
+    package let table: String
+    package let migrations: [Migration]
 
-    init(table: String, migrations: [Migration]) {
+    package init(table: String, migrations: [Migration]) {
         self.table = table
         self.migrations = migrations.sorted { $0.id < $1.id }
     }
 
     /// Ids recorded in the database; empty for a new file.
-    func appliedIDs(_ db: Connection) throws -> [Int] {
+    package func appliedIDs(_ db: Connection) throws -> [Int] {
         try appliedMigrations(db).map(\.id)
     }
 
     /// Ids and names recorded in the database, by id; empty for a new file.
-    func appliedMigrations(_ db: Connection) throws -> [(id: Int, name: String)] {
+    package func appliedMigrations(_ db: Connection) throws -> [(id: Int, name: String)] {
         let exists = try db.scalarInt("SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = ?", [table]) ?? 0
         guard exists > 0 else { return [] }
         let statement = try db.prepare("SELECT id, name FROM \(table) ORDER BY id")
@@ -59,7 +59,7 @@ struct Migrator: Sendable {
 
     /// Throws `MigrationError.foreign` when the database records one of these migrations'
     /// numbers under another name, and `.newer` when it records one this migrator lacks.
-    func checkNotNewer(_ db: Connection) throws {
+    package func checkNotNewer(_ db: Connection) throws {
         let names = Dictionary(migrations.map { ($0.id, $0.name) }, uniquingKeysWith: { first, _ in first })
         let applied = try appliedMigrations(db)
         for recorded in applied {
@@ -76,7 +76,7 @@ struct Migrator: Sendable {
     /// migrations inside it, so two processes opening a new database at once apply each
     /// migration exactly once.
     @discardableResult
-    func migrate(_ db: Connection) throws -> Outcome {
+    package func migrate(_ db: Connection) throws -> Outcome {
         try checkNotNewer(db)
         let before = try appliedIDs(db)
         let known = Set(migrations.map(\.id))
