@@ -3,7 +3,6 @@ import PackageDescription
 
 let package = Package(
     name: "iftdb",
-    platforms: [.macOS(.v14)],
     products: [
         .executable(name: "iftdb", targets: ["iftdb"]),
         .library(name: "IFTStore", targets: ["IFTStore"]),
