@@ -14,7 +14,7 @@ package final class Connection {
         case immutable
     }
 
-    let handle: OpaquePointer
+    @usableFromInline let handle: OpaquePointer
     package let path: String
     package let mode: Mode
     private var isClosed = false

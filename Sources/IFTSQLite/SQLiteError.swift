@@ -59,6 +59,7 @@ package struct SQLiteError: Error, Sendable, Equatable, CustomStringConvertible 
 extension SQLiteError {
     /// The error SQLite reports on `db` for a call that returned `code`: the connection's
     /// extended code and message when there is a connection, else the code's own text.
+    @usableFromInline
     static func from(_ db: OpaquePointer?, code: Int32, sql: String?) -> SQLiteError {
         let message = db.map { String(cString: sqlite3_errmsg($0)) } ?? String(cString: sqlite3_errstr(code))
         let extended = db.map { sqlite3_extended_errcode($0) } ?? code

@@ -1,10 +1,13 @@
 import CSQLite
 
 /// A prepared statement. Not Sendable; finalized when released.
+///
+/// What runs once per row or column (stepping, reading a column) is `@inlinable`: IFTStore's
+/// exports and loads call it in their innermost loops, across the module boundary.
 package final class Statement {
-    let handle: OpaquePointer
+    @usableFromInline let handle: OpaquePointer
     package let sql: String
-    private unowned let connection: Connection
+    @usableFromInline unowned let connection: Connection
 
     init(connection: Connection, sql: String) throws {
         var statement: OpaquePointer?
@@ -74,7 +77,7 @@ package final class Statement {
     }
 
     /// Advances to the next row; false when done.
-    @discardableResult
+    @inlinable @discardableResult
     package func step() throws -> Bool {
         let rc = sqlite3_step(handle)
         switch rc {
@@ -87,10 +90,12 @@ package final class Statement {
         }
     }
 
+    @inlinable
     package func runToCompletion() throws {
         while try step() {}
     }
 
+    @inlinable
     package func reset() { sqlite3_reset(handle) }
 
     package var columnCount: Int { Int(sqlite3_column_count(handle)) }
@@ -115,12 +120,16 @@ package final class Statement {
         }
     }
 
+    @inlinable
     package func isNull(_ index: Int) -> Bool { sqlite3_column_type(handle, Int32(index)) == SQLITE_NULL }
 
+    @inlinable
     package func int(_ index: Int) -> Int { Int(sqlite3_column_int64(handle, Int32(index))) }
 
+    @inlinable
     package func double(_ index: Int) -> Double { sqlite3_column_double(handle, Int32(index)) }
 
+    @inlinable
     package func string(at index: Int) -> String {
         let i = Int32(index)
         guard let text = sqlite3_column_text(handle, i) else { return "" }
@@ -128,11 +137,15 @@ package final class Statement {
         return String(decoding: UnsafeBufferPointer(start: text, count: count), as: UTF8.self)
     }
 
+    @inlinable
     package func optionalString(_ index: Int) -> String? { isNull(index) ? nil : string(at: index) }
+    @inlinable
     package func optionalInt(_ index: Int) -> Int? { isNull(index) ? nil : int(index) }
+    @inlinable
     package func optionalDouble(_ index: Int) -> Double? { isNull(index) ? nil : double(index) }
 
     /// The column's UTF-8 bytes without copying; valid until the next step or reset.
+    @inlinable
     package func withUTF8<T>(_ index: Int, _ body: (UnsafeBufferPointer<UInt8>) throws -> T) rethrows -> T {
         let i = Int32(index)
         let text = sqlite3_column_text(handle, i)
