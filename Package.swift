@@ -3,7 +3,6 @@ import PackageDescription
 
 let package = Package(
     name: "iftdb",
-    platforms: [.macOS(.v14)],
     products: [
         .executable(name: "iftdb", targets: ["iftdb"]),
         .library(name: "IFTStore", targets: ["IFTStore"]),
@@ -19,6 +18,9 @@ let package = Package(
             pkgConfig: "sqlite3",
             providers: [.apt(["libsqlite3-dev"])]
         ),
+        // The SQLite layer: connection, statement, values, errors, a generic migrator, the
+        // read-only guard. `package` access only; IFTStore imports it with `internal import`.
+        .target(name: "IFTSQLite", dependencies: ["CSQLite"]),
         // Turns Migrations/*.sql into one Swift source at build time, so the binary carries them.
         .executableTarget(name: "EmbedMigrations", path: "Sources/EmbedMigrations"),
         .plugin(
@@ -30,7 +32,7 @@ let package = Package(
         .target(
             name: "IFTStore",
             dependencies: [
-                "CSQLite",
+                "IFTSQLite",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOFoundationCompat", package: "swift-nio"),
@@ -57,12 +59,13 @@ let package = Package(
         .executableTarget(name: "BenchModelServer", dependencies: ["ModelServerFixture"]),
         .testTarget(
             name: "IFTStoreTests",
-            dependencies: ["IFTStore", "CSQLite", "ModelServerFixture"]
+            dependencies: ["IFTStore", "IFTSQLite", "ModelServerFixture"]
         ),
         .testTarget(
             name: "EndToEndTests",
             dependencies: ["iftdb", "IFTStore", "ModelServerFixture"]
         ),
+        .testTarget(name: "IFTSQLiteTests", dependencies: ["IFTSQLite"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -23,7 +23,9 @@ extension IFTDB {
         func run() async throws {
             let sink = ByteSink.standardOutput()
             var first = true
-            let summary = try StoreCheck.run(storePath: store.path) { problem in
+            let reader = try StoreFile.open(store.path, for: .reading(requiring: .inspection))
+            defer { reader.close() }
+            let summary = try reader.check { problem in
                 if json {
                     try sink.write(first ? "{\"problems\":[" : ",")
                     try sink.writeJSON(problem)

@@ -45,15 +45,16 @@ extension IFTDB.Dataset {
         func validate() throws {
             do {
                 try SavedDataset.checkName(name)
-            } catch let error as StoreError {
-                throw ValidationError(error.description)
+            } catch let error as SelectionError {
+                throw ValidationError(error.message)
             }
         }
 
         func run() async throws {
-            let (opened, _) = try Store.open(at: store.path, create: false)
-            defer { opened.close() }
-            let saved = try opened.saveDataset(name: name, filter: try filters.pairFilter(), replace: replace)
+            let filter = try filters.pairFilter()
+            let writer = try StoreFile.open(store.path, for: .writing)
+            defer { writer.close() }
+            let saved = try writer.saveDataset(name: name, filter: filter, replace: replace)
             let flags = saved.flags.isEmpty ? "no filters" : saved.flags
             Console.info("saved dataset '\(saved.name)': \(saved.pairs) pair\(saved.pairs == 1 ? "" : "s") (\(flags)); export it with `iftdb export --dataset \(saved.name) --format …`")
         }
@@ -66,9 +67,9 @@ extension IFTDB.Dataset {
         @Flag(help: "Print JSON: one array of objects.") var json = false
 
         func run() async throws {
-            let db = try Store.openForReading(at: store.path)
-            defer { db.close() }
-            let datasets = try DatasetQueries.list(in: db)
+            let reader = try StoreFile.open(store.path, for: .reading)
+            defer { reader.close() }
+            let datasets = try reader.datasets()
             if json { return try writeJSON(datasets) }
             var table = TextTable(["name", "pairs", "created", "filter"])
             for dataset in datasets {
@@ -90,9 +91,9 @@ extension IFTDB.Dataset {
         @Flag(help: "Print JSON.") var json = false
 
         func run() async throws {
-            let db = try Store.openForReading(at: store.path)
-            defer { db.close() }
-            let detail = try DatasetQueries.detail(name: SavedDataset.name(fromReference: name), in: db)
+            let reader = try StoreFile.open(store.path, for: .reading)
+            defer { reader.close() }
+            let detail = try reader.dataset(named: SavedDataset.name(fromReference: name))
             if json { return try writeJSON(detail) }
             let dataset = detail.dataset
             var text = """

@@ -67,8 +67,8 @@ extension IFTDB {
             if limit != nil && show == nil { throw ValidationError("--limit caps the items --show lists; add --show") }
             do {
                 _ = try request()
-            } catch let error as StoreError {
-                throw ValidationError(error.description)
+            } catch let error as any UserFacingError {
+                throw ValidationError(error.message)
             }
             let sides = sideFilters()
             if a != nil && !(sides.a.isEmpty && sides.b.isEmpty) {
@@ -100,9 +100,10 @@ extension IFTDB {
         func run() async throws {
             let sink = ByteSink.standardOutput()
             let printer = DiffPrinter(sink: sink, json: json, colored: Console.stdoutIsTerminal, show: show)
-            let summary = try PairDiff.run(
-                storePath: store.path, request: try request(), show: show, limit: limit,
-                summary: printer.summary, item: printer.item)
+            let diffRequest = try request()
+            let reader = try StoreFile.open(store.path, for: .reading)
+            defer { reader.close() }
+            let summary = try reader.diff(diffRequest, show: show, limit: limit, summary: printer.summary, item: printer.item)
             try printer.finish()
             try sink.flush()
             if exitCode && summary.differs { throw ExitCode(1) }

@@ -72,8 +72,8 @@ extension IFTDB {
             if let split {
                 do {
                     _ = try SplitSpec(parsing: split)
-                } catch let error as StoreError {
-                    throw ValidationError(error.description)
+                } catch let error as SelectionError {
+                    throw ValidationError(error.message)
                 }
                 if output == nil { throw ValidationError("--split writes one file per split; give -o a folder, e.g. -o splits/") }
             } else if seed != nil || splitBy != nil {
@@ -84,11 +84,13 @@ extension IFTDB {
         func run() async throws {
             let interrupts = output == nil ? [] : Self.removeTemporaryFileOnInterrupt()
             defer { interrupts.forEach { $0.cancel() } }
-            let summary = try PairExport.run(
-                storePath: store.path, filter: try filters.pairFilter(),
-                options: ExportOptions(format: format, system: system, includeContext: includeContext),
-                output: output,
-                split: try split.map { ExportSplit(spec: try SplitSpec(parsing: $0), seed: seed ?? 0, unit: splitBy ?? .chunk) })
+            let filter = try filters.pairFilter()
+            let splitting = try split.map { ExportSplit(spec: try SplitSpec(parsing: $0), seed: seed ?? 0, unit: splitBy ?? .chunk) }
+            let reader = try StoreFile.open(store.path, for: .reading)
+            defer { reader.close() }
+            let summary = try reader.export(
+                filter: filter, options: ExportOptions(format: format, system: system, includeContext: includeContext),
+                output: output, split: splitting)
             for line in summary.lines { Console.info(line) }
         }
 

@@ -183,16 +183,16 @@ struct GenerationCommand {
     var questionPattern: String? = nil
 
     func run(_ request: GenerationRequest) async throws {
-        let (opened, _) = try Store.open(at: store.path, create: false)
-        defer { opened.close() }
+        let writer = try StoreFile.open(store.path, for: .writing)
+        defer { writer.close() }
         var settings = model.settings(defaultMaxTokens: defaultMaxTokens)
         settings.questionPattern = questionPattern
-        let plan = try opened.planGeneration(request, modelName: settings.model, parametersJSON: settings.parametersJSON)
+        let plan = try writer.planGeneration(request, modelName: settings.model, parametersJSON: settings.parametersJSON)
         let what = request.kind == .questions ? "chunks" : "questions"
 
         if generation.dryRun {
             var characters = 0
-            for item in plan.pending { characters += try opened.messages(for: item, in: plan).reduce(0) { $0 + $1.content.count } }
+            for item in plan.pending { characters += try writer.messages(for: item, in: plan).reduce(0) { $0 + $1.content.count } }
             let calls = min(plan.pending.count, generation.maxCalls ?? Int.max)
             Console.info("dry run: \(calls) calls to \(settings.model) at \(settings.displayBaseURL) with \(plan.prompt.ref) (\(plan.alreadyDone) \(what) already done); about \(characters / 4) prompt tokens; nothing sent")
             if generation.json {
@@ -208,20 +208,20 @@ struct GenerationCommand {
         ) { http in
             let client = ModelClient(http: http, settings: settings)
             try await client.checkReachable()
-            guard let run = try await claimRun(opened, request, settings: settings) else { return nil }
+            guard let run = try await claimRun(writer, request, settings: settings) else { return nil }
             let plan = run.plan
             Console.info("run \(run.id): \(plan.pending.count) \(what) to ask \(settings.model) with \(plan.prompt.ref)\(plan.alreadyDone > 0 ? " (\(plan.alreadyDone) already done)" : "")")
             let stop = installStopHandlers()
             let started = Date()
             let engine = GenerationEngine(concurrency: generation.concurrency, maxCalls: generation.maxCalls)
-            return try await engine.run(store: opened, run: run, client: client, stop: stop) { progress in
+            return try await engine.run(writer: writer, run: run, client: client, stop: stop) { progress in
                 bar.update(progress, started: started)
             }
         }
         bar.finish()
         guard let summary else { return }
         if let refusal = summary.refusal {
-            throw IFTDBFailure("run \(summary.runID) stopped: \(refusal.message); its items stay pending for the next run")
+            throw GenerationError.runStopped(run: summary.runID, reason: refusal.message)
         }
         report(summary, request: request)
         if summary.progress.failed > 0 { throw ExitCode(1) }
@@ -231,10 +231,10 @@ struct GenerationCommand {
     /// Starts the run with its claim on (kind, prompt, model). Another live run holding it is
     /// an error, or with --wait a wait (said once) until it lets go. Nil when nothing is left
     /// to ask once the claim is ours.
-    private func claimRun(_ opened: Store, _ request: GenerationRequest, settings: ModelSettings) async throws -> StartedRun? {
+    private func claimRun(_ writer: StoreWriter, _ request: GenerationRequest, settings: ModelSettings) async throws -> StartedRun? {
         var announced = false
         while true {
-            switch try opened.startRun(request, modelName: settings.model, parametersJSON: settings.parametersJSON,
+            switch try writer.startRun(request, modelName: settings.model, parametersJSON: settings.parametersJSON,
                                        endpoint: settings.displayBaseURL, optionsJSON: optionsJSON(request, settings: settings)) {
             case .started(let run):
                 return run
@@ -243,7 +243,7 @@ struct GenerationCommand {
                 return nil
             case .held(let claim):
                 guard generation.wait else {
-                    throw IFTDBFailure("\(claim); wait for it to end, stop it (Ctrl-C there, or kill \(claim.process.pid)), or pass --wait to start when it ends")
+                    throw GenerationError.runHeld(claim)
                 }
                 if !announced {
                     Console.info("waiting for run \(claim.runID) (\(claim.key.kind.rawValue) with \(claim.prompt) and \(claim.model)), running in process \(claim.process.pid), to end")
@@ -252,7 +252,7 @@ struct GenerationCommand {
                 // Poll without the write lock; try to start only once the claim looks free.
                 repeat {
                     try await Task.sleep(for: .milliseconds(250))
-                } while try opened.claim(claim.key) != nil
+                } while try writer.claim(claim.key) != nil
             }
         }
     }

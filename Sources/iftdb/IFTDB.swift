@@ -17,8 +17,8 @@ struct IFTDB: AsyncParsableCommand {
         subcommands: [Init.self, Load.self, Sources.self, Prompts.self, Generate.self, Runs.self, Show.self, Export.self, Dataset.self, Stats.self, Diff.self, SQL.self, Check.self]
     )
 
-    /// Errors from `run()` that are not the argument parser's exit with code 2 and one line
-    /// on stderr; parsing and validation errors keep the parser's usage output and code 64.
+    /// A `UserFacingError` from `run()` exits with code 2 and its one line on stderr; parsing
+    /// and validation errors keep the parser's usage output and code 64.
     static func main() async {
         // A parent may hand us Ctrl-C blocked (a spawn from a thread that blocks signals):
         // unblock it before any thread starts, so the stop handlers can hear it.
@@ -37,14 +37,11 @@ struct IFTDB: AsyncParsableCommand {
             } else {
                 try command.run()
             }
-        } catch let error as StoreError {
-            fail(error.description)
-        } catch let error as SQLiteError {
-            fail(error.description)
-        } catch let error as IFTDBFailure {
+        } catch let error as any UserFacingError {
             fail(error.message)
-        } catch let error as ModelFailure {
-            fail(error.message)
+        } catch let error as InternalError {
+            // Not the user's doing: say so, and still one line and exit 2.
+            fail("internal error: \(error); please report it")
         } catch {
             exit(withError: error)
         }
@@ -56,17 +53,11 @@ struct IFTDB: AsyncParsableCommand {
     }
 }
 
-/// An error a command raises itself: one line, exit 2.
-struct IFTDBFailure: Error {
-    let message: String
-    init(_ message: String) { self.message = message }
-}
-
 /// Options every command that touches a store takes.
 struct StoreOptions: ParsableArguments {
     @Option(name: .long, help: ArgumentHelp(
         "The store file. Default: $IFTDB_DB, else ./iftdb.sqlite.", valueName: "path"))
     var db: String?
 
-    var path: String { Store.resolvePath(db) }
+    var path: String { StoreFile.resolvePath(db) }
 }

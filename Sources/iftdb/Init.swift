@@ -15,9 +15,9 @@ extension IFTDB {
 
         func run() async throws {
             let path = store.path
-            let (opened, outcome) = try Store.open(at: path, create: true)
-            opened.close()
-            switch outcome {
+            let writer = try StoreFile.open(path, for: .writing(create: true))
+            writer.close()
+            switch writer.migrationOutcome {
             case .created(let version):
                 Console.info("created store \(path) (schema version \(version))")
             case .upgraded(let from, let to):

@@ -72,15 +72,15 @@ extension IFTDB {
 
         func run() async throws {
             let started = Date()
-            try Store.checkLoadFolders(folders)
-            let (opened, outcome) = try Store.open(at: store.path, create: true)
-            defer { opened.close() }
-            if case .created = outcome { Console.info("created store \(store.path)") }
+            try StoreWriter.checkLoadFolders(folders)
+            let writer = try StoreFile.open(store.path, for: .writing(create: true))
+            defer { writer.close() }
+            if case .created = writer.migrationOutcome { Console.info("created store \(store.path)") }
             let options = LoadOptions(
                 walk: WalkOptions(includes: includes, excludes: excludes, hidden: hidden, maxFileSize: maxFileSize, followExternalLinks: followExternalLinks),
                 chunking: ChunkingConfig(method: ChunkingMethod(rawValue: chunker) ?? .boundary, size: chunkSize, step: stepSize))
             let progress = ProgressLine(quiet: quiet)
-            let summary = try opened.load(folders: folders, options: options) { event in
+            let summary = try writer.load(folders: folders, options: options) { event in
                 switch event {
                 case .progress(let done, let bytes):
                     #if DEBUG

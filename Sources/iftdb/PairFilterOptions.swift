@@ -54,12 +54,12 @@ struct PairFilterOptions: ParsableArguments {
     func validate() throws {
         do {
             _ = try pairFilter()
-        } catch let error as StoreError {
-            throw ValidationError(error.description)
+        } catch let error as any UserFacingError {
+            throw ValidationError(error.message)
         }
     }
 
-    /// The filter these flags describe; throws `StoreError.invalidInput` for a malformed value.
+    /// The filter these flags describe; throws a `PromptError` or `SelectionError` for a malformed value.
     func pairFilter() throws -> PairFilter {
         let filter = PairFilter(
             questionPrompt: try questionPrompt.map(PromptRef.init(parsing:)),
@@ -71,7 +71,7 @@ struct PairFilterOptions: ParsableArguments {
             dataset: dataset.map(SavedDataset.name(fromReference:)), dedupe: dedupe)
         try filter.validate()
         if dataset != nil && allVersions {
-            throw StoreError.invalidInput("--all-versions does nothing with --dataset (a dataset is a frozen selection); drop one")
+            throw SelectionError.allVersionsWithDataset
         }
         return filter
     }

@@ -27,9 +27,9 @@ extension IFTDB.Prompts {
         @Flag(help: "Print JSON: one array of objects.") var json = false
 
         func run() async throws {
-            let opened = try Store.openReadOnly(at: store.path)
-            defer { opened.close() }
-            let prompts = try opened.prompts()
+            let reader = try StoreFile.open(store.path, for: .reading)
+            defer { reader.close() }
+            let prompts = try reader.prompts()
             let sink = ByteSink.standardOutput()
             if json {
                 try sink.write("[" + prompts.map(PromptJSON.object).joined(separator: ",\n") + "]\n")
@@ -56,9 +56,9 @@ extension IFTDB.Prompts {
 
         func run() async throws {
             let parsed = try PromptRef(parsing: ref)
-            let opened = try Store.openReadOnly(at: store.path)
-            defer { opened.close() }
-            let prompt = try opened.prompt(parsed)
+            let reader = try StoreFile.open(store.path, for: .reading)
+            defer { reader.close() }
+            let prompt = try reader.prompt(parsed)
             let sink = ByteSink.standardOutput()
             if json {
                 try sink.write(PromptJSON.object(prompt) + "\n")
@@ -104,29 +104,14 @@ extension IFTDB.Prompts {
         }
 
         func run() async throws {
-            let template = try readText(templateFile, what: "template")
-            let systemText = try systemFile.map { try readText($0, what: "system prompt") } ?? system
+            let template = try PromptFile.read(templateFile, part: "template")
+            let systemText = try systemFile.map { try PromptFile.read($0, part: "system prompt") } ?? system
             let roleValue = PromptRole(rawValue: role) ?? .question
-            let (opened, _) = try Store.open(at: store.path, create: false)
-            defer { opened.close() }
-            let (prompt, created) = try opened.addPrompt(name: name, role: roleValue, system: systemText, template: template)
+            let writer = try StoreFile.open(store.path, for: .writing)
+            defer { writer.close() }
+            let (prompt, created) = try writer.addPrompt(name: name, role: roleValue, system: systemText, template: template)
             print(prompt.ref)
             Console.info(created ? "added prompt \(prompt.ref) (\(prompt.role))" : "\(prompt.ref) already has this template; nothing added")
-        }
-
-        private func readText(_ path: String, what: String) throws -> String {
-            var isDirectory: ObjCBool = false
-            guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
-                throw IFTDBFailure("the \(what) file \(path) does not exist; write the \(what) to a file and pass its path")
-            }
-            if isDirectory.boolValue { throw IFTDBFailure("\(path) is a folder; pass the \(what) file itself") }
-            guard let data = FileManager.default.contents(atPath: path) else {
-                throw IFTDBFailure("cannot read the \(what) file \(path); check its permissions")
-            }
-            guard let text = String(data: data, encoding: .utf8) else {
-                throw IFTDBFailure("the \(what) file \(path) is not UTF-8 text; save it as UTF-8")
-            }
-            return text
         }
     }
 
@@ -152,9 +137,9 @@ extension IFTDB.Prompts {
             let parsed = try PromptRef(parsing: ref)
             let chunkID = try chunk.map { try Self.id($0, kind: "chunk") }
             let questionID = try question.map { try Self.id($0, kind: "question") }
-            let opened = try Store.openReadOnly(at: store.path)
-            defer { opened.close() }
-            let (_, messages) = try opened.renderPrompt(parsed, chunkID: chunkID, questionID: questionID, count: count)
+            let reader = try StoreFile.open(store.path, for: .reading)
+            defer { reader.close() }
+            let (_, messages) = try reader.renderPrompt(parsed, chunkID: chunkID, questionID: questionID, count: count)
             let sink = ByteSink.standardOutput()
             if json {
                 let items = messages.map { "{\"role\":\(JSONText.quoted($0.role)),\"content\":\(JSONText.quoted($0.content))}" }
@@ -168,7 +153,7 @@ extension IFTDB.Prompts {
         static func id(_ text: String, kind: String) throws -> Int64 {
             let prefix = kind + ":"
             guard text.hasPrefix(prefix), let id = Int64(text.dropFirst(prefix.count)), id > 0 else {
-                throw IFTDBFailure("'\(text)' is not a \(kind) reference; write \(kind):ID, e.g. \(kind):12")
+                throw PromptError.badItemReference(text, kind: kind)
             }
             return id
         }

@@ -14,9 +14,9 @@ extension IFTDB {
         @Flag(help: "Print JSON on stdout.") var json = false
 
         func run() async throws {
-            let opened = try Store.openReadOnly(at: store.path)
-            defer { opened.close() }
-            let runs = try opened.runs(limit: limit)
+            let reader = try StoreFile.open(store.path, for: .reading)
+            defer { reader.close() }
+            let runs = try reader.runs(limit: limit)
             let sink = ByteSink.standardOutput()
             if json {
                 try sink.writeJSON(runs)

@@ -43,15 +43,14 @@ extension IFTDB {
         }
 
         func run() async throws {
-            let runner = try ReadOnlyQuery(path: store.path)
-            // is_idk(text) is the export's "I don't know" rule, so SQL agrees with --exclude-idk.
-            try IDKRule.standard.register(on: runner.connection)
-            try runner.prepare(query)
+            let reader = try StoreFile.open(store.path, for: .reading(requiring: .anyDatabase))
+            defer { reader.close() }
+            let results = try reader.query(query)
             let sink = ByteSink.standardOutput()
             let format: ResultFormat = json ? .json : csv ? .csv : (table || Console.stdoutIsTerminal) ? .table : .csv
-            for (index, statement) in runner.statements.enumerated() {
+            for (index, result) in results.enumerated() {
                 if index > 0 && format != .json { try sink.write("\n") }
-                let rows = try ResultPrinter(format: format, width: width).print(statement, to: sink)
+                let rows = try ResultPrinter(format: format, width: width).print(result, to: sink)
                 if format == .table { try sink.flush(); Console.info("(\(rows) row\(rows == 1 ? "" : "s"))") }
             }
             try sink.flush()
@@ -66,25 +65,25 @@ struct ResultPrinter {
     let format: ResultFormat
     let width: Int
 
-    func print(_ statement: Statement, to sink: ByteSink) throws -> Int {
-        let names = (0..<statement.columnCount).map(statement.columnName)
+    func print(_ result: QueryRows, to sink: ByteSink) throws -> Int {
+        let names = result.columns
         switch format {
         case .csv:
             try sink.write(CSVText.record(names))
             var count = 0
-            while try statement.step() {
-                try sink.write(CSVText.record((0..<names.count).map { csvText(statement.value(at: $0)) }))
+            while let row = try result.next() {
+                try sink.write(CSVText.record(row.map(csvText)))
                 count += 1
             }
             return count
         case .json:
             try sink.write("[")
             var count = 0
-            while try statement.step() {
+            while let row = try result.next() {
                 var object = count == 0 ? "{" : ",\n{"
                 for (i, name) in names.enumerated() {
                     if i > 0 { object += "," }
-                    object += JSONText.quoted(name) + ":" + jsonText(statement.value(at: i))
+                    object += JSONText.quoted(name) + ":" + jsonText(row[i])
                 }
                 try sink.write(object + "}")
                 count += 1
@@ -92,19 +91,19 @@ struct ResultPrinter {
             try sink.write("]\n")
             return count
         case .table:
-            return try printTable(statement, names: names, to: sink)
+            return try printTable(result, names: names, to: sink)
         }
     }
 
     /// Column widths come from the first rows; later rows stream with those widths.
-    private func printTable(_ statement: Statement, names: [String], to sink: ByteSink) throws -> Int {
+    private func printTable(_ result: QueryRows, names: [String], to sink: ByteSink) throws -> Int {
         let names = names.map { TerminalText.escaped($0, oneLine: true) }
         let sampleSize = 200
         var sample: [[String]] = []
-        var more = try statement.step()
-        while more && sample.count < sampleSize {
-            sample.append((0..<names.count).map { cell(statement.value(at: $0)) })
-            more = try statement.step()
+        var next = try result.next()
+        while let row = next, sample.count < sampleSize {
+            sample.append(row.map(cell))
+            next = try result.next()
         }
         var widths = names.map(\.count)
         for row in sample { for (i, value) in row.enumerated() { widths[i] = max(widths[i], value.count) } }
@@ -116,15 +115,15 @@ struct ResultPrinter {
         try sink.write(widths.map { String(repeating: "-", count: $0) }.joined(separator: "-+-") + "\n")
         for row in sample { try sink.write(line(row)) }
         var count = sample.count
-        while more {
-            try sink.write(line((0..<names.count).map { cell(statement.value(at: $0)) }))
+        while let row = next {
+            try sink.write(line(row.map(cell)))
             count += 1
-            more = try statement.step()
+            next = try result.next()
         }
         return count
     }
 
-    private func cell(_ value: SQLiteValue) -> String {
+    private func cell(_ value: QueryValue) -> String {
         var text: String
         switch value {
         case .null: text = "NULL"
@@ -142,7 +141,7 @@ struct ResultPrinter {
         return text
     }
 
-    private func csvText(_ value: SQLiteValue) -> String {
+    private func csvText(_ value: QueryValue) -> String {
         switch value {
         case .null: return ""
         case .integer(let v): return String(v)
@@ -152,7 +151,7 @@ struct ResultPrinter {
         }
     }
 
-    private func jsonText(_ value: SQLiteValue) -> String {
+    private func jsonText(_ value: QueryValue) -> String {
         switch value {
         case .null: return "null"
         case .integer(let v): return String(v)

@@ -60,12 +60,12 @@ extension IFTDB {
         }
 
         func run() async throws {
-            let opened = try Store.openReadOnly(at: store.path)
-            defer { opened.close() }
+            let reader = try StoreFile.open(store.path, for: .reading)
+            defer { reader.close() }
             let sink = ByteSink.standardOutput()
             switch try parsedReference() {
             case .source(let path, let version):
-                let source = try opened.sourceVersion(path: path, version: version)
+                let source = try reader.sourceVersion(path: path, version: version)
                 if json {
                     try sink.writeJSON(source, pretty: true)
                 } else {
@@ -75,11 +75,11 @@ extension IFTDB {
                     if let text = source.text, !text.hasSuffix("\n") { try sink.write("\n") }
                 }
             case .chunk(let id):
-                let chunk = try opened.chunk(id: id)
+                let chunk = try reader.chunk(id: id)
                 if json {
                     try sink.writeJSON(chunk, pretty: true)
                 } else {
-                    let (before, after) = try opened.chunkContext(chunk, context: context)
+                    let (before, after) = try reader.chunkContext(chunk, context: context)
                     Console.info("chunk \(chunk.id) · source:\(chunk.path)@\(chunk.version) · \(chunk.chunking) · #\(chunk.ordinal) · characters \(chunk.start)..<\(chunk.end) (\(chunk.end - chunk.start))")
                     let (open, close, dimOpen, dimClose) = Console.stdoutIsTerminal
                         ? ("\u{1B}[1;7m", "\u{1B}[0m", "\u{1B}[2m", "\u{1B}[0m") : ("⟦", "⟧", "", "")
@@ -88,9 +88,9 @@ extension IFTDB {
                     try sink.write(dimOpen + lead + shownBefore + dimClose + open + shownChunk + close + dimOpen + shownAfter + (after.isEmpty ? "" : "…") + dimClose + "\n")
                 }
             case .question(let id):
-                try printLineage(try opened.questionLineage(id: id), to: sink)
+                try printLineage(try reader.questionLineage(id: id), to: sink)
             case .answer(let id):
-                try printLineage(try opened.answerLineage(id: id), to: sink)
+                try printLineage(try reader.answerLineage(id: id), to: sink)
             }
             try sink.flush()
         }

@@ -14,9 +14,9 @@ extension IFTDB {
         @Flag(help: "Print JSON on stdout.") var json = false
 
         func run() async throws {
-            let opened = try Store.openReadOnly(at: store.path)
-            defer { opened.close() }
-            let rows = try opened.sources(includeRemoved: all)
+            let reader = try StoreFile.open(store.path, for: .reading)
+            defer { reader.close() }
+            let rows = try reader.sources(includeRemoved: all)
             let sink = ByteSink.standardOutput()
             if json {
                 try sink.writeJSON(rows)

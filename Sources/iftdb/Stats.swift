@@ -21,7 +21,10 @@ extension IFTDB {
         @Flag(help: "Print JSON on stdout.") var json = false
 
         func run() async throws {
-            let stats = try PairStats.compute(storePath: store.path, filter: try filters.pairFilter())
+            let filter = try filters.pairFilter()
+            let reader = try StoreFile.open(store.path, for: .reading)
+            defer { reader.close() }
+            let stats = try reader.stats(filter: filter)
             let sink = ByteSink.standardOutput()
             if json {
                 try sink.writeJSON(stats)

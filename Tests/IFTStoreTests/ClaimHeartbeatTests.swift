@@ -1,4 +1,5 @@
 import Foundation
+import IFTSQLite
 import ModelServerFixture
 import Synchronization
 import Testing
@@ -22,7 +23,7 @@ import Testing
         let folder = try TemporaryFolder()
         try folder.write("docs/a.txt", "The Ørsted lab in Zürich logged sample 42 on day 7.")
         let path = folder.file("s.db")
-        let (store, _) = try Store.open(at: path, create: true)
+        let store = try StoreFile.open(path, for: .writing(create: true))
         defer { store.close() }
         _ = try store.load(folders: [folder.file("docs")], options: LoadOptions())
 
@@ -59,7 +60,7 @@ import Testing
         }
         let summary = try await ModelClient.withHTTPClient(concurrency: 1, connectTimeout: .seconds(2)) { http in
             try await GenerationEngine(concurrency: 1, heartbeatInterval: .milliseconds(50)).run(
-                store: store, run: run, client: ModelClient(http: http, settings: settings), stop: StopSignal(), progress: { _ in })
+                writer: store, run: run, client: ModelClient(http: http, settings: settings), stop: StopSignal(), progress: { _ in })
         }
         await server.shutdown()
         #expect(try await watcher.value, "the heartbeat never moved while the call was in flight")

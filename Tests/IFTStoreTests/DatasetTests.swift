@@ -1,4 +1,5 @@
 import Foundation
+import IFTSQLite
 import Testing
 @testable import IFTStore
 
@@ -51,12 +52,12 @@ import Testing
     @Test func replaceEmptyAndAmbiguousAreRefusedAndLeaveTheStoreAsItWas() throws {
         let fixture = try PairStoreFixture()
         try fixture.store.saveDataset(name: "a", filter: PairFilter(), replace: false)
-        #expect(throws: StoreError.self) { try fixture.store.saveDataset(name: "a", filter: PairFilter(excludeIDK: true), replace: false) }
-        #expect(throws: StoreError.self) { try fixture.store.saveDataset(name: "b", filter: PairFilter(sourceGlob: "none/*"), replace: false) }
-        #expect(throws: StoreError.self) { try fixture.store.saveDataset(name: "bad name", filter: PairFilter(), replace: false) }
+        #expect(throws: SelectionError.self) { try fixture.store.saveDataset(name: "a", filter: PairFilter(excludeIDK: true), replace: false) }
+        #expect(throws: SelectionError.self) { try fixture.store.saveDataset(name: "b", filter: PairFilter(sourceGlob: "none/*"), replace: false) }
+        #expect(throws: SelectionError.self) { try fixture.store.saveDataset(name: "bad name", filter: PairFilter(), replace: false) }
         let run = try fixture.addAnswerRun(prompt: 3, model: 1)
         try fixture.addAnswer(question: 2, prompt: 3, model: 1, run: run, text: "Zürich, briefly.")
-        #expect(throws: StoreError.self) { try fixture.store.saveDataset(name: "c", filter: PairFilter(), replace: false) }
+        #expect(throws: SelectionError.self) { try fixture.store.saveDataset(name: "c", filter: PairFilter(), replace: false) }
         #expect(try fixture.db.scalarInt("SELECT count(*) FROM datasets") == 1)
         let before = try fixture.selectedAnswerIDs(PairFilter(dataset: "a"))
         // Replacing with a subset of itself works: the ids are read before the old rows go.

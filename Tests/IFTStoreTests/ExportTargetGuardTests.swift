@@ -19,14 +19,14 @@ import Glibc
         #expect(symlink("wal-link", folder.file("wal-symlink")) == 0)
         #expect(symlink("s.sqlite", folder.file("sym.sqlite")) == 0)
         for target in ["hl.sqlite", "wal-link", "shm-link", "wal-symlink", "sym.sqlite", "s.sqlite", "s.sqlite-wal"] {
-            let error = try #require(throws: StoreError.self, "\(target)") {
+            let error = try #require(throws: OutputError.self, "\(target)") {
                 try refuseStoreAsOutput(folder.file(target), storePath: store)
             }
             #expect(error.description.contains("is the store itself"))
         }
         // The store opened by another name: its hard link or a symlink to it.
-        #expect(throws: StoreError.self) { try refuseStoreAsOutput(store, storePath: folder.file("hl.sqlite")) }
-        #expect(throws: StoreError.self) { try refuseStoreAsOutput(folder.file("hl.sqlite"), storePath: folder.file("sym.sqlite")) }
+        #expect(throws: OutputError.self) { try refuseStoreAsOutput(store, storePath: folder.file("hl.sqlite")) }
+        #expect(throws: OutputError.self) { try refuseStoreAsOutput(folder.file("hl.sqlite"), storePath: folder.file("sym.sqlite")) }
         // Paths that are not the store pass, existing or not.
         try folder.write("other.csv", "x")
         try refuseStoreAsOutput(folder.file("other.csv"), storePath: store)
@@ -36,8 +36,8 @@ import Glibc
     @Test func theWALPathIsRefusedEvenBeforeItExists() throws {
         let folder = try TemporaryFolder()
         try folder.write("s.sqlite", "x")
-        #expect(throws: StoreError.self) { try refuseStoreAsOutput(folder.file("s.sqlite-wal"), storePath: folder.file("s.sqlite")) }
-        #expect(throws: StoreError.self) { try refuseStoreAsOutput(folder.file("s.sqlite-journal"), storePath: folder.file("s.sqlite")) }
+        #expect(throws: OutputError.self) { try refuseStoreAsOutput(folder.file("s.sqlite-wal"), storePath: folder.file("s.sqlite")) }
+        #expect(throws: OutputError.self) { try refuseStoreAsOutput(folder.file("s.sqlite-journal"), storePath: folder.file("s.sqlite")) }
     }
 
     /// `export -o` onto a FIFO: what is opened must be the FIFO first seen. Another FIFO (a new
@@ -59,7 +59,7 @@ import Glibc
         #expect(mkfifo(path, 0o600) == 0)
         let second = reader(path)
         defer { close(second) }
-        let error = try #require(throws: StoreError.self) { try AtomicOutputFile.openSpecial(path, as: seen, for: "pipe") }
+        let error = try #require(throws: OutputError.self) { try AtomicOutputFile.openSpecial(path, as: seen, for: "pipe") }
         #expect(error.description.contains("changed while being opened"))
 
         #expect(mkfifo(folder.file("other"), 0o600) == 0)
@@ -67,7 +67,7 @@ import Glibc
         defer { close(third) }
         unlink(path)
         #expect(symlink("other", path) == 0)
-        let linked = try #require(throws: StoreError.self) { try AtomicOutputFile.openSpecial(path, as: seen, for: "pipe") }
+        let linked = try #require(throws: OutputError.self) { try AtomicOutputFile.openSpecial(path, as: seen, for: "pipe") }
         #expect(linked.description.contains("changed while being opened"))
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import IFTSQLite
 import Testing
 @testable import IFTStore
 
@@ -62,7 +63,7 @@ import Testing
     }
 
     @Test func aPatternThatIsNotARegexIsAOneLineError() {
-        #expect(throws: StoreError.self) { try IDKRule(extraPatterns: ["(unclosed"]) }
+        #expect(throws: SelectionError.self) { try IDKRule(extraPatterns: ["(unclosed"]) }
     }
 
     /// The SQL function and `--exclude-idk` keep exactly the replies labelled as answers.

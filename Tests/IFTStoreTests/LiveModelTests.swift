@@ -20,7 +20,7 @@ struct LiveModelTests {
         settings.maxTokens = 256
         settings.seed = 1
         let folder = try TemporaryFolder()
-        let (store, _) = try Store.open(at: folder.file("s.sqlite"), create: true)
+        let store = try StoreFile.open(folder.file("s.sqlite"), for: .writing(create: true))
         defer { store.close() }
         let questionPrompt = try store.prompt(PromptRef(name: "questions"))
         let answerPrompt = try store.prompt(PromptRef(name: "answers"))

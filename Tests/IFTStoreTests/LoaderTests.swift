@@ -1,4 +1,5 @@
 import Foundation
+import IFTSQLite
 import Testing
 @testable import IFTStore
 
@@ -7,7 +8,7 @@ import Testing
         let folder = try TemporaryFolder()
         let text = String(String.UnicodeScalarView(ChunkerTests.tricky))
         try folder.write("docs/tricky.txt", text)
-        let (store, _) = try Store.open(at: folder.file("s.db"), create: true)
+        let store = try StoreFile.open(folder.file("s.db"), for: .writing(create: true))
         defer { store.close() }
         for config in [ChunkingConfig(method: .window, size: 100, step: 70), ChunkingConfig(method: .boundary, size: 120)] {
             _ = try store.load(folders: [folder.file("docs")], options: LoadOptions(chunking: config))
@@ -75,7 +76,7 @@ import Testing
         let folder = try TemporaryFolder()
         try folder.write("docs/a/one.txt", "one")
         try FileManager.default.createSymbolicLink(atPath: folder.file("docs/a/loop"), withDestinationPath: folder.file("docs"))
-        let (store, _) = try Store.open(at: folder.file("s.db"), create: true)
+        let store = try StoreFile.open(folder.file("s.db"), for: .writing(create: true))
         defer { store.close() }
         var messages: [String] = []
         let summary = try store.load(folders: [folder.file("docs")], options: LoadOptions()) { event in

@@ -1,4 +1,5 @@
 import Foundation
+import IFTSQLite
 import ModelServerFixture
 import Testing
 @testable import IFTStore
@@ -10,8 +11,8 @@ actor RecordingSleeper: BackoffSleeper {
 }
 
 /// A fresh store with one run to hang calls on.
-func storeWithRun(_ folder: TemporaryFolder) throws -> (store: Store, runID: Int64) {
-    let (store, _) = try Store.open(at: folder.file("s.sqlite"), create: true)
+func storeWithRun(_ folder: TemporaryFolder) throws -> (store: StoreWriter, runID: Int64) {
+    let store = try StoreFile.open(folder.file("s.sqlite"), for: .writing(create: true))
     let prompt = try store.prompt(PromptRef(name: "questions"))
     try store.db.run("INSERT INTO models (name, params, created_at) VALUES ('test', '{}', ?)", [Timestamp.now()])
     let modelID = store.db.lastInsertRowID

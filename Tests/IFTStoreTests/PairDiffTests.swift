@@ -1,4 +1,5 @@
 import Foundation
+import IFTSQLite
 import Testing
 @testable import IFTStore
 

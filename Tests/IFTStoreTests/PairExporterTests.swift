@@ -1,4 +1,5 @@
 import Foundation
+import IFTSQLite
 import Testing
 @testable import IFTStore
 
@@ -46,7 +47,7 @@ func readCSV(_ text: String) throws -> [[String]] {
 @Suite struct PairExporterTests {
     func export(_ fixture: PairStoreFixture, _ options: ExportOptions, filter: PairFilter = PairFilter()) throws -> String {
         let output = fixture.folder.file("out.\(options.format.rawValue)")
-        let summary = try PairExport.run(storePath: fixture.path, filter: filter, options: options, output: output)
+        let summary = try exportPairs(storePath: fixture.path, filter: filter, options: options, output: output)
         #expect(summary.written == summary.funnel.selected)
         return try String(contentsOfFile: output, encoding: .utf8)
     }
@@ -183,10 +184,10 @@ func readCSV(_ text: String) throws -> [[String]] {
         let fixture = try PairStoreFixture()
         let output = fixture.folder.file("empty.csv")
         do {
-            _ = try PairExport.run(storePath: fixture.path, filter: PairFilter(sourceGlob: "nothing/*", excludeIDK: true),
+            _ = try exportPairs(storePath: fixture.path, filter: PairFilter(sourceGlob: "nothing/*", excludeIDK: true),
                                    options: ExportOptions(format: .csv), output: output)
             Issue.record("expected an error")
-        } catch let error as StoreError {
+        } catch let error as SelectionError {
             #expect(error.description.contains("no pairs match"))
             #expect(error.description.contains("--source 'nothing/*' removed 6"))
             #expect(error.description.contains("nothing written"))
@@ -194,8 +195,8 @@ func readCSV(_ text: String) throws -> [[String]] {
         #expect(try FileManager.default.contentsOfDirectory(atPath: fixture.folder.path).filter { !$0.hasPrefix("store.sqlite") } == [])
 
         let empty = try PairStoreFixture(loaded: false)
-        #expect(throws: StoreError.self) {
-            _ = try PairExport.run(storePath: empty.path, filter: PairFilter(), options: ExportOptions(format: .json), output: nil)
+        #expect(throws: SelectionError.self) {
+            _ = try exportPairs(storePath: empty.path, filter: PairFilter(), options: ExportOptions(format: .json), output: nil)
         }
     }
 
@@ -206,8 +207,8 @@ func readCSV(_ text: String) throws -> [[String]] {
         // An ambiguous selection fails after the store is open: the old file stays, no temp file.
         let run = try fixture.addAnswerRun(prompt: 3, model: 1)
         try fixture.addAnswer(question: 2, prompt: 3, model: 1, run: run, text: "Zürich.")
-        #expect(throws: StoreError.self) {
-            _ = try PairExport.run(storePath: fixture.path, filter: PairFilter(), options: ExportOptions(format: .jsonl), output: output)
+        #expect(throws: SelectionError.self) {
+            _ = try exportPairs(storePath: fixture.path, filter: PairFilter(), options: ExportOptions(format: .jsonl), output: output)
         }
         #expect(try String(contentsOfFile: output, encoding: .utf8) == "old contents")
         let listing = { try FileManager.default.contentsOfDirectory(atPath: fixture.folder.path).filter { !$0.hasPrefix("store.sqlite") }.sorted() }
@@ -222,13 +223,13 @@ func readCSV(_ text: String) throws -> [[String]] {
         #expect(try listing() == ["pairs.jsonl"])
         #expect(try String(contentsOfFile: output, encoding: .utf8) == "old contents")
 
-        let summary = try PairExport.run(storePath: fixture.path, filter: PairFilter(answerPrompt: PromptRef(name: "answers", version: 1)),
+        let summary = try exportPairs(storePath: fixture.path, filter: PairFilter(answerPrompt: PromptRef(name: "answers", version: 1)),
                                          options: ExportOptions(format: .jsonl), output: output)
         #expect(summary.written == 6)
         #expect(try listing() == ["pairs.jsonl"])
         #expect(try String(contentsOfFile: output, encoding: .utf8).split(separator: "\n").count == 6)
 
-        #expect(throws: StoreError.self) { try AtomicOutputFile(path: fixture.folder.file("no/such/folder/x.csv")) }
+        #expect(throws: OutputError.self) { try AtomicOutputFile(path: fixture.folder.file("no/such/folder/x.csv")) }
     }
 
     @Test func orderIsStableAndIndexDriven() throws {

@@ -1,4 +1,5 @@
 import Foundation
+import IFTSQLite
 import Testing
 @testable import IFTStore
 
@@ -32,7 +33,7 @@ import Testing
     @Test func valuesAreBoundNotPasted() throws {
         let fixture = try PairStoreFixture()
         #expect(try fixture.selectedAnswerIDs(PairFilter(sourceGlob: "' OR 1=1 --")) == [])
-        #expect(throws: StoreError.self) { try fixture.selectedAnswerIDs(PairFilter(model: "x' OR '1'='1")) }
+        #expect(throws: SelectionError.self) { try fixture.selectedAnswerIDs(PairFilter(model: "x' OR '1'='1")) }
         #expect(try fixture.db.scalarInt("SELECT count(*) FROM answers") == 8)
     }
 
@@ -53,7 +54,7 @@ import Testing
             do {
                 _ = try PairSelection(filter, in: fixture.db)
                 Issue.record("expected an error for \(filter.flags)")
-            } catch let error as StoreError {
+            } catch let error as any UserFacingError {
                 #expect(error.description.contains(message), "\(error.description)")
                 #expect(!error.description.contains("\n"))
             }
@@ -64,7 +65,7 @@ import Testing
         #expect(try PromptRef(parsing: "answers@3") == PromptRef(name: "answers", version: 3))
         #expect(try PromptRef(parsing: "answers") == PromptRef(name: "answers"))
         for bad in ["", "@2", "answers@", "answers@x", "answers@0", "a@1@2"] {
-            #expect(throws: StoreError.self, "\(bad)") { try PromptRef(parsing: bad) }
+            #expect(throws: PromptError.self, "\(bad)") { try PromptRef(parsing: bad) }
         }
     }
 
@@ -76,7 +77,7 @@ import Testing
         do {
             try selection.checkUnambiguous()
             Issue.record("expected a refusal")
-        } catch let error as StoreError {
+        } catch let error as SelectionError {
             let message = error.description
             #expect(message.contains("question 2"))
             #expect(message.contains("answers@1, answers@2"))
@@ -94,10 +95,10 @@ import Testing
         let run = try fixture.addAnswerRun(prompt: 2, model: 2)
         try fixture.addAnswer(question: 5, prompt: 2, model: 2, run: run, text: "Un café.")
         try fixture.addAnswer(question: 5, prompt: 2, model: 2, run: run, sample: 2, text: "Du café.")
-        #expect(throws: StoreError.self) { try PairSelection(PairFilter(), in: fixture.db).checkUnambiguous() }
+        #expect(throws: SelectionError.self) { try PairSelection(PairFilter(), in: fixture.db).checkUnambiguous() }
         do {
             try PairSelection(PairFilter(), in: fixture.db).checkUnambiguous()
-        } catch let error as StoreError {
+        } catch let error as SelectionError {
             #expect(error.description.contains("models llama, qwen"))
             #expect(error.description.contains("--model"))
         }
@@ -114,7 +115,7 @@ import Testing
         do {
             try PairSelection(PairFilter(model: "llama"), in: fixture.db).checkUnambiguous()
             Issue.record("expected a refusal")
-        } catch let error as StoreError {
+        } catch let error as SelectionError {
             #expect(error.description.contains("models llama {\"temperature\":0.2}, llama {\"temperature\":0.9}"))
             #expect(error.description.contains("narrow it with --run"))
         }

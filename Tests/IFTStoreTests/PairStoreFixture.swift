@@ -1,18 +1,19 @@
 import Foundation
+import IFTSQLite
 @testable import IFTStore
 
 /// A store with generated pairs, inserted straight through SQL (generation is not ours to
 /// call here): `Tests/Fixtures/pairs-store.sql`, plus helpers to add more rows.
 final class PairStoreFixture {
     let folder: TemporaryFolder
-    let store: Store
+    let store: StoreWriter
     var db: Connection { store.db }
     var path: String { store.path }
 
     /// `loaded`: with the fixture rows; otherwise an empty, migrated store.
     init(loaded: Bool = true) throws {
         folder = try TemporaryFolder()
-        store = try Store.open(at: folder.file("store.sqlite"), create: true).store
+        store = try StoreFile.open(folder.file("store.sqlite"), for: .writing(create: true))
         if loaded {
             let sql = try String(contentsOf: packageRoot.appending(path: "Tests/Fixtures/pairs-store.sql"), encoding: .utf8)
             try db.execute(sql)

@@ -1,16 +1,17 @@
 import Foundation
+import IFTSQLite
 import Testing
 @testable import IFTStore
 
 @Suite struct PromptTests {
-    func freshStore() throws -> (TemporaryFolder, Store) {
+    func freshStore() throws -> (TemporaryFolder, StoreWriter) {
         let folder = try TemporaryFolder()
-        let (store, _) = try Store.open(at: folder.file("s.sqlite"), create: true)
+        let store = try StoreFile.open(folder.file("s.sqlite"), for: .writing(create: true))
         return (folder, store)
     }
 
     /// A source and a chunk, written directly (loading is another command's job).
-    func addChunk(_ store: Store, text: String, path: String = "docs/a.txt") throws -> Int64 {
+    func addChunk(_ store: StoreWriter, text: String, path: String = "docs/a.txt") throws -> Int64 {
         try store.db.run(
             "INSERT INTO sources (path, version, status, text, sha256, loaded_at) VALUES (?, 1, 'present', ?, ?, ?)",
             [path, text, SHA256.hex(text), Timestamp.now()])
@@ -37,7 +38,7 @@ import Testing
         #expect(answers.sha256 == Prompt.contentHash(role: .answer, system: answers.system, template: answers.template))
         store.close()
         // Reopening adds nothing.
-        let (again, _) = try Store.open(at: folder.file("s.sqlite"), create: false)
+        let again = try StoreFile.open(folder.file("s.sqlite"), for: .writing)
         #expect(try again.prompts().count == 2)
         again.close()
     }
@@ -47,16 +48,16 @@ import Testing
         #expect(try PromptRef(parsing: "answers@3") == PromptRef(name: "answers", version: 3))
         #expect(try PromptRef(parsing: "my-prompt.v2@12").description == "my-prompt.v2@12")
         for bad in ["", "@1", "a@", "a@0", "a@x", "a@1@2", "a b", "-x"] {
-            #expect(throws: StoreError.self, "\(bad)") { try PromptRef(parsing: bad) }
+            #expect(throws: PromptError.self, "\(bad)") { try PromptRef(parsing: bad) }
         }
     }
 
     @Test func unknownVersionsAndNamesSayWhatExists() throws {
         let (_, store) = try freshStore()
         defer { store.close() }
-        let error = try #require(throws: StoreError.self) { try store.prompt(PromptRef(name: "answers", version: 7)) }
+        let error = try #require(throws: PromptError.self) { try store.prompt(PromptRef(name: "answers", version: 7)) }
         #expect(error.description == "no prompt named 'answers' has version 7 (latest is 1); see `iftdb prompts list`")
-        let missing = try #require(throws: StoreError.self) { try store.prompt(PromptRef(name: "nope")) }
+        let missing = try #require(throws: PromptError.self) { try store.prompt(PromptRef(name: "nope")) }
         #expect(missing.description == "no prompt named 'nope' (there are 'answers', 'questions'); see `iftdb prompts list`")
     }
 
@@ -81,16 +82,16 @@ import Testing
     @Test func badTemplatesAreRefused() throws {
         let (_, store) = try freshStore()
         defer { store.close() }
-        let unknown = try #require(throws: StoreError.self) {
+        let unknown = try #require(throws: PromptError.self) {
             try store.addPrompt(name: "x", role: .question, system: nil, template: "About {{chunk}} from {{document}}")
         }
         #expect(unknown.description == "unknown placeholder {{document}} in the template; use {{chunk}}, {{question}}, {{count}} or {{source}}")
-        #expect(throws: StoreError.self) { try store.addPrompt(name: "x", role: .question, system: "{{nope}}", template: "{{chunk}}") }
-        #expect(throws: StoreError.self) { try store.addPrompt(name: "x", role: .question, system: nil, template: "no chunk here") }
-        #expect(throws: StoreError.self) { try store.addPrompt(name: "x", role: .answer, system: nil, template: "{{chunk}} without a question") }
-        #expect(throws: StoreError.self) { try store.addPrompt(name: "x", role: .question, system: nil, template: "{{chunk}} {{question}}") }
-        #expect(throws: StoreError.self) { try store.addPrompt(name: "bad name", role: .question, system: nil, template: "{{chunk}}") }
-        #expect(throws: StoreError.self) { try store.addPrompt(name: "answers", role: .question, system: nil, template: "{{chunk}}") }
+        #expect(throws: PromptError.self) { try store.addPrompt(name: "x", role: .question, system: "{{nope}}", template: "{{chunk}}") }
+        #expect(throws: PromptError.self) { try store.addPrompt(name: "x", role: .question, system: nil, template: "no chunk here") }
+        #expect(throws: PromptError.self) { try store.addPrompt(name: "x", role: .answer, system: nil, template: "{{chunk}} without a question") }
+        #expect(throws: PromptError.self) { try store.addPrompt(name: "x", role: .question, system: nil, template: "{{chunk}} {{question}}") }
+        #expect(throws: PromptError.self) { try store.addPrompt(name: "bad name", role: .question, system: nil, template: "{{chunk}}") }
+        #expect(throws: PromptError.self) { try store.addPrompt(name: "answers", role: .question, system: nil, template: "{{chunk}}") }
         #expect(try store.prompts().count == 2)
     }
 
@@ -114,13 +115,13 @@ import Testing
         let custom = try store.addPrompt(name: "src", role: .answer, system: nil, template: "{{source}}|{{chunk}}|{{question}}").prompt
         let answer = try custom.answerMessages(chunk: "text", question: "Q {{chunk}}?", source: "docs/a.txt")
         #expect(answer == [ChatMessage(role: "user", content: "docs/a.txt|text|Q {{chunk}}?")])
-        #expect(throws: StoreError.self) { try custom.questionMessages(chunk: "text", count: 3) }
+        #expect(throws: PromptError.self) { try custom.questionMessages(chunk: "text", count: 3) }
 
-        let needsQuestion = try #require(throws: StoreError.self) {
+        let needsQuestion = try #require(throws: PromptError.self) {
             try store.renderPrompt(PromptRef(name: "answers"), chunkID: chunkID, questionID: nil)
         }
         #expect(needsQuestion.description.contains("--question question:ID"))
-        let noChunk = try #require(throws: StoreError.self) { try store.renderPrompt(PromptRef(name: "questions"), chunkID: 999, questionID: nil) }
+        let noChunk = try #require(throws: PromptError.self) { try store.renderPrompt(PromptRef(name: "questions"), chunkID: 999, questionID: nil) }
         #expect(noChunk.description.hasPrefix("no chunk:999 in this store"))
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import IFTSQLite
 import Testing
 @testable import IFTStore
 
@@ -43,7 +44,7 @@ import Testing
     /// Exports with `--split` into a fresh folder and reads back where each pair went.
     static func split(_ store: PairStoreFixture, spec: String = "train=0.8,valid=0.1,test=0.1", seed: UInt64 = 0, unit: SplitUnit) throws -> Assigned {
         let folder = store.folder.file("split-\(UUID().uuidString)")
-        let summary = try PairExport.run(
+        let summary = try exportPairs(
             storePath: store.path, filter: PairFilter(), options: ExportOptions(format: .jsonl), output: folder,
             split: ExportSplit(spec: try SplitSpec(parsing: spec), seed: seed, unit: unit))
         var assigned = Assigned()
@@ -139,7 +140,7 @@ import Testing
         _ = try SplitSpec(parsing: "a=0.3333333333,b=0.3333333333,c=0.3333333334")
         for bad in ["train=0.9,valid=0.2", "train=0.9", "train=0.5,train=0.5", "train=0.5,valid", "train=x,valid=0.5",
                     "train=0,valid=1", "tr ain=0.5,valid=0.5", "a/b=0.5,c=0.5", "", "train=0.9,valid=0.1,"] {
-            #expect(throws: StoreError.self, "\(bad)") { try SplitSpec(parsing: bad) }
+            #expect(throws: SelectionError.self, "\(bad)") { try SplitSpec(parsing: bad) }
         }
         // Sums within 1e-9 count as 1.
         _ = try SplitSpec(parsing: "a=0.7,b=0.2,c=0.1")

@@ -1,5 +1,5 @@
-import CSQLite
 import Foundation
+internal import IFTSQLite
 
 /// One fault `iftdb check` found: which check, the row it is about, and one line for people.
 public struct StoreProblem: Sendable, Hashable, Encodable {
@@ -32,72 +32,71 @@ public struct StoreCheckSummary: Sendable, Hashable, Encodable {
     public var pendingMigrations: [Int] = []
 }
 
-/// Verifies a store without changing it: SQLite's own integrity and foreign-key checks, then
-/// what iftdb promises about its rows. Rows stream (one source's text at a time), so memory
-/// stays flat on large stores; everything is read in one snapshot.
-public enum StoreCheck {
-    /// Checks the store at `path`, handing each problem to `report` as it is found. Throws
-    /// when there is no store to check (missing, not SQLite, not an iftdb store).
-    public static func run(storePath path: String, report: (StoreProblem) throws -> Void) throws -> StoreCheckSummary {
+extension StoreReader {
+    /// `iftdb check`: verifies the store without changing it, SQLite's own integrity and
+    /// foreign-key checks, then what iftdb promises about its rows, handing each problem to
+    /// `report` as it is found. Rows stream (one source's text at a time), so memory stays
+    /// flat on large stores; everything is read in one snapshot. Open the store with
+    /// `.reading(requiring: .inspection)`. Throws when there is no iftdb store to check.
+    public func check(report: (StoreProblem) throws -> Void) throws -> StoreCheckSummary {
         var problems = 0
         func found(_ problem: StoreProblem) throws {
             problems += 1
             try report(problem)
         }
-        let db: Connection
-        do {
-            db = try Store.readOnlyConnection(at: path)
-        } catch let error as SQLiteError where error.primaryCode == SQLITE_CORRUPT {
+        if let unreadableSchema {
             // The schema itself cannot be read: that is the one thing to say.
-            try found(StoreProblem(check: .integrity, subject: "store", message: "integrity: the schema cannot be read (\(error.message))"))
+            try found(StoreProblem(check: .integrity, subject: "store", message: "integrity: the schema cannot be read (\(unreadableSchema))"))
             return StoreCheckSummary(problems: problems)
         }
-        defer { db.close() }
-        let applied: [Int]
-        do {
-            applied = try Migrator().appliedIDs(db)
-        } catch let error as SQLiteError where error.primaryCode == SQLITE_CORRUPT {
-            // The migrations cannot be read, so neither can what they promise: say so, and what
-            // SQLite's own check finds, and stop.
-            try found(StoreProblem(check: .integrity, subject: "store", message: "integrity: the migrations table cannot be read (\(error.message))"))
+        return try guarded {
+            let applied: [(id: Int, name: String)]
             do {
-                try Checker(db: db, applied: []).integrity(found)
-            } catch let error as SQLiteError where error.primaryCode == SQLITE_CORRUPT {
-                try found(StoreProblem(check: .integrity, subject: "store", message: "integrity: could not be checked (\(error.message))"))
-            }
-            return StoreCheckSummary(problems: problems)
-        }
-        if applied.isEmpty { throw StoreError.notAnIFTDBStore(path: path) }
-
-        let checker = Checker(db: db, applied: Set(applied))
-        try db.transaction(.deferred) {
-            for check in StoreProblem.Check.allCases {
+                applied = try StoreSchema.migrator().appliedMigrations(db)
+            } catch let error as SQLiteError where error.primaryCode == .corrupt {
+                // The migrations cannot be read, so neither can what they promise: say so, and
+                // what SQLite's own check finds, and stop.
+                try found(StoreProblem(check: .integrity, subject: "store", message: "integrity: the migrations table cannot be read (\(error.message))"))
                 do {
-                    try checker.run(check, report: found)
-                } catch let error as SQLiteError {
-                    try found(StoreProblem(check: check, subject: "store", message: "\(check.rawValue): could not be checked (\(error.message))"))
+                    try Checker(db: db, applied: []).integrity(found)
+                } catch let error as SQLiteError where error.primaryCode == .corrupt {
+                    try found(StoreProblem(check: .integrity, subject: "store", message: "integrity: could not be checked (\(error.message))"))
+                }
+                return StoreCheckSummary(problems: problems)
+            }
+            if applied.isEmpty { throw StoreError.notAnIFTDBStore(path: path) }
+
+            let checker = Checker(db: db, applied: Set(applied.map(\.name)))
+            try db.transaction(.deferred) {
+                for check in StoreProblem.Check.allCases {
+                    do {
+                        try checker.run(check, report: found)
+                    } catch let error as SQLiteError {
+                        try found(StoreProblem(check: check, subject: "store", message: "\(check.rawValue): could not be checked (\(error.message))"))
+                    }
                 }
             }
+            var summary = checker.summary
+            summary.problems = problems
+            return summary
         }
-        var summary = checker.summary
-        summary.problems = problems
-        return summary
     }
 }
 
 /// The checks, one method each, sharing the connection and the counts.
 private final class Checker {
     let db: Connection
-    let applied: Set<Int>
+    /// The names of the migrations the store records.
+    let applied: Set<String>
     var summary = StoreCheckSummary()
 
-    init(db: Connection, applied: Set<Int>) {
+    init(db: Connection, applied: Set<String>) {
         self.db = db
         self.applied = applied
     }
 
     /// Tables by the migration that makes them: a check of an older store skips what it lacks.
-    var hasGenerationTables: Bool { applied.contains(2) }
+    var hasGenerationTables: Bool { SchemaRequirement.generation.isMet(byMigrationsNamed: applied) }
 
     func run(_ check: StoreProblem.Check, report: (StoreProblem) throws -> Void) throws {
         switch check {
@@ -113,8 +112,8 @@ private final class Checker {
 
     /// Every recorded migration is one this build knows, under the same name.
     func migrations(_ report: (StoreProblem) throws -> Void) throws {
-        let known = Dictionary(Migration.bundled.map { ($0.id, $0.name) }, uniquingKeysWith: { first, _ in first })
-        let statement = try db.prepare("SELECT id, name FROM \(Migrator.table) ORDER BY id")
+        let known = Dictionary(StoreSchema.migrations.map { ($0.id, $0.name) }, uniquingKeysWith: { first, _ in first })
+        let statement = try db.prepare("SELECT id, name FROM \(StoreSchema.migrationsTable) ORDER BY id")
         var recorded: Set<Int> = []
         while try statement.step() {
             let id = statement.int(0), name = statement.string(at: 1)

@@ -10,7 +10,7 @@ public enum DiffRef: Sendable, Hashable, CustomStringConvertible {
         if text.hasPrefix("dataset:") {
             let name = String(text.dropFirst("dataset:".count))
             guard !name.isEmpty else {
-                throw StoreError.invalidInput("'\(text)' names no dataset; write dataset:NAME (see `iftdb dataset list`)")
+                throw DiffError.noDatasetName(reference: text)
             }
             self = .dataset(name)
         } else {

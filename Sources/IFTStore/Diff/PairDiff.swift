@@ -1,4 +1,5 @@
 import Foundation
+internal import IFTSQLite
 
 extension PairCondition {
     /// The condition over other table aliases (`["a": "b"]` makes `a.text` read `b.text`);
@@ -28,8 +29,8 @@ extension PairCondition {
 /// matched by source path, chunk text hash and normalised question). Every count is one SQL
 /// pass that drives one side through an index and looks the other side up by index, so
 /// neither side is held in memory.
-public final class PairDiff {
-    public let kind: DiffKind
+final class PairDiff {
+    let kind: DiffKind
     let db: Connection
     let request: DiffRequest
     private let plan: Plan
@@ -48,18 +49,18 @@ public final class PairDiff {
         let conditions: [PairCondition]
     }
 
-    public init(_ request: DiffRequest, in db: Connection) throws {
+    init(_ request: DiffRequest, in db: Connection) throws {
         self.db = db
         self.request = request
         try request.filter.idkRule.register(on: db)
-        guard request.sample >= 1 else { throw StoreError.invalidInput("--sample must be 1 or more, not \(request.sample)") }
+        guard request.sample >= 1 else { throw DiffError.badSample(request.sample) }
         if request.filter.dataset != nil {
-            throw StoreError.invalidInput("--dataset does not narrow a diff; compare datasets with `iftdb diff dataset:A dataset:B`")
+            throw DiffError.datasetFilter
         }
         switch (request.a, request.b) {
         case (nil, nil):
             guard !(request.aFilter.isEmpty && request.bFilter.isEmpty) else {
-                throw StoreError.invalidInput("nothing to compare; give two references (answers@1 answers@2, questions@1 questions@2, dataset:a dataset:b) or side filters such as --a-model X --b-model Y")
+                throw DiffError.nothingToCompare
             }
             kind = .pairs
             plan = .pairs(
@@ -67,7 +68,7 @@ public final class PairDiff {
                 b: try Self.filterSide(request.bFilter, base: request.filter, in: db))
         case (let a?, let b?):
             guard request.aFilter.isEmpty && request.bFilter.isEmpty else {
-                throw StoreError.invalidInput("--a-… and --b-… flags make their own sides; drop them, or drop the references \(a) \(b)")
+                throw DiffError.referencesAndSides(a: a.description, b: b.description)
             }
             switch (a, b) {
             case (.dataset(let nameA), .dataset(let nameB)):
@@ -79,7 +80,7 @@ public final class PairDiff {
                 let promptA = try refA.resolve(in: db), promptB = try refB.resolve(in: db)
                 guard promptA.role == promptB.role else {
                     let (answer, question) = promptA.role == "answer" ? (promptA, promptB) : (promptB, promptA)
-                    throw StoreError.invalidInput("\(answer.ref) is an answer prompt and \(question.ref) a question prompt; compare two versions of the same kind, e.g. answers@1 answers@2")
+                    throw DiffError.mixedPromptKinds(answerPrompt: answer.ref, questionPrompt: question.ref)
                 }
                 if promptA.role == "answer" {
                     kind = .answers
@@ -89,10 +90,10 @@ public final class PairDiff {
                     plan = try Self.questionPlan(promptA, promptB, request: request, in: db)
                 }
             default:
-                throw StoreError.invalidInput("cannot compare \(a) with \(b); compare two prompt versions or two datasets (dataset:NAME)")
+                throw DiffError.incomparable(a: a.description, b: b.description)
             }
         default:
-            throw StoreError.invalidInput("diff takes two references, A and B; e.g. iftdb diff answers@1 answers@2")
+            throw DiffError.needsTwoReferences
         }
     }
 
@@ -100,7 +101,7 @@ public final class PairDiff {
 
     private static func answerPlan(_ a: ResolvedPrompt, _ b: ResolvedPrompt, request: DiffRequest, in db: Connection) throws -> Plan {
         if request.filter.answerPrompt != nil {
-            throw StoreError.invalidInput("--answer-prompt does not narrow a diff of \(a.ref) and \(b.ref) (they are the answer prompts); drop it")
+            throw DiffError.comparedPromptFilter(flag: "--answer-prompt", a: a.ref, b: b.ref, kind: .answer)
         }
         let conditions = try pruned(PairSelection(request.filter, in: db).conditions, in: db)
         for prompt in [a, b] { try checkOneModel(prompt, filter: request.filter, in: db) }
@@ -132,17 +133,17 @@ public final class PairDiff {
         while try statement.step() { models.append((statement.string(at: 0), statement.string(at: 1))) }
         guard models.count > 1 else { return }
         let names = Set(models.map(\.0))
-        let listed = names.count > 1 ? names.sorted().joined(separator: ", ") : models.map { "\($0.0) \($0.1)" }.joined(separator: ", ")
-        throw StoreError.invalidInput("\(prompt.ref) has answers from several models (\(listed)); narrow both sides to one with \(names.count > 1 ? "--model" : "--run")")
+        let listed = names.count > 1 ? names.sorted() : models.map { "\($0.0) \($0.1)" }
+        throw DiffError.severalModels(prompt: prompt.ref, models: listed, narrowing: names.count > 1 ? "--model" : "--run")
     }
 
     private static func questionPlan(_ a: ResolvedPrompt, _ b: ResolvedPrompt, request: DiffRequest, in db: Connection) throws -> Plan {
         if request.filter.questionPrompt != nil {
-            throw StoreError.invalidInput("--question-prompt does not narrow a diff of \(a.ref) and \(b.ref) (they are the question prompts); drop it")
+            throw DiffError.comparedPromptFilter(flag: "--question-prompt", a: a.ref, b: b.ref, kind: .question)
         }
         let conditions = try pruned(PairSelection(request.filter, in: db).conditions, in: db)
         if let answerLevel = conditions.first(where: \.readsAnswer) {
-            throw StoreError.invalidInput("\(answerLevel.label) is about answers and does not apply to a question-prompt diff; drop it")
+            throw DiffError.answerFilterOnQuestions(label: answerLevel.label)
         }
         let questionLevel = conditions.filter { $0.renaming(["q": "\u{1}"]).sql.contains("\u{1}") }
         return .questions(a: a, b: b, chunk: conditions.filter { !questionLevel.contains($0) }, question: questionLevel)
@@ -150,7 +151,7 @@ public final class PairDiff {
 
     private static func datasetSide(_ name: String, base: PairFilter, in db: Connection) throws -> PairSide {
         guard let id = try db.scalarInt("SELECT id FROM datasets WHERE name = ?", [name]) else {
-            throw StoreError.notFound("no dataset named '\(name)'; see `iftdb dataset list`")
+            throw SelectionError.noDataset(name)
         }
         var filter = base
         filter.dataset = name
@@ -163,7 +164,7 @@ public final class PairDiff {
 
     // MARK: - Summary
 
-    public func summary() throws -> DiffSummary {
+    func summary() throws -> DiffSummary {
         switch plan {
         case .answers(let a, let b, _, _):
             // One pass over A gives A's numbers and those of B's answers that match; a second
@@ -429,10 +430,9 @@ public final class PairDiff {
     // MARK: - Items
 
     /// Lists the items of one category in a stable order, at most `limit`.
-    public func forEachItem(_ show: DiffShow, limit: Int? = nil, _ body: (DiffItem) throws -> Void) throws {
+    func forEachItem(_ show: DiffShow, limit: Int? = nil, _ body: (DiffItem) throws -> Void) throws {
         guard show.applies(to: kind) else {
-            let choices = DiffShow.choices(for: kind).map(\.rawValue).joined(separator: ", ")
-            throw StoreError.invalidInput("--show \(show.rawValue) does not apply to a diff of \(kind.rawValue); choose one of \(choices)")
+            throw DiffError.showDoesNotApply(show, kind: kind)
         }
         switch plan {
         case .answers:
@@ -511,28 +511,29 @@ public final class PairDiff {
             return [pairSideQuery(driving: a, other: b, columns: Self.pairSummaryColumns), pairSideQuery(driving: b, other: a, columns: Self.pairSummaryColumns)]
         }
     }
-
-    /// Runs a diff on the store at `storePath` in one read snapshot: `summary` gets the
-    /// numbers, then `item` each listed item when `show` is given.
-    public static func run(
-        storePath: String, request: DiffRequest, show: DiffShow?, limit: Int?,
-        summary: (DiffSummary) throws -> Void, item: (DiffItem) throws -> Void
-    ) throws -> DiffSummary {
-        let db = try Store.openForReading(at: storePath)
-        defer { db.close() }
-        return try db.transaction(.deferred) {
-            let diff = try PairDiff(request, in: db)
-            if let show, !show.applies(to: diff.kind) {
-                let choices = DiffShow.choices(for: diff.kind).map(\.rawValue).joined(separator: ", ")
-                throw StoreError.invalidInput("--show \(show.rawValue) does not apply to a diff of \(diff.kind.rawValue); choose one of \(choices)")
-            }
-            let result = try diff.summary()
-            try summary(result)
-            if let show { try diff.forEachItem(show, limit: limit, item) }
-            return result
-        }
-    }
 }
 
 @available(*, unavailable)
 extension PairDiff: Sendable {}
+
+extension StoreReader {
+    /// `iftdb diff` in one read snapshot: `summary` gets the numbers, then `item` each
+    /// listed item when `show` is given.
+    public func diff(
+        _ request: DiffRequest, show: DiffShow?, limit: Int?,
+        summary: (DiffSummary) throws -> Void, item: (DiffItem) throws -> Void
+    ) throws -> DiffSummary {
+        try guarded {
+            try db.transaction(.deferred) {
+                let diff = try PairDiff(request, in: db)
+                if let show, !show.applies(to: diff.kind) {
+                    throw DiffError.showDoesNotApply(show, kind: diff.kind)
+                }
+                let result = try diff.summary()
+                try summary(result)
+                if let show { try diff.forEachItem(show, limit: limit, item) }
+                return result
+            }
+        }
+    }
+}

@@ -1,4 +1,5 @@
 import Foundation
+internal import IFTSQLite
 
 /// Decides whether a model's reply is an "I don't know". The one place this rule lives: it is
 /// applied when querying (as the SQL function `is_idk(text)`), never frozen into rows, so a
@@ -14,13 +15,13 @@ import Foundation
 public struct IDKRule: Sendable, Equatable, Hashable, Codable {
     public private(set) var extraPatterns: [String]
 
-    /// Throws `StoreError.invalidInput` for a pattern that is not a regular expression.
+    /// Throws `SelectionError.badIDKPattern` for a pattern that is not a regular expression.
     public init(extraPatterns: [String] = []) throws {
         for pattern in extraPatterns {
             do {
                 _ = try Regex(pattern)
             } catch {
-                throw StoreError.invalidInput("--idk-pattern '\(pattern)' is not a regular expression (\(error)); fix or quote it")
+                throw SelectionError.badIDKPattern(pattern: pattern, reason: "\(error)")
             }
         }
         self.extraPatterns = extraPatterns
@@ -64,7 +65,7 @@ public struct IDKRule: Sendable, Equatable, Hashable, Codable {
     }
 
     /// Registers `is_idk(text)` on `connection` with this rule.
-    public func register(on connection: Connection) throws {
+    func register(on connection: Connection) throws {
         let match = matcher()
         let hasPatterns = !extraPatterns.isEmpty
         // Short replies repeat ("I don't know." thousands of times): remember their verdicts,

@@ -1,4 +1,5 @@
 import Foundation
+internal import IFTSQLite
 
 /// What an export wrote: how many pairs, and what each filter removed on the way.
 public struct ExportSummary: Sendable, Hashable {
@@ -53,27 +54,6 @@ public struct ExportSplit: Sendable, Hashable {
     }
 }
 
-extension Store {
-    /// Opens a store read-only (through `readOnlyConnection`) for a command that reads its
-    /// tables: no migration runs, and a store from a newer iftdb or without the generation
-    /// tables is refused with a one-line error.
-    public static func openForReading(at path: String) throws -> Connection {
-        let db = try readOnlyConnection(at: path)
-        do {
-            let migrator = Migrator()
-            try migrator.checkNotNewer(db, path: path)
-            let applied = try migrator.appliedIDs(db)
-            if applied.isEmpty { throw StoreError.notAnIFTDBStore(path: path) }
-            guard applied.contains(2) else {
-                throw StoreError.invalidInput("the store \(path) has no answers tables yet (an older schema); run `iftdb init --db \(path)` to upgrade it")
-            }
-        } catch let error as SQLiteError {
-            throw mapReadOpenError(error, path: path)
-        }
-        return db
-    }
-}
-
 /// Refuses an output path that is the store itself or one of SQLite's files beside it, by
 /// any name (`StoreFiles`): writing the export there would replace the store. The path is
 /// resolved as `AtomicOutputFile` resolves it (its symlinks followed, its folder's real
@@ -87,54 +67,13 @@ func refuseStoreAsOutput(_ output: String, storePath: String) throws {
 extension StoreFiles {
     /// Throws when `target`, where `-o output` leads, is one of the store's files.
     func refuse(_ output: String, at target: ResolvedPath) throws {
-        if contains(target) {
-            throw StoreError.invalidInput("-o \(output) is the store itself; write the export to another file")
-        }
+        if contains(target) { throw OutputError.isTheStore(path: output) }
     }
 }
 
-/// `iftdb export` as one domain call.
-public enum PairExport {
-    /// Selects pairs with `filter` from the store at `storePath` and writes them as
-    /// `options.format` to `output` (atomically) or, when nil, to standard output. Counting,
-    /// the ambiguity check and the rows all read one snapshot. An empty selection writes
-    /// nothing and throws a one-line error naming the filters.
-    ///
-    /// With `split`, `output` is a folder (made when missing, its parent must exist) that gets
-    /// one `NAME.EXT` per split, each written atomically; when any split would be empty,
-    /// nothing is written and a one-line error names it.
-    public static func run(
-        storePath: String, filter: PairFilter, options: ExportOptions, output: String?, split: ExportSplit? = nil,
-        standardOutput: @autoclosure () -> ByteSink = ByteSink.standardOutput()
-    ) throws -> ExportSummary {
-        let db = try Store.openForReading(at: storePath)
-        defer { db.close() }
-        return try db.transaction(.deferred) {
-            let selection = try PairSelection(filter, in: db)
-            let funnel = try selection.funnel()
-            guard funnel.selected > 0 else { throw emptySelection(funnel, filter: filter) }
-            try selection.checkUnambiguous()
-            let exporter = PairExporter(options: options)
-            if let split {
-                guard let output else {
-                    throw StoreError.invalidInput("--split writes one file per split; give -o a folder")
-                }
-                return try writeSplits(selection, exporter: exporter, split: split, folder: output, funnel: funnel, storePath: storePath)
-            }
-            let written: Int
-            if let output {
-                let storeFiles = StoreFiles(storePath: storePath)
-                let file = try AtomicOutputFile(path: output, checking: { try storeFiles.refuse(output, at: $0) })
-                written = try exporter.write(selection, to: file.sink)
-                try file.commit()
-            } else {
-                written = try exporter.write(selection, to: standardOutput())
-            }
-            return ExportSummary(written: written, funnel: funnel, format: options.format, destination: output)
-        }
-    }
-
-    private static func writeSplits(
+/// What `StoreReader.export` does beside selecting: splits and the empty-selection error.
+enum PairExport {
+    static func writeSplits(
         _ selection: PairSelection, exporter: PairExporter, split: ExportSplit, folder: String, funnel: PairFunnel,
         storePath: String
     ) throws -> ExportSummary {
@@ -142,18 +81,20 @@ public enum PairExport {
         var createdFolder = false
         let folderExists = FileManager.default.fileExists(atPath: folder, isDirectory: &isDirectory)
         if folderExists && !isDirectory.boolValue {
-            throw StoreError.invalidInput("cannot write splits into \(folder): it is a file; with --split, -o names a folder")
+            throw OutputError.splitFolderIsAFile(folder: folder)
         }
         // Which pairs go where is known before anything is made or opened: a split that would
         // be empty writes nothing, and never waits for the reader of a FIFO.
         let planned = try exporter.splitCounts(selection, split: split.spec, seed: split.seed, unit: split.unit)
-        if let empty = planned.firstIndex(of: 0) { throw emptySplit(empty, counts: planned, split: split) }
+        if let empty = planned.firstIndex(of: 0) {
+            throw SelectionError.emptySplit(name: split.spec.parts[empty].name, pairs: planned.reduce(0, +), unit: split.unit)
+        }
         if !folderExists {
             do {
                 try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: false)
                 createdFolder = true
             } catch {
-                throw StoreError.invalidInput("cannot create the folder \(folder) for the splits (\((error as NSError).localizedDescription)); create it or its parent first")
+                throw OutputError.cannotCreateSplitFolder(folder: folder, reason: (error as NSError).localizedDescription)
             }
         }
         var files: [AtomicOutputFile] = []
@@ -172,7 +113,9 @@ public enum PairExport {
             files.append(try AtomicOutputFile(path: target, checking: { try storeFiles.refuse(target, at: $0) }))
         }
         let counts = try exporter.write(selection, split: split.spec, seed: split.seed, unit: split.unit, to: files.map(\.sink))
-        if let empty = counts.firstIndex(of: 0) { throw emptySplit(empty, counts: counts, split: split) }
+        if let empty = counts.firstIndex(of: 0) {
+            throw SelectionError.emptySplit(name: split.spec.parts[empty].name, pairs: counts.reduce(0, +), unit: split.unit)
+        }
         for file in files { try file.commit() }
         committed = true
         var splits: [ExportSummary.SplitFile] = []
@@ -182,21 +125,52 @@ public enum PairExport {
         return ExportSummary(written: counts.reduce(0, +), funnel: funnel, format: exporter.options.format, destination: folder, splits: splits)
     }
 
-    private static func emptySplit(_ index: Int, counts: [Int], split: ExportSplit) -> StoreError {
-        let units = split.unit == .pair ? "pairs" : "\(split.unit.rawValue)s"
-        return .invalidInput(
-            "split '\(split.spec.parts[index].name)' would be empty (\(counts.reduce(0, +)) pairs, kept together by \(units)); "
-                + "use a larger ratio, another --seed, or a finer --split-by; nothing written")
-    }
-
-    static func emptySelection(_ funnel: PairFunnel, filter: PairFilter, nothing: String = "nothing written") -> StoreError {
+    static func emptySelection(_ funnel: PairFunnel, filter: PairFilter, action: SelectionAction = .export) -> SelectionError {
         if funnel.total == 0 {
-            if let dataset = filter.dataset {
-                return .notFound("dataset '\(dataset)' holds no answers; \(nothing)")
-            }
-            return .notFound("no pairs to export: the store has no answers yet; make some with `iftdb generate answers`; \(nothing)")
+            if let dataset = filter.dataset { return .empty(.emptyDataset(dataset), action: action) }
+            return .empty(.noAnswers, action: action)
         }
-        let removers = funnel.steps.filter { $0.removed > 0 }.map { "\($0.label) removed \($0.removed)" }
-        return .notFound("no pairs match the filters (of \(funnel.total) pairs: \(removers.joined(separator: ", "))); loosen \(filter.flags.isEmpty ? "them" : filter.flags.joined(separator: " ")); \(nothing)")
+        return .empty(.nothingMatches(total: funnel.total, removed: funnel.steps.filter { $0.removed > 0 }, flags: filter.flags), action: action)
+    }
+}
+
+extension StoreReader {
+    /// `iftdb export`: selects pairs with `filter` and writes them as
+    /// `options.format` to `output` (atomically) or, when nil, to standard output. Counting,
+    /// the ambiguity check and the rows all read one snapshot. An empty selection writes
+    /// nothing and throws a one-line error naming the filters.
+    ///
+    /// With `split`, `output` is a folder (made when missing, its parent must exist) that gets
+    /// one `NAME.EXT` per split, each written atomically; when any split would be empty,
+    /// nothing is written and a one-line error names it.
+    public func export(
+        filter: PairFilter, options: ExportOptions, output: String?, split: ExportSplit? = nil,
+        standardOutput: @autoclosure () -> ByteSink = ByteSink.standardOutput()
+    ) throws -> ExportSummary {
+        try guarded {
+            try db.transaction(.deferred) {
+                let selection = try PairSelection(filter, in: db)
+                let funnel = try selection.funnel()
+                guard funnel.selected > 0 else { throw PairExport.emptySelection(funnel, filter: filter) }
+                try selection.checkUnambiguous()
+                let exporter = PairExporter(options: options)
+                if let split {
+                    guard let output else {
+                        throw OutputError.splitsNeedAFolder
+                    }
+                    return try PairExport.writeSplits(selection, exporter: exporter, split: split, folder: output, funnel: funnel, storePath: path)
+                }
+                let written: Int
+                if let output {
+                    let storeFiles = StoreFiles(storePath: path)
+                    let file = try AtomicOutputFile(path: output, checking: { try storeFiles.refuse(output, at: $0) })
+                    written = try exporter.write(selection, to: file.sink)
+                    try file.commit()
+                } else {
+                    written = try exporter.write(selection, to: standardOutput())
+                }
+                return ExportSummary(written: written, funnel: funnel, format: options.format, destination: output)
+            }
+        }
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+internal import IFTSQLite
 
 /// The file formats `iftdb export` writes.
 public enum ExportFormat: String, CaseIterable, Sendable, Codable {
@@ -35,13 +36,13 @@ public struct ExportOptions: Sendable, Hashable {
 
 /// Writes a selection's pairs in one format, streaming each row's bytes from SQLite to the
 /// sink: no per-row strings, so memory stays flat however many rows go out.
-public struct PairExporter: Sendable {
-    public let options: ExportOptions
+struct PairExporter: Sendable {
+    let options: ExportOptions
 
     /// The system message's UTF-8 bytes, made once.
     private let system: [UInt8]?
 
-    public init(options: ExportOptions) {
+    init(options: ExportOptions) {
         self.options = options
         system = options.system.map { Array($0.utf8) }
     }
@@ -54,7 +55,7 @@ public struct PairExporter: Sendable {
 
     /// Writes every selected pair to `sink` and returns how many; flushes at the end.
     @discardableResult
-    public func write(_ selection: PairSelection, to sink: ByteSink) throws -> Int {
+    func write(_ selection: PairSelection, to sink: ByteSink) throws -> Int {
         try writeHeader(to: sink)
         var first = true
         let count = try selection.forEachRow(columns: Self.columns(for: options.format)) { row in
@@ -86,7 +87,7 @@ public struct PairExporter: Sendable {
     /// Writes every selected pair to the sink of its split (`split.parts` order) and returns
     /// how many went to each; flushes them all at the end. A pair's split is a hash of its
     /// unit and the seed (`SplitSpec.part(forUnit:seed:)`), computed once per run of equal units.
-    public func write(_ selection: PairSelection, split: SplitSpec, seed: UInt64, unit: SplitUnit, to sinks: [ByteSink]) throws -> [Int] {
+    func write(_ selection: PairSelection, split: SplitSpec, seed: UInt64, unit: SplitUnit, to sinks: [ByteSink]) throws -> [Int] {
         precondition(sinks.count == split.parts.count, "one sink per split")
         for sink in sinks { try writeHeader(to: sink) }
         var counts = Array(repeating: 0, count: sinks.count)

@@ -88,12 +88,12 @@ public struct PairFilter: Sendable, Hashable, Codable {
             dedupe: try c.decodeIfPresent(Bool.self, forKey: .dedupe) ?? false)
     }
 
-    /// Checks what can be checked without a store (times, numbers); throws `StoreError.invalidInput`.
+    /// Checks what can be checked without a store (times, numbers); throws `SelectionError`.
     public func validate() throws {
         if let since { _ = try Self.timeRange(since, flag: "--since") }
         if let until { _ = try Self.timeRange(until, flag: "--until") }
         if let minAnswerChars, minAnswerChars < 0 {
-            throw StoreError.invalidInput("--min-answer-chars must be 0 or more, not \(minAnswerChars)")
+            throw SelectionError.negativeMinAnswerChars(minAnswerChars)
         }
     }
 
@@ -134,6 +134,6 @@ public struct PairFilter: Sendable, Hashable, Codable {
                 return (Timestamp.format(date), Timestamp.format(date), true)
             }
         }
-        throw StoreError.invalidInput("\(flag) '\(text)' is not a date or time; write YYYY-MM-DD or an ISO 8601 time such as 2026-05-01T12:00:00Z")
+        throw SelectionError.badTime(flag: flag, value: text)
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+internal import IFTSQLite
 
 /// A `PairFilter` resolved against one store: prompt references, model, run, chunking and
 /// dataset checked, `is_idk` registered, and the filter turned into SQL conditions with bound
@@ -9,14 +10,14 @@ import Foundation
 /// chunking, chunk ordinal, question prompt/model/sample/ordinal, answer prompt/model/sample
 /// (or dataset position). The loops are joined in that order so SQLite reads the indexes in
 /// order and never sorts: output streams with flat memory.
-public final class PairSelection {
-    public let filter: PairFilter
+final class PairSelection {
+    let filter: PairFilter
     let db: Connection
     /// The filter's conditions in the order the summary reports them.
-    public let conditions: [PairCondition]
+    let conditions: [PairCondition]
     private let datasetID: Int64?
 
-    public init(_ filter: PairFilter, in db: Connection) throws {
+    init(_ filter: PairFilter, in db: Connection) throws {
         try filter.validate()
         self.filter = filter
         self.db = db
@@ -25,7 +26,7 @@ public final class PairSelection {
         var datasetID: Int64?
         if let name = filter.dataset {
             guard let id = try db.scalarInt("SELECT id FROM datasets WHERE name = ?", [name]) else {
-                throw StoreError.notFound("no dataset named '\(name)'; see `iftdb dataset list`")
+                throw SelectionError.noDataset(name)
             }
             datasetID = Int64(id)
         } else if !filter.allVersions {
@@ -36,26 +37,26 @@ public final class PairSelection {
         if let ref = filter.questionPrompt {
             let prompt = try ref.resolve(in: db)
             guard prompt.role == "question" else {
-                throw StoreError.invalidInput("prompt \(prompt.ref) makes answers; --question-prompt takes a question prompt (see `iftdb prompts list`)")
+                throw SelectionError.notAQuestionPrompt(prompt.ref)
             }
             conditions.append(PairCondition(label: "--question-prompt \(prompt.ref)", sql: "q.prompt_id = ?", arguments: [.integer(prompt.id)]))
         }
         if let ref = filter.answerPrompt {
             let prompt = try ref.resolve(in: db)
             guard prompt.role == "answer" else {
-                throw StoreError.invalidInput("prompt \(prompt.ref) makes questions; --answer-prompt takes an answer prompt (see `iftdb prompts list`)")
+                throw SelectionError.notAnAnswerPrompt(prompt.ref)
             }
             conditions.append(PairCondition(label: "--answer-prompt \(prompt.ref)", sql: "a.prompt_id = ?", arguments: [.integer(prompt.id)]))
         }
         if let model = filter.model {
             guard (try db.scalarInt("SELECT count(*) FROM models WHERE name = ?", [model]) ?? 0) > 0 else {
-                throw StoreError.notFound("no model named '\(model)' in this store; see `iftdb sql \"SELECT DISTINCT name FROM models\"`")
+                throw SelectionError.noModel(model)
             }
             conditions.append(PairCondition(label: "--model \(model)", sql: "a.model_id IN (SELECT id FROM models WHERE name = ?)", arguments: [.text(model)]))
         }
         if let run = filter.run {
             guard case .text(let kind)? = try db.scalar("SELECT kind FROM runs WHERE id = ?", [run]) else {
-                throw StoreError.notFound("no run \(run) in this store; see `iftdb runs`")
+                throw SelectionError.noRun(run)
             }
             let column = kind == "questions" ? "q.run_id" : "a.run_id"
             conditions.append(PairCondition(label: "--run \(run)", sql: "\(column) = ?", arguments: [.integer(Int64(run))]))
@@ -65,7 +66,7 @@ public final class PairSelection {
         }
         if let chunking = filter.chunking {
             guard (try db.scalarInt("SELECT count(*) FROM chunkings WHERE id = ?", [chunking]) ?? 0) > 0 else {
-                throw StoreError.notFound("no chunking \(chunking) in this store; see `iftdb sql \"SELECT * FROM chunkings\"`")
+                throw SelectionError.noChunking(chunking)
             }
             conditions.append(PairCondition(label: "--chunking \(chunking)", sql: "c.chunking_id = ?", arguments: [.integer(Int64(chunking))]))
         }
@@ -146,7 +147,7 @@ public final class PairSelection {
     }
 
     /// The full query for `columns` (an SQL select list over `s`, `c`, `q`, `a`).
-    public func query(columns: String) -> (sql: String, arguments: [SQLiteValue]) {
+    func query(columns: String) -> (sql: String, arguments: [SQLiteValue]) {
         let (clause, arguments) = whereClause()
         return ("SELECT \(columns)\n\(fromClause)\n\(clause)\n\(orderClause)", arguments)
     }
@@ -154,7 +155,7 @@ public final class PairSelection {
     /// Steps through the selected rows in order; `body` reads the statement's columns (valid
     /// only during the call). Returns the number of rows.
     @discardableResult
-    public func forEachRow(columns: String, _ body: (Statement) throws -> Void) throws -> Int {
+    func forEachRow(columns: String, _ body: (Statement) throws -> Void) throws -> Int {
         let (sql, arguments) = query(columns: columns)
         let statement = try db.prepare(sql)
         try statement.bind(arguments)
@@ -167,7 +168,7 @@ public final class PairSelection {
     }
 
     /// The selected answer ids in order (what `dataset save` freezes).
-    public func answerIDs() throws -> [Int64] {
+    func answerIDs() throws -> [Int64] {
         var ids: [Int64] = []
         try forEachRow(columns: "a.id") { ids.append(Int64($0.int(0))) }
         return ids
@@ -175,7 +176,7 @@ public final class PairSelection {
 
     /// How many pairs the store holds in scope (all answers, or the dataset's) and how many
     /// each condition removed, applied in order, in one counting query.
-    public func funnel() throws -> PairFunnel {
+    func funnel() throws -> PairFunnel {
         var columns = ["count(*)"]
         var arguments: [SQLiteValue] = []
         var cumulative: [String] = []
@@ -212,7 +213,7 @@ public final class PairSelection {
     /// are adjacent in the selection order, so no sort or grouping is needed.
     /// A saved dataset was checked when it was saved (or saved with --all-answers on purpose):
     /// it is frozen, so its export never depends on this check.
-    public func checkUnambiguous() throws {
+    func checkUnambiguous() throws {
         guard !filter.allAnswers, datasetID == nil else { return }
         var currentQuestion = -1
         var first: (prompt: Int, model: Int) = (0, 0)
@@ -242,21 +243,12 @@ public final class PairSelection {
         guard let exampleQuestion else { return }
         let prompts = try describe(ids: Set(mixedCombinations.map { $0[0] }), sql: "SELECT name || '@' || version FROM prompts WHERE id = ?")
         let (models, modelNames) = try describeModels(ids: Set(mixedCombinations.map { $0[1] }))
-        var mixed: [String] = []
         var narrowing: [String] = []
-        if prompts.count > 1 {
-            mixed.append("answer prompts \(prompts.joined(separator: ", "))")
-            narrowing.append("--answer-prompt")
-        }
-        if models.count > 1 {
-            mixed.append("models \(models.joined(separator: ", "))")
-            // One name with different parameters: --model cannot tell them apart, --run can.
-            narrowing.append(modelNames.count > 1 ? "--model" : "--run")
-        }
-        let questions = mixedQuestions == 1 ? "question \(exampleQuestion) has" : "\(mixedQuestions) questions (e.g. question \(exampleQuestion)) have"
-        throw StoreError.invalidInput(
-            "the selection is ambiguous: \(questions) answers from \(mixed.joined(separator: " and ")); "
-                + "narrow it with \(narrowing.joined(separator: " or ")), or pass --all-answers to take them all")
+        if prompts.count > 1 { narrowing.append("--answer-prompt") }
+        // One name with different parameters: --model cannot tell them apart, --run can.
+        if models.count > 1 { narrowing.append(modelNames.count > 1 ? "--model" : "--run") }
+        throw SelectionError.ambiguous(
+            questions: mixedQuestions, example: exampleQuestion, answerPrompts: prompts, models: models, narrowing: narrowing)
     }
 
     private func describe(ids: Set<Int>, sql: String) throws -> [String] {
@@ -285,10 +277,10 @@ public final class PairSelection {
 extension PairSelection: Sendable {}
 
 /// One SQL condition of a filter, with the label the summary uses.
-public struct PairCondition: Sendable, Hashable {
-    public let label: String
-    public let sql: String
-    public let arguments: [SQLiteValue]
+struct PairCondition: Sendable, Hashable {
+    let label: String
+    let sql: String
+    let arguments: [SQLiteValue]
 }
 
 /// How many pairs were in scope and what each filter removed, in order.

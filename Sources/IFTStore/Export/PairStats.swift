@@ -1,4 +1,5 @@
 import Foundation
+internal import IFTSQLite
 
 /// What `iftdb stats` reports: the store's size, and for the selected pairs, one row per
 /// (question prompt, answer prompt, model).
@@ -81,15 +82,18 @@ public struct PairStats: Sendable, Hashable, Codable {
     public let groups: [Group]
 }
 
-extension PairStats {
-    /// Computes the stats at `storePath` for `filter`, in one read snapshot. Every number is
-    /// one SQL aggregate over the selection; percentiles come from window functions (SQLite
-    /// has no percentile aggregate), so nothing is held in memory per pair.
-    public static func compute(storePath: String, filter: PairFilter) throws -> PairStats {
-        let db = try Store.openForReading(at: storePath)
-        defer { db.close() }
-        return try db.transaction(.deferred) { try compute(in: db, filter: filter) }
+extension StoreReader {
+    /// `iftdb stats` for `filter`, in one read snapshot. Every number is one SQL aggregate
+    /// over the selection; percentiles come from window functions (SQLite has no percentile
+    /// aggregate), so nothing is held in memory per pair.
+    public func stats(filter: PairFilter) throws -> PairStats {
+        try guarded {
+            try db.transaction(.deferred) { try PairStats.compute(in: db, filter: filter) }
+        }
     }
+}
+
+extension PairStats {
 
     static func compute(in db: Connection, filter: PairFilter) throws -> PairStats {
         let totals = try db.prepare("""

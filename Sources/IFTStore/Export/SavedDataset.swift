@@ -1,4 +1,5 @@
 import Foundation
+internal import IFTSQLite
 
 /// A named, frozen selection of answers: the ids a filter chose when it was saved, in export
 /// order, with that filter. Exporting it later reads exactly those rows in that order.
@@ -40,7 +41,7 @@ public struct SavedDataset: Sendable, Hashable, Codable {
     public static func checkName(_ name: String) throws {
         let allowed = name.unicodeScalars.allSatisfy { $0.isASCII && (CharacterSet.alphanumerics.contains($0) || "._-".unicodeScalars.contains($0)) }
         guard !name.isEmpty, name.count <= 100, allowed, let first = name.unicodeScalars.first, CharacterSet.alphanumerics.contains(first) else {
-            throw StoreError.invalidInput("'\(name)' is not a dataset name; use letters, digits, '.', '_' and '-' (up to 100), starting with a letter or digit")
+            throw SelectionError.badDatasetName(name)
         }
     }
 
@@ -69,7 +70,7 @@ public struct DatasetDetail: Sendable, Hashable, Codable {
     public let groups: [Group]
 }
 
-extension Store {
+extension StoreWriter {
     /// Freezes the answers `filter` selects, in export order, as dataset `name`, recording the
     /// filter with prompt references pinned to the versions they meant. Refuses an
     /// existing name unless `replace`, an empty selection, and an ambiguous one (as export
@@ -77,35 +78,37 @@ extension Store {
     @discardableResult
     public func saveDataset(name: String, filter given: PairFilter, replace: Bool) throws -> SavedDataset {
         try SavedDataset.checkName(name)
-        return try db.transaction(.immediate) {
-            // The record says which versions "latest" meant when the dataset was saved.
-            var filter = given
-            filter.questionPrompt = try filter.questionPrompt.map { PromptRef(name: $0.name, version: try $0.resolve(in: db).version) }
-            filter.answerPrompt = try filter.answerPrompt.map { PromptRef(name: $0.name, version: try $0.resolve(in: db).version) }
-            let filterJSON = try Self.encodeFilter(filter)
-            let existing = try db.scalarInt("SELECT id FROM datasets WHERE name = ?", [name])
-            if existing != nil && !replace {
-                throw StoreError.invalidInput("a dataset named '\(name)' exists; pass --replace to overwrite it, or choose another name (see `iftdb dataset list`)")
+        return try guarded {
+            try db.transaction(.immediate) {
+                // The record says which versions "latest" meant when the dataset was saved.
+                var filter = given
+                filter.questionPrompt = try filter.questionPrompt.map { PromptRef(name: $0.name, version: try $0.resolve(in: db).version) }
+                filter.answerPrompt = try filter.answerPrompt.map { PromptRef(name: $0.name, version: try $0.resolve(in: db).version) }
+                let filterJSON = try Self.encodeFilter(filter)
+                let existing = try db.scalarInt("SELECT id FROM datasets WHERE name = ?", [name])
+                if existing != nil && !replace {
+                    throw SelectionError.datasetExists(name)
+                }
+                let selection = try PairSelection(filter, in: db)
+                let ids = try selection.answerIDs()
+                guard !ids.isEmpty else {
+                    throw PairExport.emptySelection(try selection.funnel(), filter: filter, action: .datasetSave)
+                }
+                try selection.checkUnambiguous()
+                if let existing {
+                    try db.run("DELETE FROM dataset_items WHERE dataset_id = ?", [existing])
+                    try db.run("DELETE FROM datasets WHERE id = ?", [existing])
+                }
+                let createdAt = Timestamp.now()
+                try db.run("INSERT INTO datasets (name, filter, pairs, created_at) VALUES (?, ?, ?, ?)", [name, filterJSON, ids.count, createdAt])
+                let datasetID = db.lastInsertRowID
+                let insert = try db.prepare("INSERT INTO dataset_items (dataset_id, position, answer_id) VALUES (?, ?, ?)")
+                for (position, id) in ids.enumerated() {
+                    try insert.bind([datasetID, Int64(position + 1), id])
+                    try insert.runToCompletion()
+                }
+                return SavedDataset(name: name, pairs: ids.count, createdAt: createdAt, filter: filter)
             }
-            let selection = try PairSelection(filter, in: db)
-            let ids = try selection.answerIDs()
-            guard !ids.isEmpty else {
-                throw PairExport.emptySelection(try selection.funnel(), filter: filter, nothing: "nothing saved")
-            }
-            try selection.checkUnambiguous()
-            if let existing {
-                try db.run("DELETE FROM dataset_items WHERE dataset_id = ?", [existing])
-                try db.run("DELETE FROM datasets WHERE id = ?", [existing])
-            }
-            let createdAt = Timestamp.now()
-            try db.run("INSERT INTO datasets (name, filter, pairs, created_at) VALUES (?, ?, ?, ?)", [name, filterJSON, ids.count, createdAt])
-            let datasetID = db.lastInsertRowID
-            let insert = try db.prepare("INSERT INTO dataset_items (dataset_id, position, answer_id) VALUES (?, ?, ?)")
-            for (position, id) in ids.enumerated() {
-                try insert.bind([datasetID, Int64(position + 1), id])
-                try insert.runToCompletion()
-            }
-            return SavedDataset(name: name, pairs: ids.count, createdAt: createdAt, filter: filter)
         }
     }
 
@@ -117,9 +120,21 @@ extension Store {
     }
 }
 
-/// Reading saved datasets (`dataset list`, `dataset show`) from any connection.
-public enum DatasetQueries {
-    public static func list(in db: Connection) throws -> [SavedDataset] {
+extension StoreReader {
+    /// Every saved dataset, by name (`dataset list`).
+    public func datasets() throws -> [SavedDataset] {
+        try guarded { try DatasetQueries.list(in: db) }
+    }
+
+    /// One saved dataset and what its pairs are made of (`dataset show`).
+    public func dataset(named name: String) throws -> DatasetDetail {
+        try guarded { try DatasetQueries.detail(name: name, in: db) }
+    }
+}
+
+/// Reading saved datasets (`dataset list`, `dataset show`).
+enum DatasetQueries {
+    static func list(in db: Connection) throws -> [SavedDataset] {
         let statement = try db.prepare("SELECT name, pairs, created_at, filter FROM datasets ORDER BY name")
         var out: [SavedDataset] = []
         while try statement.step() {
@@ -128,11 +143,11 @@ public enum DatasetQueries {
         return out
     }
 
-    public static func detail(name: String, in db: Connection) throws -> DatasetDetail {
+    static func detail(name: String, in db: Connection) throws -> DatasetDetail {
         let statement = try db.prepare("SELECT name, pairs, created_at, filter, id FROM datasets WHERE name = ?")
         try statement.bind([name])
         guard try statement.step() else {
-            throw StoreError.notFound("no dataset named '\(name)'; see `iftdb dataset list`")
+            throw SelectionError.noDataset(name)
         }
         let dataset = try row(statement)
         let id = statement.int(4)
@@ -167,7 +182,7 @@ public enum DatasetQueries {
         do {
             filter = try JSONDecoder().decode(PairFilter.self, from: Data(statement.string(at: 3).utf8))
         } catch {
-            throw StoreError.invalidInput("dataset '\(name)' has a filter this iftdb cannot read (\(error)); it may come from a newer iftdb")
+            throw SelectionError.unreadableDatasetFilter(dataset: name, reason: "\(error)")
         }
         return SavedDataset(name: name, pairs: statement.int(1), createdAt: statement.string(at: 2), filter: filter)
     }

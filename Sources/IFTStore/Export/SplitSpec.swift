@@ -36,37 +36,36 @@ public struct SplitSpec: Sendable, Hashable {
     /// Upper bounds of each part's range in [0, 1); the last is 1.
     private let bounds: [Double]
 
-    /// Throws `StoreError.invalidInput` for a malformed spec: a missing `=`, a bad or repeated
+    /// Throws `SelectionError.badSplit` for a malformed spec: a missing `=`, a bad or repeated
     /// name, a ratio outside (0, 1], fewer than two parts, or ratios that do not sum to 1
     /// (within 1e-9).
     public init(parsing text: String) throws {
-        let example = "write NAME=RATIO,… with ratios summing to 1, e.g. train=0.9,valid=0.1"
         var parts: [Part] = []
         for item in text.split(separator: ",", omittingEmptySubsequences: false) {
             let pieces = item.split(separator: "=", omittingEmptySubsequences: false)
             guard pieces.count == 2 else {
-                throw StoreError.invalidInput("--split '\(text)': '\(item)' is not NAME=RATIO; \(example)")
+                throw SelectionError.badSplit(spec: text, .notNameRatio(String(item)))
             }
             let name = pieces[0].trimmingCharacters(in: .whitespaces)
             guard !name.isEmpty, name.count <= 64,
                   name.unicodeScalars.allSatisfy({ $0.isASCII && (CharacterSet.alphanumerics.contains($0) || $0 == "_" || $0 == "-") })
             else {
-                throw StoreError.invalidInput("--split '\(text)': '\(name)' is not a split name; use letters, digits, '_' and '-' (it names the file)")
+                throw SelectionError.badSplit(spec: text, .badName(name))
             }
             guard !parts.contains(where: { $0.name == name }) else {
-                throw StoreError.invalidInput("--split '\(text)': the name '\(name)' appears twice; give each split its own name")
+                throw SelectionError.badSplit(spec: text, .repeatedName(name))
             }
             guard let ratio = Double(pieces[1].trimmingCharacters(in: .whitespaces)), ratio.isFinite, ratio > 0, ratio <= 1 else {
-                throw StoreError.invalidInput("--split '\(text)': the ratio of '\(name)' must be a number above 0 and at most 1, not '\(pieces[1])'")
+                throw SelectionError.badSplit(spec: text, .badRatio(name: name, ratio: String(pieces[1])))
             }
             parts.append(Part(name: name, ratio: ratio))
         }
         guard parts.count >= 2 else {
-            throw StoreError.invalidInput("--split '\(text)' names one split; \(example)")
+            throw SelectionError.badSplit(spec: text, .onePart)
         }
         let sum = parts.reduce(0) { $0 + $1.ratio }
         guard abs(sum - 1) <= 1e-9 else {
-            throw StoreError.invalidInput("--split '\(text)': the ratios sum to \(sum), not 1; \(example)")
+            throw SelectionError.badSplit(spec: text, .ratiosSum(sum))
         }
         var bounds: [Double] = []
         var cumulative = 0.0

@@ -1,5 +1,6 @@
 import Foundation
 import Synchronization
+internal import IFTSQLite
 
 /// Asks to stop a run: the first request stops sending and lets calls in flight finish;
 /// the second abandons them.
@@ -129,7 +130,7 @@ public struct GenerationEngine {
     /// Asks for `run.plan.pending` and ends the run: `done`, `failed` (items failed, or a
     /// refusal every item would meet stopped it) or `interrupted`, letting go of its claim.
     public func run(
-        store: Store, run: StartedRun, client: ModelClient, stop: StopSignal,
+        writer: StoreWriter, run: StartedRun, client: ModelClient, stop: StopSignal,
         progress report: (GenerationProgress) -> Void
     ) async throws -> GenerationSummary {
         let plan = run.plan
@@ -148,7 +149,7 @@ public struct GenerationEngine {
                 next += 1
                 let messages: [ChatMessage]
                 do {
-                    messages = try store.messages(for: item, in: plan)
+                    messages = try writer.messages(for: item, in: plan)
                 } catch {
                     writeError = error
                     return false
@@ -206,7 +207,7 @@ public struct GenerationEngine {
                     }
                 }
                 // A failed refresh is not the run's failure: the next one may succeed.
-                if heartbeat { try? store.refreshClaim(of: run.id) }
+                if heartbeat { try? writer.refreshClaim(of: run.id) }
                 progress.inFlight -= replies.count
                 if stop.isForced {
                     group.cancelAll()
@@ -215,7 +216,7 @@ public struct GenerationEngine {
                 guard writeError == nil, !replies.isEmpty else { continue }
                 do {
                     let refused: ModelFailure?
-                    (progress, refused) = try record(replies, counted: progress, store: store, run: run)
+                    (progress, refused) = try record(replies, counted: progress, writer: writer, run: run)
                     refusal = refusal ?? refused
                 } catch {
                     writeError = error
@@ -228,8 +229,8 @@ public struct GenerationEngine {
 
         let interrupted = stop.isRequested || writeError != nil
         let status: RunStatus = refusal != nil ? .failed : interrupted ? .interrupted : (progress.failed > 0 ? .failed : .done)
-        try? store.finishRun(run.id, status: status, error: refusal?.message ?? writeError.map { "\($0)" })
-        if let writeError { throw writeError }
+        try? writer.finishRun(run.id, status: status, error: refusal?.message ?? writeError.map { "\($0)" })
+        if let writeError { throw (writeError as? SQLiteError).map(StoreError.init) ?? writeError }
         return GenerationSummary(
             runID: run.id, status: status, progress: progress, skippedAsPresent: plan.alreadyDone,
             notSent: plan.pending.count - progress.sent,
@@ -243,21 +244,21 @@ public struct GenerationEngine {
     /// every item would meet: its item's calls are kept, but it counts as neither done nor
     /// failed (it stays pending).
     private func record(
-        _ replies: [Reply], counted: GenerationProgress, store: Store, run: StartedRun
+        _ replies: [Reply], counted: GenerationProgress, writer: StoreWriter, run: StartedRun
     ) throws -> (GenerationProgress, ModelFailure?) {
         var after = counted
         var refusal: ModelFailure?
-        try store.db.transaction {
+        try writer.db.transaction {
             for reply in replies {
                 let outcome: ItemOutcome
                 var promptTokens = 0, completionTokens = 0
                 do {
                     switch reply {
                     case .questions(let item, let result):
-                        outcome = try store.recordQuestions(in: run, item: item, result: result)
+                        outcome = try writer.recordQuestions(in: run, item: item, result: result)
                         (promptTokens, completionTokens) = (result.promptTokens, result.completionTokens)
                     case .answer(let item, let result):
-                        outcome = try store.recordAnswer(in: run, item: item, result: result)
+                        outcome = try writer.recordAnswer(in: run, item: item, result: result)
                         (promptTokens, completionTokens) = (result.promptTokens, result.completionTokens)
                     case .cancelled, .wake, .heartbeat:
                         continue
@@ -273,7 +274,7 @@ public struct GenerationEngine {
                 }
                 after.count(outcome, promptTokens: promptTokens, completionTokens: completionTokens)
             }
-            try store.addToRun(
+            try writer.addToRun(
                 run.id, done: after.done - counted.done, failed: after.failed - counted.failed,
                 skipped: after.alreadyPresent - counted.alreadyPresent,
                 promptTokens: after.promptTokens - counted.promptTokens,

@@ -1,4 +1,5 @@
 import Foundation
+internal import IFTSQLite
 
 public enum GenerationKind: String, Sendable {
     case questions
@@ -67,13 +68,13 @@ public struct GenerationPlan: Sendable {
     }
 }
 
-extension Store {
+extension StoreWriter {
     /// The row for a model name with its generation parameters (canonical JSON).
-    public func modelRow(name: String, parametersJSON: String) throws -> Int64 {
+    func modelRow(name: String, parametersJSON: String) throws -> Int64 {
         try db.run("INSERT INTO models (name, params, created_at) VALUES (?, ?, ?) ON CONFLICT (name, params) DO NOTHING",
                    [name, parametersJSON, Timestamp.now()])
         guard let id = try db.scalarInt("SELECT id FROM models WHERE name = ? AND params = ?", [name, parametersJSON]) else {
-            throw StoreError.invalidInput("could not record the model \(name)")
+            throw InternalError("could not record the model \(name)")
         }
         return Int64(id)
     }
@@ -84,15 +85,15 @@ extension Store {
     }
 
     /// The most recently loaded chunking, or the one named.
-    public func chunkingForGeneration(_ requested: Int64?) throws -> Int64 {
+    func chunkingForGeneration(_ requested: Int64?) throws -> Int64 {
         if let requested {
             guard try db.scalarInt("SELECT count(*) FROM chunkings WHERE id = ?", [requested]) == 1 else {
-                throw StoreError.notFound("no chunking with id \(requested); see `iftdb sql \"SELECT * FROM chunkings\"`")
+                throw GenerationError.noChunking(requested)
             }
             return requested
         }
         guard let id = try db.scalarInt("SELECT id FROM chunkings ORDER BY last_used_at DESC, id DESC LIMIT 1") else {
-            throw StoreError.notFound("the store has no chunks yet; load documents first with `iftdb load DIR`")
+            throw GenerationError.noChunks
         }
         return Int64(id)
     }
@@ -100,45 +101,47 @@ extension Store {
     /// What `request` would ask for now. Reads only: a run re-plans when it starts, inside
     /// the transaction that takes its claim (see `startRun`).
     public func planGeneration(_ request: GenerationRequest, modelName: String, parametersJSON: String) throws -> GenerationPlan {
-        let prompt = try self.prompt(request.prompt)
-        let wantedRole: PromptRole = request.kind == .questions ? .question : .answer
-        guard prompt.role == wantedRole else {
-            throw StoreError.invalidInput("\(prompt.ref) is a\(prompt.role == .answer ? "n answer" : " question") prompt; `generate \(request.kind.rawValue)` needs a\(wantedRole == .answer ? "n answer" : " question") prompt (see `iftdb prompts list`)")
-        }
-        let modelID = try existingModelRow(name: modelName, parametersJSON: parametersJSON)
-        switch request.kind {
-        case .questions:
-            let chunkingID = try chunkingForGeneration(request.chunkingID)
-            let statement = try db.prepare("""
-                SELECT c.id FROM chunks c JOIN current_sources s ON s.id = c.source_id
-                WHERE c.chunking_id = ? AND s.status = 'present' AND (? IS NULL OR s.path GLOB ?)
-                ORDER BY s.path, c.ordinal
-                """)
-            try statement.bind([chunkingID, request.sourceGlob, request.sourceGlob])
-            let done = try existingItems("SELECT DISTINCT chunk_id, sample FROM questions WHERE prompt_id = ? AND model_id = ?", prompt.id, modelID)
-            let (pending, skipped) = try collect(statement, samples: request.samples, done: done, limit: request.limit)
-            return GenerationPlan(request: request, prompt: prompt, questionPrompt: nil, modelID: modelID, modelName: modelName,
-                                  chunkingID: chunkingID, pending: pending, alreadyDone: skipped)
-        case .answers:
-            let questionPrompt = try self.prompt(request.questionPrompt ?? PromptRef(name: DefaultPrompts.questionsName))
-            guard questionPrompt.role == .question else {
-                throw StoreError.invalidInput("\(questionPrompt.ref) is an answer prompt; --questions takes a question prompt, e.g. questions@1")
+        try guarded {
+            let prompt = try self.prompt(request.prompt)
+            let wantedRole: PromptRole = request.kind == .questions ? .question : .answer
+            guard prompt.role == wantedRole else {
+                throw GenerationError.wrongPromptRole(prompt: prompt.ref.description, role: prompt.role, kind: request.kind)
             }
-            let statement = try db.prepare("""
-                SELECT q.id FROM questions q
-                JOIN chunks c ON c.id = q.chunk_id
-                JOIN current_sources s ON s.id = c.source_id
-                WHERE q.prompt_id = ? AND s.status = 'present' AND (? IS NULL OR c.chunking_id = ?) AND (? IS NULL OR s.path GLOB ?)
-                ORDER BY s.path, c.ordinal, q.sample, q.ordinal, q.id
-                """)
-            try statement.bind([questionPrompt.id, request.chunkingID, request.chunkingID, request.sourceGlob, request.sourceGlob])
-            let done = try existingItems("SELECT question_id, sample FROM answers WHERE prompt_id = ? AND model_id = ?", prompt.id, modelID)
-            let (pending, skipped) = try collect(statement, samples: request.samples, done: done, limit: request.limit)
-            if pending.isEmpty && skipped == 0 {
-                throw StoreError.notFound("no questions from \(questionPrompt.ref) to answer; run `iftdb generate questions` first (or pick another with --questions)")
+            let modelID = try existingModelRow(name: modelName, parametersJSON: parametersJSON)
+            switch request.kind {
+            case .questions:
+                let chunkingID = try chunkingForGeneration(request.chunkingID)
+                let statement = try db.prepare("""
+                    SELECT c.id FROM chunks c JOIN current_sources s ON s.id = c.source_id
+                    WHERE c.chunking_id = ? AND s.status = 'present' AND (? IS NULL OR s.path GLOB ?)
+                    ORDER BY s.path, c.ordinal
+                    """)
+                try statement.bind([chunkingID, request.sourceGlob, request.sourceGlob])
+                let done = try existingItems("SELECT DISTINCT chunk_id, sample FROM questions WHERE prompt_id = ? AND model_id = ?", prompt.id, modelID)
+                let (pending, skipped) = try collect(statement, samples: request.samples, done: done, limit: request.limit)
+                return GenerationPlan(request: request, prompt: prompt, questionPrompt: nil, modelID: modelID, modelName: modelName,
+                                      chunkingID: chunkingID, pending: pending, alreadyDone: skipped)
+            case .answers:
+                let questionPrompt = try self.prompt(request.questionPrompt ?? PromptRef(name: DefaultPrompts.questionsName))
+                guard questionPrompt.role == .question else {
+                    throw GenerationError.questionsFromAnswerPrompt(questionPrompt.ref.description)
+                }
+                let statement = try db.prepare("""
+                    SELECT q.id FROM questions q
+                    JOIN chunks c ON c.id = q.chunk_id
+                    JOIN current_sources s ON s.id = c.source_id
+                    WHERE q.prompt_id = ? AND s.status = 'present' AND (? IS NULL OR c.chunking_id = ?) AND (? IS NULL OR s.path GLOB ?)
+                    ORDER BY s.path, c.ordinal, q.sample, q.ordinal, q.id
+                    """)
+                try statement.bind([questionPrompt.id, request.chunkingID, request.chunkingID, request.sourceGlob, request.sourceGlob])
+                let done = try existingItems("SELECT question_id, sample FROM answers WHERE prompt_id = ? AND model_id = ?", prompt.id, modelID)
+                let (pending, skipped) = try collect(statement, samples: request.samples, done: done, limit: request.limit)
+                if pending.isEmpty && skipped == 0 {
+                    throw GenerationError.noQuestions(prompt: questionPrompt.ref.description)
+                }
+                return GenerationPlan(request: request, prompt: prompt, questionPrompt: questionPrompt, modelID: modelID, modelName: modelName,
+                                      chunkingID: request.chunkingID, pending: pending, alreadyDone: skipped)
             }
-            return GenerationPlan(request: request, prompt: prompt, questionPrompt: questionPrompt, modelID: modelID, modelName: modelName,
-                                  chunkingID: request.chunkingID, pending: pending, alreadyDone: skipped)
         }
     }
 
@@ -167,22 +170,24 @@ extension Store {
 
     /// The messages for one item, rendered from the plan's prompt.
     public func messages(for item: WorkItem, in plan: GenerationPlan) throws -> [ChatMessage] {
-        switch plan.kind {
-        case .questions:
-            let statement = try db.cached("SELECT c.text, s.path FROM chunks c JOIN sources s ON s.id = c.source_id WHERE c.id = ?")
-            defer { statement.reset() }
-            try statement.bind([item.subjectID])
-            guard try statement.step() else { throw StoreError.notFound("chunk \(item.subjectID) vanished") }
-            return try plan.prompt.questionMessages(chunk: statement.string(at: 0), source: statement.string(at: 1), count: plan.request.count)
-        case .answers:
-            let statement = try db.cached("""
-                SELECT c.text, s.path, q.text FROM questions q JOIN chunks c ON c.id = q.chunk_id
-                JOIN sources s ON s.id = c.source_id WHERE q.id = ?
-                """)
-            defer { statement.reset() }
-            try statement.bind([item.subjectID])
-            guard try statement.step() else { throw StoreError.notFound("question \(item.subjectID) vanished") }
-            return try plan.prompt.answerMessages(chunk: statement.string(at: 0), question: statement.string(at: 2), source: statement.string(at: 1))
+        try guarded {
+            switch plan.kind {
+            case .questions:
+                let statement = try db.cached("SELECT c.text, s.path FROM chunks c JOIN sources s ON s.id = c.source_id WHERE c.id = ?")
+                defer { statement.reset() }
+                try statement.bind([item.subjectID])
+                guard try statement.step() else { throw InternalError("chunk \(item.subjectID) vanished") }
+                return try plan.prompt.questionMessages(chunk: statement.string(at: 0), source: statement.string(at: 1), count: plan.request.count)
+            case .answers:
+                let statement = try db.cached("""
+                    SELECT c.text, s.path, q.text FROM questions q JOIN chunks c ON c.id = q.chunk_id
+                    JOIN sources s ON s.id = c.source_id WHERE q.id = ?
+                    """)
+                defer { statement.reset() }
+                try statement.bind([item.subjectID])
+                guard try statement.step() else { throw InternalError("question \(item.subjectID) vanished") }
+                return try plan.prompt.answerMessages(chunk: statement.string(at: 0), question: statement.string(at: 2), source: statement.string(at: 1))
+            }
         }
     }
 }

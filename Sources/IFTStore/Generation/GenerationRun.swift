@@ -1,4 +1,5 @@
 import Foundation
+internal import IFTSQLite
 
 public enum RunStatus: String, Sendable, Codable {
     case running, done, failed, interrupted
@@ -36,11 +37,11 @@ public struct RunListing: Sendable, Codable {
     public let error: String?
 }
 
-extension Store {
+extension StoreWriter {
     /// Writes one item's calls and, when it succeeded, its questions, all or nothing. A
     /// result already stored for the item (by another process) is kept and this one dropped,
     /// so every (chunk, prompt, model, sample) has exactly one question set.
-    public func recordQuestions(in run: StartedRun, item: WorkItem, result: ModelResult<QuestionReply>) throws -> ItemOutcome {
+    func recordQuestions(in run: StartedRun, item: WorkItem, result: ModelResult<QuestionReply>) throws -> ItemOutcome {
         try record(in: run, item: item, result: result) { reply, callID in
             let exists = try db.scalarInt(
                 "SELECT count(*) FROM questions WHERE chunk_id = ? AND prompt_id = ? AND model_id = ? AND sample = ?",
@@ -61,7 +62,7 @@ extension Store {
     }
 
     /// Writes one item's calls and, when it succeeded, its answer, all or nothing.
-    public func recordAnswer(in run: StartedRun, item: WorkItem, result: ModelResult<String>) throws -> ItemOutcome {
+    func recordAnswer(in run: StartedRun, item: WorkItem, result: ModelResult<String>) throws -> ItemOutcome {
         try record(in: run, item: item, result: result) { answer, callID in
             try db.run("""
                 INSERT INTO answers (question_id, prompt_id, model_id, run_id, call_id, sample, text, created_at)
@@ -88,44 +89,48 @@ extension Store {
 
     /// Adds a batch's outcomes and tokens to the run's counters: one update per batch, in the
     /// batch's transaction, so the counters always match the rows.
-    public func addToRun(_ runID: Int64, done: Int, failed: Int, skipped: Int, promptTokens: Int, completionTokens: Int) throws {
+    func addToRun(_ runID: Int64, done: Int, failed: Int, skipped: Int, promptTokens: Int, completionTokens: Int) throws {
         try db.run("""
             UPDATE runs SET items_done = items_done + ?, items_failed = items_failed + ?, items_skipped = items_skipped + ?,
                             prompt_tokens = prompt_tokens + ?, completion_tokens = completion_tokens + ?
             WHERE id = ?
             """, [done, failed, skipped, promptTokens, completionTokens, runID])
     }
+}
 
+extension StoreReader {
     /// Every run, newest first.
     public func runs(limit: Int? = nil) throws -> [RunListing] {
-        // A store opened read-only may predate claims: its runs carry a pid alone.
-        let claims = try hasClaims()
-        let statement = try db.prepare("""
-            SELECT r.id, r.kind, p.name || '@' || p.version, m.name, r.endpoint, r.status, \(claims ? "r.error" : "NULL"),
-                   r.items_total, r.items_done, r.items_failed, r.items_skipped, r.prompt_tokens, r.completion_tokens,
-                   r.started_at, r.ended_at, \(claims ? ClaimHolder.columns : ClaimHolder.runColumns)
-            FROM runs r JOIN prompts p ON p.id = r.prompt_id JOIN models m ON m.id = r.model_id
-            \(claims ? "LEFT JOIN claims c ON c.run_id = r.id" : "")
-            ORDER BY r.id DESC LIMIT ?
-            """)
-        try statement.bind([limit ?? -1])
-        var rows: [RunListing] = []
-        while try statement.step() {
-            var status = RunStatus(rawValue: statement.string(at: 5)) ?? .interrupted
-            if status == .running, ClaimHolder(statement, at: 15)?.isAlive() != true {
-                status = .interrupted
+        try guarded {
+            // A store opened read-only may predate claims: its runs carry a pid alone.
+            let claims = try hasClaims()
+            let statement = try db.prepare("""
+                SELECT r.id, r.kind, p.name || '@' || p.version, m.name, r.endpoint, r.status, \(claims ? "r.error" : "NULL"),
+                       r.items_total, r.items_done, r.items_failed, r.items_skipped, r.prompt_tokens, r.completion_tokens,
+                       r.started_at, r.ended_at, \(claims ? ClaimHolder.columns : ClaimHolder.runColumns)
+                FROM runs r JOIN prompts p ON p.id = r.prompt_id JOIN models m ON m.id = r.model_id
+                \(claims ? "LEFT JOIN claims c ON c.run_id = r.id" : "")
+                ORDER BY r.id DESC LIMIT ?
+                """)
+            try statement.bind([limit ?? -1])
+            var rows: [RunListing] = []
+            while try statement.step() {
+                var status = RunStatus(rawValue: statement.string(at: 5)) ?? .interrupted
+                if status == .running, ClaimHolder(statement, at: 15)?.isAlive() != true {
+                    status = .interrupted
+                }
+                let started = statement.string(at: 13), ended = statement.optionalString(14)
+                let seconds = ended.flatMap { end in
+                    Timestamp.parse(end).flatMap { e in Timestamp.parse(started).map { e.timeIntervalSince($0) } }
+                }
+                rows.append(RunListing(
+                    id: Int64(statement.int(0)), kind: statement.string(at: 1), prompt: statement.string(at: 2), model: statement.string(at: 3),
+                    endpoint: statement.string(at: 4), status: status, itemsTotal: statement.int(7), itemsDone: statement.int(8),
+                    itemsFailed: statement.int(9), itemsSkipped: statement.int(10), promptTokens: statement.int(11),
+                    completionTokens: statement.int(12), startedAt: started, endedAt: ended, seconds: seconds,
+                    error: statement.optionalString(6)))
             }
-            let started = statement.string(at: 13), ended = statement.optionalString(14)
-            let seconds = ended.flatMap { end in
-                Timestamp.parse(end).flatMap { e in Timestamp.parse(started).map { e.timeIntervalSince($0) } }
-            }
-            rows.append(RunListing(
-                id: Int64(statement.int(0)), kind: statement.string(at: 1), prompt: statement.string(at: 2), model: statement.string(at: 3),
-                endpoint: statement.string(at: 4), status: status, itemsTotal: statement.int(7), itemsDone: statement.int(8),
-                itemsFailed: statement.int(9), itemsSkipped: statement.int(10), promptTokens: statement.int(11),
-                completionTokens: statement.int(12), startedAt: started, endedAt: ended, seconds: seconds,
-                error: statement.optionalString(6)))
+            return rows
         }
-        return rows
     }
 }

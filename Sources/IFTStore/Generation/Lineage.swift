@@ -1,4 +1,5 @@
 import Foundation
+internal import IFTSQLite
 
 /// Everything a person needs to judge where a question or answer came from, through stored
 /// keys: source version, chunk and offsets, prompt version, model, run and raw call.
@@ -51,20 +52,24 @@ public struct Lineage: Sendable, Codable {
     public let answer: Generated?
 }
 
-extension Store {
+extension StoreReader {
     public func questionLineage(id: Int64) throws -> Lineage {
-        guard let row = try lineageRow(questionID: id) else {
-            throw StoreError.notFound("no question with id \(id); list some with `iftdb sql \"SELECT id, text FROM questions LIMIT 20\"`")
+        try guarded {
+            guard let row = try lineageRow(questionID: id) else {
+                throw LookupError.noQuestion(id)
+            }
+            return row
         }
-        return row
     }
 
     public func answerLineage(id: Int64) throws -> Lineage {
-        guard let questionID = try db.scalarInt("SELECT question_id FROM answers WHERE id = ?", [id]),
-              let question = try lineageRow(questionID: Int64(questionID)) else {
-            throw StoreError.notFound("no answer with id \(id); list some with `iftdb sql \"SELECT id, text FROM answers LIMIT 20\"`")
+        try guarded {
+            guard let questionID = try db.scalarInt("SELECT question_id FROM answers WHERE id = ?", [id]),
+                  let question = try lineageRow(questionID: Int64(questionID)) else {
+                throw LookupError.noAnswer(id)
+            }
+            return Lineage(source: question.source, chunk: question.chunk, question: question.question, answer: try generated(table: "answers", id: id))
         }
-        return Lineage(source: question.source, chunk: question.chunk, question: question.question, answer: try generated(table: "answers", id: id))
     }
 
     private func lineageRow(questionID: Int64) throws -> Lineage? {

@@ -1,4 +1,5 @@
 import Foundation
+internal import IFTSQLite
 
 /// What a run claims: while it runs, no other run asks the model for this kind of result
 /// with this prompt version and this model (name and parameters).
@@ -9,7 +10,7 @@ public struct ClaimKey: Sendable, Hashable {
 }
 
 /// The process a claim names, as its row records it, and whether it still holds the claim.
-public struct ClaimHolder: Sendable {
+public struct ClaimHolder: Sendable, Equatable {
     /// How often a running run refreshes `heartbeat_at`.
     public static let heartbeatInterval: Duration = .seconds(30)
     /// A claim whose process cannot be checked here (another pid namespace or machine) holds
@@ -52,7 +53,7 @@ public struct ClaimHolder: Sendable {
 }
 
 /// A claim held by a live process: the `claims` row with the names a person reads.
-public struct RunClaim: Sendable, CustomStringConvertible {
+public struct RunClaim: Sendable, Equatable, CustomStringConvertible {
     public let key: ClaimKey
     public let runID: Int64
     public let prompt: String
@@ -92,7 +93,7 @@ public enum RunStart: Sendable {
     case held(RunClaim)
 }
 
-extension Store {
+extension StoreWriter {
     /// Starts a run for `request`: in one `BEGIN IMMEDIATE` transaction, takes over claims
     /// whose process is gone, plans, and, unless a live run holds the claim or nothing is
     /// left, records the model row, the run (`running`, owned by this process) and its
@@ -101,37 +102,39 @@ extension Store {
     public func startRun(
         _ request: GenerationRequest, modelName: String, parametersJSON: String, endpoint: String, optionsJSON: String
     ) throws -> RunStart {
-        try db.transaction(.immediate) {
-            try releaseAbandonedClaims()
-            let plan = try planGeneration(request, modelName: modelName, parametersJSON: parametersJSON)
-            if let modelID = plan.modelID,
-               let holder = try claim(ClaimKey(kind: request.kind, promptID: plan.prompt.id, modelID: modelID)) {
-                return .held(holder)
+        try guarded {
+            try db.transaction(.immediate) {
+                try releaseAbandonedClaims()
+                let plan = try planGeneration(request, modelName: modelName, parametersJSON: parametersJSON)
+                if let modelID = plan.modelID,
+                   let holder = try claim(ClaimKey(kind: request.kind, promptID: plan.prompt.id, modelID: modelID)) {
+                    return .held(holder)
+                }
+                guard !plan.pending.isEmpty else { return .nothingToDo(plan) }
+                let modelID = try plan.modelID ?? modelRow(name: modelName, parametersJSON: parametersJSON)
+                let me = ProcessIdentity.current
+                let now = Timestamp.now()
+                try db.run("""
+                    INSERT INTO runs (kind, prompt_id, model_id, endpoint, options, status, pid, started_at, items_total, items_skipped)
+                    VALUES (?, ?, ?, ?, ?, 'running', ?, ?, ?, ?)
+                    """, [request.kind.rawValue, plan.prompt.id, modelID, endpoint, optionsJSON, me.pid, now,
+                          plan.pending.count, plan.alreadyDone])
+                let runID = db.lastInsertRowID
+                try db.run("""
+                    INSERT INTO claims (kind, prompt_id, model_id, run_id, pid, pid_start, pid_ns, boot_id, claimed_at, heartbeat_at)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    """, [request.kind.rawValue, plan.prompt.id, modelID, runID, me.pid, me.startTime, me.pidNamespace, me.bootID, now, now])
+                let resolved = GenerationPlan(
+                    request: plan.request, prompt: plan.prompt, questionPrompt: plan.questionPrompt, modelID: modelID,
+                    modelName: plan.modelName, chunkingID: plan.chunkingID, pending: plan.pending, alreadyDone: plan.alreadyDone)
+                return .started(StartedRun(id: runID, modelID: modelID, plan: resolved))
             }
-            guard !plan.pending.isEmpty else { return .nothingToDo(plan) }
-            let modelID = try plan.modelID ?? modelRow(name: modelName, parametersJSON: parametersJSON)
-            let me = ProcessIdentity.current
-            let now = Timestamp.now()
-            try db.run("""
-                INSERT INTO runs (kind, prompt_id, model_id, endpoint, options, status, pid, started_at, items_total, items_skipped)
-                VALUES (?, ?, ?, ?, ?, 'running', ?, ?, ?, ?)
-                """, [request.kind.rawValue, plan.prompt.id, modelID, endpoint, optionsJSON, me.pid, now,
-                      plan.pending.count, plan.alreadyDone])
-            let runID = db.lastInsertRowID
-            try db.run("""
-                INSERT INTO claims (kind, prompt_id, model_id, run_id, pid, pid_start, pid_ns, boot_id, claimed_at, heartbeat_at)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                """, [request.kind.rawValue, plan.prompt.id, modelID, runID, me.pid, me.startTime, me.pidNamespace, me.bootID, now, now])
-            let resolved = GenerationPlan(
-                request: plan.request, prompt: plan.prompt, questionPrompt: plan.questionPrompt, modelID: modelID,
-                modelName: plan.modelName, chunkingID: plan.chunkingID, pending: plan.pending, alreadyDone: plan.alreadyDone)
-            return .started(StartedRun(id: runID, modelID: modelID, plan: resolved))
         }
     }
 
     /// Ends a run and lets go of its claim, in one transaction. `error` says why it ended
     /// early, when something ended it.
-    public func finishRun(_ runID: Int64, status: RunStatus, error: String? = nil) throws {
+    func finishRun(_ runID: Int64, status: RunStatus, error: String? = nil) throws {
         try db.transaction {
             try db.run("UPDATE runs SET status = ?, ended_at = ?, error = ? WHERE id = ?", [status.rawValue, Timestamp.now(), error, runID])
             try db.run("DELETE FROM claims WHERE run_id = ?", [runID])
@@ -141,21 +144,9 @@ extension Store {
     /// Says that run `runID` is alive: its claim's heartbeat is now. The engine calls this
     /// every `ClaimHolder.heartbeatInterval`, in a short transaction of its own.
     public func refreshClaim(of runID: Int64) throws {
-        try db.transaction { try db.run("UPDATE claims SET heartbeat_at = ? WHERE run_id = ?", [Timestamp.now(), runID]) }
-    }
-
-    /// The live claim on `key`, if a running process holds it. Reads only: a `--wait`
-    /// polls this, and tries `startRun` when it is nil.
-    public func claim(_ key: ClaimKey) throws -> RunClaim? {
-        let statement = try db.cached("""
-            SELECT c.run_id, p.name || '@' || p.version, m.name, \(ClaimHolder.columns)
-            FROM claims c JOIN prompts p ON p.id = c.prompt_id JOIN models m ON m.id = c.model_id
-            WHERE c.kind = ? AND c.prompt_id = ? AND c.model_id = ?
-            """)
-        defer { statement.reset() }
-        try statement.bind([key.kind.rawValue, key.promptID, key.modelID])
-        guard try statement.step(), let holder = ClaimHolder(statement, at: 3), holder.isAlive() else { return nil }
-        return RunClaim(key: key, runID: Int64(statement.int(0)), prompt: statement.string(at: 1), model: statement.string(at: 2), holder: holder)
+        try guarded {
+            try db.transaction { try db.run("UPDATE claims SET heartbeat_at = ? WHERE run_id = ?", [Timestamp.now(), runID]) }
+        }
     }
 
     /// Drops every claim whose holder is gone (`ClaimHolder.isAlive`: a process that ended,
@@ -172,6 +163,24 @@ extension Store {
         }
         for runID in abandoned { try db.run("DELETE FROM claims WHERE run_id = ?", [runID]) }
         try db.run("UPDATE runs SET status = 'interrupted' WHERE status = 'running' AND id NOT IN (SELECT run_id FROM claims)")
+    }
+}
+
+extension StoreReader {
+    /// The live claim on `key`, if a running process holds it. Reads only: a `--wait`
+    /// polls this, and tries `startRun` when it is nil.
+    public func claim(_ key: ClaimKey) throws -> RunClaim? {
+        try guarded {
+            let statement = try db.cached("""
+                SELECT c.run_id, p.name || '@' || p.version, m.name, \(ClaimHolder.columns)
+                FROM claims c JOIN prompts p ON p.id = c.prompt_id JOIN models m ON m.id = c.model_id
+                WHERE c.kind = ? AND c.prompt_id = ? AND c.model_id = ?
+                """)
+            defer { statement.reset() }
+            try statement.bind([key.kind.rawValue, key.promptID, key.modelID])
+            guard try statement.step(), let holder = ClaimHolder(statement, at: 3), holder.isAlive() else { return nil }
+            return RunClaim(key: key, runID: Int64(statement.int(0)), prompt: statement.string(at: 1), model: statement.string(at: 2), holder: holder)
+        }
     }
 
     /// Whether the store has the `claims` table; a store opened read-only may be older.

@@ -1,5 +1,5 @@
-import CSQLite
 import Foundation
+internal import IFTSQLite
 
 public struct LoadOptions: Sendable {
     public var walk: WalkOptions
@@ -48,7 +48,7 @@ public enum LoadEvent: Sendable {
     case warning(String)
 }
 
-extension Store {
+extension StoreWriter {
     /// Checks that each path is a readable folder, before anything is opened or written.
     public static func checkLoadFolders(_ folders: [String]) throws {
         for folder in folders { _ = try SourceLoader.checkedFolder(folder) }
@@ -58,12 +58,14 @@ extension Store {
     /// into chunks under `options.chunking`. Paths are relative to their folder; loading
     /// the same content again adds nothing.
     public func load(folders: [String], options: LoadOptions, events: (LoadEvent) -> Void = { _ in }) throws -> LoadSummary {
-        do {
-            return try withoutActuallyEscaping(events) { events in
-                try SourceLoader(store: self, options: options, events: events).load(folders: folders)
+        try guarded {
+            do {
+                return try withoutActuallyEscaping(events) { events in
+                    try SourceLoader(writer: self, options: options, events: events).load(folders: folders)
+                }
+            } catch let error as SQLiteError where error.primaryCode == .busy {
+                throw LoadError.writeLockHeld(store: path)
             }
-        } catch let error as SQLiteError where error.primaryCode == SQLITE_BUSY {
-            throw StoreError.invalidInput("another process held the write lock of \(path) for longer than iftdb waits; the files committed so far are kept: run the same load again")
         }
     }
 }
@@ -73,10 +75,10 @@ struct SourceLoader {
     static let filesPerBatch = 512
     static let bytesPerBatch = 16 << 20
 
-    let store: Store
+    let writer: StoreWriter
     let options: LoadOptions
     let events: (LoadEvent) -> Void
-    var db: Connection { store.db }
+    var db: Connection { writer.db }
 
     struct LatestVersion {
         let version: Int
@@ -125,7 +127,7 @@ struct SourceLoader {
         var loadedRoots: [String] = []
 
         // The store and its -wal, -shm and -journal are never documents, whatever path reaches them.
-        let storeFiles = StoreFiles(storePath: store.path)
+        let storeFiles = StoreFiles(storePath: writer.path)
 
         // Files to write, read and hashed without holding the write lock: they are written
         // together, under it, when `filesPerBatch` files or `bytesPerBatch` bytes wait, and at
@@ -334,7 +336,7 @@ struct SourceLoader {
             ON CONFLICT (method, size, step) DO NOTHING
             """, [config.method.rawValue, config.size, config.step, now])
         guard let id = try db.scalarInt("SELECT id FROM chunkings WHERE method = ? AND size = ? AND step = ?", [config.method.rawValue, config.size, config.step]) else {
-            throw StoreError.invalidInput("could not record the chunking \(config)")
+            throw InternalError("could not record the chunking \(config)")
         }
         return Int64(id)
     }
@@ -346,13 +348,13 @@ struct SourceLoader {
     static func checkedFolder(_ folder: String) throws -> String {
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: folder, isDirectory: &isDirectory) else {
-            throw StoreError.invalidInput("no folder at \(folder); pass the folder that holds your documents")
+            throw LoadError.noFolder(folder)
         }
         guard isDirectory.boolValue else {
-            throw StoreError.invalidInput("\(folder) is a file; `iftdb load` takes folders (put the file in a folder and load that)")
+            throw LoadError.isAFile(folder)
         }
         guard FileManager.default.isReadableFile(atPath: folder) else {
-            throw StoreError.invalidInput("cannot read the folder \(folder); check its permissions")
+            throw LoadError.unreadableFolder(folder)
         }
         let url = URL(fileURLWithPath: folder).standardizedFileURL
         var path = url.path

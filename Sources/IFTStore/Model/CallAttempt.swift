@@ -1,4 +1,5 @@
 import Foundation
+internal import IFTSQLite
 
 /// One request to the model server and what came back, as a `calls` row will hold it.
 /// Built by the client (which never writes to the store); the API key is already redacted.
@@ -37,8 +38,8 @@ public struct CallAttempt: Sendable, Equatable {
     }
 }
 
-/// Why an item failed: one line a user can act on.
-public struct ModelFailure: Error, Sendable, Equatable, CustomStringConvertible {
+/// Why an item failed, or why no model answers at all: one line a user can act on.
+public struct ModelFailure: UserFacingError, Equatable {
     public enum Kind: Sendable, Equatable {
         /// The server answered with an error that retrying will not fix (a 4xx).
         case rejected
@@ -65,8 +66,6 @@ public struct ModelFailure: Error, Sendable, Equatable, CustomStringConvertible 
         self.kind = kind
         self.message = message
     }
-
-    public var description: String { message }
 }
 
 /// What one model request gave: every attempt, and the outcome.
@@ -93,12 +92,12 @@ public struct ModelResult<Value: Sendable>: Sendable {
     public var completionTokens: Int { attempts.reduce(0) { $0 + ($1.completionTokens ?? 0) } }
 }
 
-extension Store {
+extension StoreWriter {
     /// Writes `attempts` as `calls` rows of run `runID` for `item` (e.g. `chunk:12/1`) and
     /// returns their ids in order. Synchronous and transaction-free on purpose: the caller
     /// writes the result and its calls in one short transaction of its own.
     @discardableResult
-    public func insertCalls(runID: Int64, item: String, attempts: [CallAttempt]) throws -> [Int64] {
+    func insertCalls(runID: Int64, item: String, attempts: [CallAttempt]) throws -> [Int64] {
         let statement = try db.cached("""
             INSERT INTO calls (run_id, item, attempt, request, response, http_status, finish_reason,
                                prompt_tokens, completion_tokens, latency_ms, error, started_at)

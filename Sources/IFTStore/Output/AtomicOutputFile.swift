@@ -38,27 +38,27 @@ public final class AtomicOutputFile {
         do {
             target = try ResolvedPath(resolving: path)
         } catch .tooManyLinks {
-            throw StoreError.invalidInput("cannot write \(path): too many levels of symbolic links; give -o a file path")
+            throw OutputError.symlinkLoop(path: path)
         } catch .missingFolder(let folder) {
-            throw StoreError.invalidInput("cannot write \(path): the folder \(folder) does not exist; create it first")
+            throw OutputError.noFolder(path: path, folder: folder)
         }
         try check(target)
         var info = stat()
         let exists = lstat(target.path, &info) == 0
         if !exists && errno != ENOENT {
-            throw StoreError.invalidInput("cannot write \(path): \(String(cString: strerror(errno))); choose a writable folder")
+            throw OutputError.cannotWrite(path: path, reason: String(cString: strerror(errno)))
         }
         self.path = path
         targetPath = target.path
         if exists {
             switch info.st_mode & S_IFMT {
             case S_IFDIR:
-                throw StoreError.invalidInput("cannot write \(path): it is a folder; give -o a file path")
+                throw OutputError.isAFolder(path: path)
             case S_IFBLK:
-                throw StoreError.invalidInput("cannot write \(path): it is a block device; give -o a file path")
+                throw OutputError.isABlockDevice(path: path)
             case S_IFLNK:
                 // It was followed a moment ago: something is changing it.
-                throw StoreError.invalidInput("cannot write \(path): it changed while being opened; try again")
+                throw OutputError.changedWhileOpening(path: path)
             case S_IFIFO, S_IFCHR, S_IFSOCK:
                 // Nothing to replace: the bytes go into it as they are made (a FIFO waits for its reader).
                 sink = ByteSink(descriptor: try Self.openSpecial(target.path, as: info, for: path), ownsDescriptor: true)
@@ -73,7 +73,7 @@ public final class AtomicOutputFile {
         // 0666 less the umask, like any new file the user makes.
         let descriptor = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o666)
         guard descriptor >= 0 else {
-            throw StoreError.invalidInput("cannot write \(path): \(String(cString: strerror(errno))); choose a writable folder")
+            throw OutputError.cannotWrite(path: path, reason: String(cString: strerror(errno)))
         }
         if exists {
             // The replacement keeps the old file's permission bits (and, for root, its owner),
@@ -92,15 +92,14 @@ public final class AtomicOutputFile {
     static func openSpecial(_ target: String, as expected: stat, for path: String) throws -> Int32 {
         let descriptor = open(target, O_WRONLY | O_CLOEXEC | O_NOCTTY | O_NOFOLLOW)
         guard descriptor >= 0 else {
-            let reason = errno == ELOOP ? "it changed while being opened (now a symlink); try again" : String(cString: strerror(errno))
-            let what = expected.st_mode & S_IFMT == S_IFSOCK ? " (it is a socket, which cannot be written as a file)" : ""
-            throw StoreError.invalidInput("cannot write \(path): \(reason)\(what); give -o a file path")
+            if errno == ELOOP { throw OutputError.changedWhileOpening(path: path) }
+            throw OutputError.cannotOpen(path: path, reason: String(cString: strerror(errno)), isSocket: expected.st_mode & S_IFMT == S_IFSOCK)
         }
         var opened = stat()
         guard fstat(descriptor, &opened) == 0, opened.st_mode & S_IFMT == expected.st_mode & S_IFMT,
               opened.st_dev == expected.st_dev, opened.st_ino == expected.st_ino else {
             close(descriptor)
-            throw StoreError.invalidInput("cannot write \(path): it changed while being opened; try again")
+            throw OutputError.changedWhileOpening(path: path)
         }
         return descriptor
     }
@@ -122,7 +121,7 @@ public final class AtomicOutputFile {
         guard rename(temporaryPath, targetPath) == 0 else {
             let reason = String(cString: strerror(errno))
             discard()
-            throw StoreError.invalidInput("cannot write \(path): \(reason)")
+            throw OutputError.cannotReplace(path: path, reason: reason)
         }
         finished = true
         PendingFiles.shared.remove(temporaryPath)

@@ -68,7 +68,7 @@ public final class ByteSink {
             let n = Glibc.write(descriptor, bytes.baseAddress! + offset, bytes.count - offset)
             if n < 0 {
                 if errno == EINTR { continue }
-                throw StoreError.invalidInput("cannot write output: \(String(cString: strerror(errno)))")
+                throw OutputError.writeFailed(reason: String(cString: strerror(errno)))
             }
             offset += n
         }

@@ -41,11 +41,11 @@ public struct PromptRef: Sendable, Hashable, Codable, CustomStringConvertible {
         let trimmed = text.trimmingCharacters(in: .whitespaces)
         let parts = trimmed.split(separator: "@", omittingEmptySubsequences: false)
         guard parts.count <= 2, let name = parts.first, PromptRef.isValidName(String(name)) else {
-            throw StoreError.invalidInput("'\(text)' is not a prompt reference; write NAME or NAME@VERSION, e.g. questions@1")
+            throw PromptError.badReference(text)
         }
         if parts.count == 2 {
             guard let version = Int(parts[1]), version >= 1 else {
-                throw StoreError.invalidInput("'\(text)' has no valid version after '@'; write NAME@VERSION with VERSION 1 or more, e.g. \(name)@1")
+                throw PromptError.badVersion(reference: text, name: String(name))
             }
             self.init(name: String(name), version: version)
         } else {
@@ -88,7 +88,7 @@ public enum PromptTemplate {
     /// Throws when `text` uses a placeholder iftdb does not fill.
     public static func validate(_ text: String, what: String) throws {
         for name in placeholderNames(in: text) where !placeholders.contains(name) {
-            throw StoreError.invalidInput("unknown placeholder {{\(name)}} in the \(what); use {{chunk}}, {{question}}, {{count}} or {{source}}")
+            throw PromptError.unknownPlaceholder(name: name, part: what)
         }
     }
 
@@ -157,7 +157,7 @@ extension Prompt {
         if let question = values.question {
             table["question"] = question
         } else if (PromptTemplate.placeholderNames(in: template) + PromptTemplate.placeholderNames(in: system ?? "")).contains("question") {
-            throw StoreError.invalidInput("the prompt \(ref) uses {{question}}; pass a question (--question question:ID)")
+            throw PromptError.needsQuestion(prompt: ref.description)
         }
         var messages: [ChatMessage] = []
         if let system, !system.isEmpty {
@@ -170,7 +170,7 @@ extension Prompt {
     /// The messages asking for `count` questions about a chunk.
     public func questionMessages(chunk: String, source: String = "", count: Int) throws -> [ChatMessage] {
         guard role == .question else {
-            throw StoreError.invalidInput("\(ref) is an answer prompt; questions need a question prompt, e.g. questions@1")
+            throw PromptError.notAQuestionPrompt(ref.description)
         }
         return try messages(PromptValues(chunk: chunk, count: count, source: source))
     }
@@ -178,7 +178,7 @@ extension Prompt {
     /// The messages asking for the answer to one question from its chunk.
     public func answerMessages(chunk: String, question: String, source: String = "") throws -> [ChatMessage] {
         guard role == .answer else {
-            throw StoreError.invalidInput("\(ref) is a question prompt; answers need an answer prompt, e.g. answers@1")
+            throw PromptError.notAnAnswerPrompt(ref.description)
         }
         return try messages(PromptValues(chunk: chunk, question: question, count: 1, source: source))
     }

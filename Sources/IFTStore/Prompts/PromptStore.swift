@@ -1,9 +1,10 @@
 import Foundation
+internal import IFTSQLite
 
-extension Store {
-    private static let promptColumns = "id, name, version, role, system, template, sha256, created_at"
+extension StoreReader {
+    static let promptColumns = "id, name, version, role, system, template, sha256, created_at"
 
-    private static func prompt(from statement: Statement) -> Prompt {
+    static func prompt(from statement: Statement) -> Prompt {
         Prompt(
             id: Int64(statement.int(0)), name: statement.string(at: 1), version: statement.int(2),
             role: PromptRole(rawValue: statement.string(at: 3)) ?? .question,
@@ -11,6 +12,83 @@ extension Store {
             sha256: statement.string(at: 6), createdAt: statement.string(at: 7))
     }
 
+    /// Every version of every prompt, by name then version.
+    public func prompts() throws -> [Prompt] {
+        try guarded {
+            let statement = try db.prepare("SELECT \(Self.promptColumns) FROM prompts ORDER BY name, version")
+            var prompts: [Prompt] = []
+            while try statement.step() { prompts.append(Self.prompt(from: statement)) }
+            return prompts
+        }
+    }
+
+    /// The prompt a reference names; a one-line error that says what exists when it does not.
+    public func prompt(_ ref: PromptRef) throws -> Prompt {
+        try guarded {
+            let latest = try db.scalarInt("SELECT max(version) FROM prompts WHERE name = ?", [ref.name])
+            guard let latest else {
+                throw PromptError.noSuchPrompt(name: ref.name, known: try promptNames())
+            }
+            let version = ref.version ?? latest
+            let statement = try db.prepare("SELECT \(Self.promptColumns) FROM prompts WHERE name = ? AND version = ?")
+            try statement.bind([ref.name, version])
+            guard try statement.step() else {
+                throw PromptError.noSuchVersion(name: ref.name, version: version, latest: latest)
+            }
+            return Self.prompt(from: statement)
+        }
+    }
+
+    func prompt(id: Int64) throws -> Prompt {
+        let statement = try db.prepare("SELECT \(Self.promptColumns) FROM prompts WHERE id = ?")
+        try statement.bind([id])
+        guard try statement.step() else { throw InternalError("no prompt with id \(id)") }
+        return Self.prompt(from: statement)
+    }
+
+    private func promptNames() throws -> [String] {
+        let statement = try db.prepare("SELECT DISTINCT name FROM prompts ORDER BY name")
+        var names: [String] = []
+        while try statement.step() { names.append(statement.string(at: 0)) }
+        return names
+    }
+
+    /// A chunk's text and its source's path, for rendering.
+    func chunkForPrompt(id: Int64) throws -> (text: String, source: String) {
+        let statement = try db.prepare("SELECT c.text, s.path FROM chunks c JOIN sources s ON s.id = c.source_id WHERE c.id = ?")
+        try statement.bind([id])
+        guard try statement.step() else { throw PromptError.noChunk(id: id) }
+        return (statement.string(at: 0), statement.string(at: 1))
+    }
+
+    /// A question's text and the chunk it was asked about.
+    func questionForPrompt(id: Int64) throws -> (text: String, chunkID: Int64) {
+        let statement = try db.prepare("SELECT text, chunk_id FROM questions WHERE id = ?")
+        try statement.bind([id])
+        guard try statement.step() else { throw PromptError.noQuestion(id: id) }
+        return (statement.string(at: 0), Int64(statement.int(1)))
+    }
+
+    /// The messages `ref` renders to for a chunk (and, for answer prompts, a question; when
+    /// only a question is given, its own chunk).
+    public func renderPrompt(_ ref: PromptRef, chunkID: Int64?, questionID: Int64?, count: Int = 3) throws -> (prompt: Prompt, messages: [ChatMessage]) {
+        try guarded {
+            let prompt = try prompt(ref)
+            let question = try questionID.map { try questionForPrompt(id: $0) }
+            guard let chunkID = chunkID ?? question?.chunkID else {
+                throw PromptError.renderNeedsChunk
+            }
+            let chunk = try chunkForPrompt(id: chunkID)
+            if prompt.role == .answer && question == nil {
+                throw PromptError.renderNeedsQuestion(prompt: prompt.ref.description)
+            }
+            let values = PromptValues(chunk: chunk.text, question: question?.text, count: count, source: chunk.source)
+            return (prompt, try prompt.messages(values))
+        }
+    }
+}
+
+extension StoreWriter {
     /// Adds the default prompts to a store that has none of that name yet. Safe to call on
     /// every open: it writes only what is missing, and nothing on a store without the
     /// prompts table (an older schema under test).
@@ -35,114 +113,45 @@ extension Store {
         }
     }
 
-    /// Every version of every prompt, by name then version.
-    public func prompts() throws -> [Prompt] {
-        let statement = try db.prepare("SELECT \(Self.promptColumns) FROM prompts ORDER BY name, version")
-        var prompts: [Prompt] = []
-        while try statement.step() { prompts.append(Self.prompt(from: statement)) }
-        return prompts
-    }
-
-    /// The prompt a reference names; a one-line error that says what exists when it does not.
-    public func prompt(_ ref: PromptRef) throws -> Prompt {
-        let latest = try db.scalarInt("SELECT max(version) FROM prompts WHERE name = ?", [ref.name])
-        guard let latest else {
-            let names = try promptNames()
-            let known = names.isEmpty ? "there are none" : "there are " + names.map { "'\($0)'" }.joined(separator: ", ")
-            throw StoreError.notFound("no prompt named '\(ref.name)' (\(known)); see `iftdb prompts list`")
-        }
-        let version = ref.version ?? latest
-        let statement = try db.prepare("SELECT \(Self.promptColumns) FROM prompts WHERE name = ? AND version = ?")
-        try statement.bind([ref.name, version])
-        guard try statement.step() else {
-            throw StoreError.notFound("no prompt named '\(ref.name)' has version \(version) (latest is \(latest)); see `iftdb prompts list`")
-        }
-        return Self.prompt(from: statement)
-    }
-
-    public func prompt(id: Int64) throws -> Prompt {
-        let statement = try db.prepare("SELECT \(Self.promptColumns) FROM prompts WHERE id = ?")
-        try statement.bind([id])
-        guard try statement.step() else { throw StoreError.notFound("no prompt with id \(id); see `iftdb prompts list`") }
-        return Self.prompt(from: statement)
-    }
-
-    private func promptNames() throws -> [String] {
-        let statement = try db.prepare("SELECT DISTINCT name FROM prompts ORDER BY name")
-        var names: [String] = []
-        while try statement.step() { names.append(statement.string(at: 0)) }
-        return names
-    }
-
     /// Adds a version of prompt `name`, or returns the existing version with the same role,
     /// system prompt and template (`created` is false then).
     public func addPrompt(name: String, role: PromptRole, system: String?, template: String) throws -> (prompt: Prompt, created: Bool) {
-        guard PromptRef.isValidName(name) else {
-            throw StoreError.invalidInput("'\(name)' is not a valid prompt name; use letters, digits, '-', '_' and '.', e.g. my-questions")
-        }
-        let system = system.flatMap { $0.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty ? nil : $0 }
-        guard !template.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
-            throw StoreError.invalidInput("the template is empty; write the prompt text with {{chunk}} where the chunk goes")
-        }
-        try PromptTemplate.validate(template, what: "template")
-        if let system { try PromptTemplate.validate(system, what: "system prompt") }
-        let used = Set(PromptTemplate.placeholderNames(in: template) + PromptTemplate.placeholderNames(in: system ?? ""))
-        guard used.contains("chunk") else {
-            throw StoreError.invalidInput("the template never uses {{chunk}}; put {{chunk}} where the chunk's text goes")
-        }
-        switch role {
-        case .question where used.contains("question"):
-            throw StoreError.invalidInput("a question prompt cannot use {{question}} (there is no question yet); remove it or use --role answer")
-        case .answer where !used.contains("question"):
-            throw StoreError.invalidInput("an answer prompt must use {{question}}; put {{question}} where the question goes")
-        default: break
-        }
-        let sha = Prompt.contentHash(role: role, system: system, template: template)
-        return try db.transaction {
-            let existing = try db.prepare("SELECT \(Self.promptColumns) FROM prompts WHERE name = ? AND sha256 = ?")
-            try existing.bind([name, sha])
-            if try existing.step() { return (Self.prompt(from: existing), false) }
-            if let otherRole = try db.scalar("SELECT role FROM prompts WHERE name = ? ORDER BY version DESC LIMIT 1", [name]),
-               case .text(let text) = otherRole, text != role.rawValue {
-                throw StoreError.invalidInput("'\(name)' is a \(text) prompt; a new version keeps its role (add it under another name for --role \(role))")
+        try guarded {
+            guard PromptRef.isValidName(name) else {
+                throw PromptError.badName(name)
             }
-            let version = (try db.scalarInt("SELECT max(version) FROM prompts WHERE name = ?", [name]) ?? 0) + 1
-            try db.run(
-                "INSERT INTO prompts (name, version, role, system, template, sha256, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                [name, version, role.rawValue, system, template, sha, Timestamp.now()])
-            return (try prompt(id: db.lastInsertRowID), true)
+            let system = system.flatMap { $0.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty ? nil : $0 }
+            guard !template.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
+                throw PromptError.emptyTemplate
+            }
+            try PromptTemplate.validate(template, what: "template")
+            if let system { try PromptTemplate.validate(system, what: "system prompt") }
+            let used = Set(PromptTemplate.placeholderNames(in: template) + PromptTemplate.placeholderNames(in: system ?? ""))
+            guard used.contains("chunk") else {
+                throw PromptError.noChunkPlaceholder
+            }
+            switch role {
+            case .question where used.contains("question"):
+                throw PromptError.questionInQuestionPrompt
+            case .answer where !used.contains("question"):
+                throw PromptError.noQuestionInAnswerPrompt
+            default: break
+            }
+            let sha = Prompt.contentHash(role: role, system: system, template: template)
+            return try db.transaction {
+                let existing = try db.prepare("SELECT \(Self.promptColumns) FROM prompts WHERE name = ? AND sha256 = ?")
+                try existing.bind([name, sha])
+                if try existing.step() { return (Self.prompt(from: existing), false) }
+                if let otherRole = try db.scalar("SELECT role FROM prompts WHERE name = ? ORDER BY version DESC LIMIT 1", [name]),
+                   case .text(let text) = otherRole, text != role.rawValue {
+                    throw PromptError.roleKept(name: name, role: text, asked: role)
+                }
+                let version = (try db.scalarInt("SELECT max(version) FROM prompts WHERE name = ?", [name]) ?? 0) + 1
+                try db.run(
+                    "INSERT INTO prompts (name, version, role, system, template, sha256, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    [name, version, role.rawValue, system, template, sha, Timestamp.now()])
+                return (try prompt(id: db.lastInsertRowID), true)
+            }
         }
-    }
-
-    /// A chunk's text and its source's path, for rendering.
-    public func chunkForPrompt(id: Int64) throws -> (text: String, source: String) {
-        let statement = try db.prepare("SELECT c.text, s.path FROM chunks c JOIN sources s ON s.id = c.source_id WHERE c.id = ?")
-        try statement.bind([id])
-        guard try statement.step() else { throw StoreError.notFound("no chunk:\(id) in this store; find chunk ids with `iftdb sql \"SELECT id, source_id FROM chunks\"`") }
-        return (statement.string(at: 0), statement.string(at: 1))
-    }
-
-    /// A question's text and the chunk it was asked about.
-    public func questionForPrompt(id: Int64) throws -> (text: String, chunkID: Int64) {
-        let statement = try db.prepare("SELECT text, chunk_id FROM questions WHERE id = ?")
-        try statement.bind([id])
-        guard try statement.step() else { throw StoreError.notFound("no question:\(id) in this store; find question ids with `iftdb sql \"SELECT id, text FROM questions\"`") }
-        return (statement.string(at: 0), Int64(statement.int(1)))
-    }
-
-    /// The messages `ref` renders to for a chunk (and, for answer prompts, a question; when
-    /// only a question is given, its own chunk).
-    public func renderPrompt(_ ref: PromptRef, chunkID: Int64?, questionID: Int64?, count: Int = 3) throws -> (prompt: Prompt, messages: [ChatMessage]) {
-        let prompt = try prompt(ref)
-        let question = try questionID.map { try questionForPrompt(id: $0) }
-        guard let chunkID = chunkID ?? question?.chunkID else {
-            throw StoreError.invalidInput("rendering needs a chunk; pass --chunk chunk:ID")
-        }
-        let chunk = try chunkForPrompt(id: chunkID)
-        if prompt.role == .answer && question == nil {
-            throw StoreError.invalidInput("\(prompt.ref) is an answer prompt; pass --question question:ID")
-        }
-        let values = PromptValues(chunk: chunk.text, question: question?.text, count: count, source: chunk.source)
-        return (prompt, try prompt.messages(values))
     }
 }

@@ -1,7 +1,6 @@
-import CSQLite
 import Foundation
 import Testing
-@testable import IFTStore
+import IFTSQLite
 
 /// A batch commits when full, and when it has held the write lock for `maxHold`, measured by
 /// a clock the test moves (no real time passes).

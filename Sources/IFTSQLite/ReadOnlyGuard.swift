@@ -1,15 +1,28 @@
 import CSQLite
 import Foundation
 
-/// Runs user SQL against a store without any way to change it or anything beside it.
+/// Why the read-only guard refused SQL; nothing of it ran.
+package enum ReadOnlyRefusal: Error, Sendable, Equatable {
+    /// SQLite's authorizer refused the statement while compiling it: it could change the
+    /// database or files beside it (`ATTACH`, `VACUUM INTO`, setting a pragma …).
+    case notAllowed(statement: String)
+    /// The statement compiles but would write (`INSERT`, `CREATE` …).
+    case writes(statement: String)
+    /// The input holds no statement, only whitespace or comments.
+    case empty
+    /// The input holds a NUL character, where SQLite would stop reading it.
+    case holdsNUL
+}
+
+/// Runs user SQL on a connection without any way to change the database or anything beside it.
 ///
 /// A read-only open alone is not enough (SQLite 3.40 still runs `VACUUM INTO`, temp tables,
 /// `PRAGMA writable_schema` and silently drops a second statement), so four locks combine:
-/// a read-only open, `query_only` and `SQLITE_DBCONFIG_DEFENSIVE`, an authorizer that allows
-/// only reading, and a check of every statement of the input before any of them runs.
-public final class ReadOnlyQuery {
-    public let connection: Connection
-    public private(set) var statements: [Statement] = []
+/// a read-only open (the caller's), `query_only` and `SQLITE_DBCONFIG_DEFENSIVE`, an
+/// authorizer that allows only reading, and a check of every statement of the input before
+/// any of them runs. The connection stays locked this way for as long as it is open.
+package final class ReadOnlyGuard {
+    package let connection: Connection
 
     /// Pragmas that only report on the schema or the file; allowed with or without an argument.
     static let introspectionPragmas: Set<String> = [
@@ -25,10 +38,9 @@ public final class ReadOnlyQuery {
     ]
     static let readingKeywords: Set<String> = ["SELECT", "WITH", "VALUES", "EXPLAIN", "PRAGMA"]
 
-    /// Opens `path` read-only. A missing file or a file that is not SQLite is an error; no
-    /// migration ever runs here.
-    public init(path: String) throws {
-        connection = try Store.readOnlyConnection(at: path)
+    /// Locks `connection` (opened read-only) to reading.
+    package init(_ connection: Connection) throws {
+        self.connection = connection
         try connection.execute("PRAGMA query_only = 1")
         try connection.setConfig(SQLITE_DBCONFIG_DEFENSIVE, true)
         try connection.setConfig(SQLITE_DBCONFIG_ENABLE_LOAD_EXTENSION, false)
@@ -36,12 +48,11 @@ public final class ReadOnlyQuery {
         sqlite3_set_authorizer(connection.handle, readOnlyAuthorizer, nil)
     }
 
-    /// Prepares every statement of `sql` and checks each one before any runs.
-    public func prepare(_ sql: String) throws {
+    /// Prepares every statement of `sql` and checks each one before any runs; throws
+    /// `ReadOnlyRefusal` for one that could change anything, or an `SQLiteError`.
+    package func prepare(_ sql: String) throws -> [Statement] {
         // SQLite stops reading SQL at a NUL, so a NUL would silently drop what follows it.
-        guard !sql.utf8.contains(0) else {
-            throw StoreError.invalidInput("the SQL holds a NUL character (U+0000), where SQLite would stop reading it; remove it (use char(0) to mean one)")
-        }
+        guard !sql.utf8.contains(0) else { throw ReadOnlyRefusal.holdsNUL }
         var prepared: [Statement] = []
         let utf8 = Array(sql.utf8CString)
         try utf8.withUnsafeBufferPointer { buffer in
@@ -60,8 +71,8 @@ public final class ReadOnlyQuery {
                     let rest = String(decoding: UnsafeRawBufferPointer(start: cursor, count: end - cursor), as: UTF8.self)
                     text = String(rest.prefix { $0 != ";" }).trimmingCharacters(in: .whitespacesAndNewlines)
                     let error = SQLiteError.from(connection.handle, code: rc, sql: text)
-                    if error.primaryCode == SQLITE_AUTH || error.message.hasPrefix("not authorized") {
-                        throw StoreError.readOnlyViolation(statement: Self.abbreviate(text), reason: "is not allowed (it could change the store or files beside it)")
+                    if error.primaryCode == .authorization || error.message.hasPrefix("not authorized") {
+                        throw ReadOnlyRefusal.notAllowed(statement: Self.abbreviate(text))
                     }
                     throw error
                 }
@@ -71,13 +82,13 @@ public final class ReadOnlyQuery {
                 let statement = Statement(connection: connection, handle: handle, sql: text)
                 let keyword = Self.firstKeyword(text)
                 guard statement.isReadOnly, Self.readingKeywords.contains(keyword) else {
-                    throw StoreError.readOnlyViolation(statement: Self.abbreviate(text), reason: "would change the store")
+                    throw ReadOnlyRefusal.writes(statement: Self.abbreviate(text))
                 }
                 prepared.append(statement)
             }
         }
-        guard !prepared.isEmpty else { throw StoreError.emptyQuery }
-        statements = prepared
+        guard !prepared.isEmpty else { throw ReadOnlyRefusal.empty }
+        return prepared
     }
 
     static func abbreviate(_ sql: String) -> String {
@@ -86,7 +97,7 @@ public final class ReadOnlyQuery {
     }
 
     /// The first keyword after whitespace and comments, upper-cased.
-    static func firstKeyword(_ sql: String) -> String {
+    package static func firstKeyword(_ sql: String) -> String {
         var scalars = Substring(sql).unicodeScalars[...]
         while let first = scalars.first {
             if CharacterSet.whitespacesAndNewlines.contains(first) || first == ";" {
@@ -106,7 +117,7 @@ public final class ReadOnlyQuery {
 }
 
 @available(*, unavailable)
-extension ReadOnlyQuery: Sendable {}
+extension ReadOnlyGuard: Sendable {}
 
 /// Allows reading only. Called by SQLite while it compiles each statement.
 private func readOnlyAuthorizer(
@@ -123,8 +134,8 @@ private func readOnlyAuthorizer(
         return name == "load_extension" || name == "fts3_tokenizer" ? SQLITE_DENY : SQLITE_OK
     case SQLITE_PRAGMA:
         let name = argument1.map { String(cString: $0).lowercased() } ?? ""
-        if ReadOnlyQuery.introspectionPragmas.contains(name) { return SQLITE_OK }
-        if ReadOnlyQuery.readableSettings.contains(name) && argument2 == nil { return SQLITE_OK }
+        if ReadOnlyGuard.introspectionPragmas.contains(name) { return SQLITE_OK }
+        if ReadOnlyGuard.readableSettings.contains(name) && argument2 == nil { return SQLITE_OK }
         return SQLITE_DENY
     default:
         return SQLITE_DENY

@@ -1,10 +1,13 @@
 import CSQLite
 
 /// A prepared statement. Not Sendable; finalized when released.
-public final class Statement {
-    let handle: OpaquePointer
-    public let sql: String
-    private unowned let connection: Connection
+///
+/// What runs once per row or column (stepping, reading a column) is `@inlinable`: IFTStore's
+/// exports and loads call it in their innermost loops, across the module boundary.
+package final class Statement {
+    @usableFromInline let handle: OpaquePointer
+    package let sql: String
+    @usableFromInline unowned let connection: Connection
 
     init(connection: Connection, sql: String) throws {
         var statement: OpaquePointer?
@@ -17,7 +20,7 @@ public final class Statement {
         self.connection = connection
     }
 
-    /// Wraps a statement prepared elsewhere (the read-only runner prepares statements one by one).
+    /// Wraps a statement prepared elsewhere (the read-only guard prepares statements one by one).
     init(connection: Connection, handle: OpaquePointer, sql: String) {
         self.handle = handle
         self.sql = sql
@@ -28,19 +31,19 @@ public final class Statement {
 
     /// Resets the statement and binds `values` to parameters 1…n. With `leading`, the
     /// remaining parameters are bound one by one afterwards.
-    public func bind(_ values: [any SQLiteBindable], leading: Bool = false) throws {
+    package func bind(_ values: [any SQLiteBindable], leading: Bool = false) throws {
         sqlite3_reset(handle)
         sqlite3_clear_bindings(handle)
         let expected = Int(sqlite3_bind_parameter_count(handle))
         guard leading ? values.count <= expected : expected == values.count else {
-            throw SQLiteError(code: SQLITE_RANGE, message: "statement takes \(expected) values, got \(values.count)", sql: sql)
+            throw SQLiteError(code: .range, message: "statement takes \(expected) values, got \(values.count)", sql: sql)
         }
         for (offset, bindable) in values.enumerated() {
             try bind(bindable.sqliteValue, at: Int32(offset + 1))
         }
     }
 
-    public func bind(_ value: SQLiteValue, at index: Int32) throws {
+    package func bind(_ value: SQLiteValue, at index: Int32) throws {
         let rc: Int32
         switch value {
         case .null: rc = sqlite3_bind_null(handle, index)
@@ -56,7 +59,7 @@ public final class Statement {
     }
 
     /// Binds UTF-8 text straight from a buffer (copied by SQLite), avoiding a String.
-    public func bind(utf8 bytes: UnsafeBufferPointer<UInt8>, at index: Int32) throws {
+    package func bind(utf8 bytes: UnsafeBufferPointer<UInt8>, at index: Int32) throws {
         let rc = bindText(bytes, at: index)
         guard rc == SQLITE_OK else { throw SQLiteError.from(connection.handle, code: rc, sql: sql) }
     }
@@ -74,8 +77,8 @@ public final class Statement {
     }
 
     /// Advances to the next row; false when done.
-    @discardableResult
-    public func step() throws -> Bool {
+    @inlinable @discardableResult
+    package func step() throws -> Bool {
         let rc = sqlite3_step(handle)
         switch rc {
         case SQLITE_ROW: return true
@@ -87,21 +90,23 @@ public final class Statement {
         }
     }
 
-    public func runToCompletion() throws {
+    @inlinable
+    package func runToCompletion() throws {
         while try step() {}
     }
 
-    public func reset() { sqlite3_reset(handle) }
+    @inlinable
+    package func reset() { sqlite3_reset(handle) }
 
-    public var columnCount: Int { Int(sqlite3_column_count(handle)) }
+    package var columnCount: Int { Int(sqlite3_column_count(handle)) }
 
-    public func columnName(_ index: Int) -> String {
+    package func columnName(_ index: Int) -> String {
         sqlite3_column_name(handle, Int32(index)).map { String(cString: $0) } ?? "?"
     }
 
-    public var isReadOnly: Bool { sqlite3_stmt_readonly(handle) != 0 }
+    package var isReadOnly: Bool { sqlite3_stmt_readonly(handle) != 0 }
 
-    public func value(at index: Int) -> SQLiteValue {
+    package func value(at index: Int) -> SQLiteValue {
         let i = Int32(index)
         switch sqlite3_column_type(handle, i) {
         case SQLITE_INTEGER: return .integer(sqlite3_column_int64(handle, i))
@@ -115,25 +120,33 @@ public final class Statement {
         }
     }
 
-    public func isNull(_ index: Int) -> Bool { sqlite3_column_type(handle, Int32(index)) == SQLITE_NULL }
+    @inlinable
+    package func isNull(_ index: Int) -> Bool { sqlite3_column_type(handle, Int32(index)) == SQLITE_NULL }
 
-    public func int(_ index: Int) -> Int { Int(sqlite3_column_int64(handle, Int32(index))) }
+    @inlinable
+    package func int(_ index: Int) -> Int { Int(sqlite3_column_int64(handle, Int32(index))) }
 
-    public func double(_ index: Int) -> Double { sqlite3_column_double(handle, Int32(index)) }
+    @inlinable
+    package func double(_ index: Int) -> Double { sqlite3_column_double(handle, Int32(index)) }
 
-    public func string(at index: Int) -> String {
+    @inlinable
+    package func string(at index: Int) -> String {
         let i = Int32(index)
         guard let text = sqlite3_column_text(handle, i) else { return "" }
         let count = Int(sqlite3_column_bytes(handle, i))
         return String(decoding: UnsafeBufferPointer(start: text, count: count), as: UTF8.self)
     }
 
-    public func optionalString(_ index: Int) -> String? { isNull(index) ? nil : string(at: index) }
-    public func optionalInt(_ index: Int) -> Int? { isNull(index) ? nil : int(index) }
-    public func optionalDouble(_ index: Int) -> Double? { isNull(index) ? nil : double(index) }
+    @inlinable
+    package func optionalString(_ index: Int) -> String? { isNull(index) ? nil : string(at: index) }
+    @inlinable
+    package func optionalInt(_ index: Int) -> Int? { isNull(index) ? nil : int(index) }
+    @inlinable
+    package func optionalDouble(_ index: Int) -> Double? { isNull(index) ? nil : double(index) }
 
     /// The column's UTF-8 bytes without copying; valid until the next step or reset.
-    public func withUTF8<T>(_ index: Int, _ body: (UnsafeBufferPointer<UInt8>) throws -> T) rethrows -> T {
+    @inlinable
+    package func withUTF8<T>(_ index: Int, _ body: (UnsafeBufferPointer<UInt8>) throws -> T) rethrows -> T {
         let i = Int32(index)
         let text = sqlite3_column_text(handle, i)
         let count = Int(sqlite3_column_bytes(handle, i))

@@ -3,7 +3,7 @@ import Dispatch
 /// Groups many small writes into a few transactions: commits after `maxWrites` writes,
 /// `maxBytes` bytes or `maxHold` of holding the write lock, so a long load is fast, a kill
 /// loses at most the open batch, and another writer waits at most about `maxHold`.
-public final class WriteBatch {
+package final class WriteBatch {
     private let db: Connection
     private let maxWrites: Int
     private let maxBytes: Int
@@ -15,7 +15,7 @@ public final class WriteBatch {
     private var openedAt: UInt64 = 0
     private var isOpen = false
 
-    public init(
+    package init(
         _ db: Connection, maxWrites: Int = 512, maxBytes: Int = 16 << 20, maxHold: Duration = .seconds(1),
         now: @escaping () -> UInt64 = { DispatchTime.now().uptimeNanoseconds }
     ) {
@@ -28,11 +28,11 @@ public final class WriteBatch {
     }
 
     /// Whether a transaction is open (the write lock held).
-    var isHoldingLock: Bool { isOpen }
+    package var isHoldingLock: Bool { isOpen }
 
     /// Runs `body` inside the open batch, opening one when needed; commits when full, or when
     /// the lock has been held for `maxHold`.
-    public func write<T>(bytes count: Int = 0, _ body: () throws -> T) throws -> T {
+    package func write<T>(bytes count: Int = 0, _ body: () throws -> T) throws -> T {
         if !isOpen {
             try db.execute("BEGIN IMMEDIATE")
             isOpen = true
@@ -51,7 +51,7 @@ public final class WriteBatch {
         return result
     }
 
-    public func commit() throws {
+    package func commit() throws {
         guard isOpen else { return }
         do {
             try db.execute("COMMIT")
@@ -64,7 +64,7 @@ public final class WriteBatch {
         bytes = 0
     }
 
-    public func abort() {
+    package func abort() {
         guard isOpen else { return }
         try? db.execute("ROLLBACK")
         isOpen = false

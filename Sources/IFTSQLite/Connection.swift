@@ -3,8 +3,8 @@ import Foundation
 
 /// One SQLite connection. Not Sendable: it lives on one thread (or inside one actor) and
 /// closes when released.
-public final class Connection {
-    public enum Mode: Sendable {
+package final class Connection {
+    package enum Mode: Sendable {
         /// Read and write; create the file when `create` is true.
         case readWrite(create: Bool)
         /// Read only; the file must exist.
@@ -14,14 +14,14 @@ public final class Connection {
         case immutable
     }
 
-    let handle: OpaquePointer
-    public let path: String
-    public let mode: Mode
+    @usableFromInline let handle: OpaquePointer
+    package let path: String
+    package let mode: Mode
     private var isClosed = false
     /// Prepared statements kept for reuse by `cached(_:)`, finalized before closing.
     private var statementCache: [String: Statement] = [:]
 
-    public init(path: String, mode: Mode, busyTimeoutMilliseconds: Int32 = 15_000) throws {
+    package init(path: String, mode: Mode, busyTimeoutMilliseconds: Int32 = 15_000) throws {
         var flags = SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_EXRESCODE
         switch mode {
         case .readWrite(let create): flags |= SQLITE_OPEN_READWRITE | (create ? SQLITE_OPEN_CREATE : 0)
@@ -47,7 +47,7 @@ public final class Connection {
 
     /// `path` as an SQLite URI filename with `immutable=1`; every byte outside a small safe
     /// set is percent-encoded, so `?`, `#` and `%` in a path stay part of it.
-    static func immutableURI(_ path: String) -> String {
+    package static func immutableURI(_ path: String) -> String {
         let safe = Set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789/._-~".utf8)
         // An absolute path gets an empty authority, so a path starting with `//` stays a path.
         var uri = path.hasPrefix("/") ? "file://" : "file:"
@@ -62,7 +62,7 @@ public final class Connection {
     }
 
     /// Closes the connection; a writer checkpoints first so the main file alone is complete.
-    public func close() {
+    package func close() {
         guard !isClosed else { return }
         isClosed = true
         statementCache.removeAll()
@@ -73,23 +73,23 @@ public final class Connection {
     }
 
     /// Runs one or more statements that return no rows we need.
-    public func execute(_ sql: String) throws {
+    package func execute(_ sql: String) throws {
         var errorMessage: UnsafeMutablePointer<CChar>?
         let rc = sqlite3_exec(handle, sql, nil, nil, &errorMessage)
         if rc != SQLITE_OK {
             let message = errorMessage.map { String(cString: $0) } ?? String(cString: sqlite3_errmsg(handle))
             sqlite3_free(errorMessage)
-            throw SQLiteError(code: sqlite3_extended_errcode(handle), message: message, sql: sql)
+            throw SQLiteError(code: ResultCode(rawValue: sqlite3_extended_errcode(handle)), message: message, sql: sql)
         }
     }
 
-    public func prepare(_ sql: String) throws -> Statement {
+    package func prepare(_ sql: String) throws -> Statement {
         try Statement(connection: self, sql: sql)
     }
 
     /// A prepared statement for `sql`, prepared once per connection and reset for reuse:
     /// for statements that run once per item in a hot loop.
-    public func cached(_ sql: String) throws -> Statement {
+    package func cached(_ sql: String) throws -> Statement {
         if let statement = statementCache[sql] {
             statement.reset()
             return statement
@@ -100,14 +100,14 @@ public final class Connection {
     }
 
     /// Runs `sql` with `arguments` for its side effects (the statement is cached).
-    public func run(_ sql: String, _ arguments: [any SQLiteBindable] = []) throws {
+    package func run(_ sql: String, _ arguments: [any SQLiteBindable] = []) throws {
         let statement = try cached(sql)
         try statement.bind(arguments)
         try statement.runToCompletion()
     }
 
     /// The first column of the first row, or nil when there is no row.
-    public func scalar(_ sql: String, _ arguments: [any SQLiteBindable] = []) throws -> SQLiteValue? {
+    package func scalar(_ sql: String, _ arguments: [any SQLiteBindable] = []) throws -> SQLiteValue? {
         let statement = try cached(sql)
         try statement.bind(arguments)
         defer { statement.reset() }
@@ -115,15 +115,15 @@ public final class Connection {
         return statement.value(at: 0)
     }
 
-    public func scalarInt(_ sql: String, _ arguments: [any SQLiteBindable] = []) throws -> Int? {
+    package func scalarInt(_ sql: String, _ arguments: [any SQLiteBindable] = []) throws -> Int? {
         if case .integer(let value)? = try scalar(sql, arguments) { return Int(value) }
         return nil
     }
 
-    public var lastInsertRowID: Int64 { sqlite3_last_insert_rowid(handle) }
-    public var changes: Int { Int(sqlite3_changes(handle)) }
+    package var lastInsertRowID: Int64 { sqlite3_last_insert_rowid(handle) }
+    package var changes: Int { Int(sqlite3_changes(handle)) }
 
-    public enum TransactionKind: String, Sendable {
+    package enum TransactionKind: String, Sendable {
         case deferred = "DEFERRED"
         /// Takes the write lock at once, so two writers queue on the busy timeout instead of
         /// failing when a read transaction tries to upgrade.
@@ -131,13 +131,13 @@ public final class Connection {
     }
 
     /// Whether a transaction is open on this connection.
-    public var isInTransaction: Bool { sqlite3_get_autocommit(handle) == 0 }
+    package var isInTransaction: Bool { sqlite3_get_autocommit(handle) == 0 }
 
     /// Runs `body` in a transaction: commits when it returns, rolls back when it throws and
     /// rethrows that first error. Synchronous on purpose: never await inside a transaction.
     /// Inside an open transaction it becomes a savepoint, so a batch of items can share one
     /// commit while each item still writes all or nothing.
-    public func transaction<T>(_ kind: TransactionKind = .immediate, _ body: () throws -> T) throws -> T {
+    package func transaction<T>(_ kind: TransactionKind = .immediate, _ body: () throws -> T) throws -> T {
         let nested = isInTransaction
         try execute(nested ? "SAVEPOINT iftdb_item" : "BEGIN \(kind.rawValue)")
         let result: T
@@ -157,7 +157,7 @@ public final class Connection {
     }
 
     /// Sets a boolean `sqlite3_db_config` option (`SQLITE_DBCONFIG_DEFENSIVE` …).
-    public func setConfig(_ option: Int32, _ enabled: Bool) throws {
+    package func setConfig(_ option: Int32, _ enabled: Bool) throws {
         let rc = iftdb_db_config_int(handle, option, enabled ? 1 : 0)
         guard rc == SQLITE_OK else { throw SQLiteError.from(handle, code: rc, sql: nil) }
     }
