@@ -73,6 +73,13 @@ struct ResolvedPath: Equatable {
         return (folder, String(decoding: bytes[(slash + 1)...], as: UTF8.self))
     }
 
+    /// `name` inside `folder` ("" is the current folder). Byte-level, like `split`: Foundation's
+    /// path functions trap on some short relative paths on this toolchain.
+    static func join(_ folder: String, _ name: String) -> String {
+        if folder.isEmpty { return name }
+        return folder.hasSuffix("/") ? folder + name : folder + "/" + name
+    }
+
     private static func readLink(_ path: String) -> String? {
         var buffer = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
         let count = readlink(path, &buffer, buffer.count - 1)

@@ -74,6 +74,62 @@ import Testing
         #expect(second.stderr.contains("s.db is up to date"))
     }
 
+    /// A store or output named by one character, with no folder part (`--db b`): Foundation's
+    /// path functions trapped on such a path (SIGILL) on this toolchain.
+    @Test func oneCharacterPathsWork() throws {
+        let folder = try TemporaryFolder()
+        try folder.write("docs/a.txt", "The Ørsted lab in Zürich logged sample 42 on day 7.")
+        let created = try iftdb(["init", "--db", "b"], in: folder.path)
+        #expect(created.status == 0, "\(created.stderr)")
+        let loaded = try iftdb(["load", "docs", "--db", "c"], in: folder.path)
+        #expect(loaded.status == 0, "\(loaded.stderr)")
+        let listed = try iftdb(["sources", "--db", "c"], in: folder.path)
+        #expect(listed.status == 0 && listed.stdout.contains("a.txt"), "\(listed.stderr)")
+        let checked = try iftdb(["check", "--db", "b"], in: folder.path)
+        #expect(checked.status == 0, "\(checked.stderr)")
+        try folder.write("d/e.txt", "Harbor Light was founded on 14 April 2017 by 38 households.")
+        let oneLetterFolder = try iftdb(["load", "d", "--db", "c"], in: folder.path)
+        #expect(oneLetterFolder.status == 0, "\(oneLetterFolder.stderr)")
+        let fixture = try String(contentsOf: packageRoot.appending(path: "Tests/Fixtures/pairs-store.sql"), encoding: .utf8)
+        #expect(try runProgram("sqlite3", ["b"], in: folder.path, stdin: Data(fixture.utf8)).status == 0)
+        let split = try iftdb(["export", "--db", "b", "--format", "csv", "--split", "t=0.5,v=0.5", "--split-by", "pair", "-o", "s"], in: folder.path)
+        #expect(split.status == 0, "\(split.stderr)")
+        let single = try iftdb(["export", "--db", "b", "--format", "csv", "-o", "o"], in: folder.path)
+        #expect(single.status == 0, "\(single.stderr)")
+    }
+
+    /// Another process holding the write lock past the busy timeout (15 s) is one line that
+    /// says so, never SQLite's raw "database is locked".
+    @Test func aStoreLockedPastTheTimeoutIsOneLineNotARawSQLiteError() throws {
+        let folder = try TemporaryFolder()
+        #expect(try iftdb(["init"], in: folder.path).status == 0)
+        try folder.write("docs/a.txt", "The Ørsted lab in Zürich logged sample 42 on day 7.")
+        let holder = Process()
+        holder.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        holder.arguments = ["python3", "-c", """
+            import sqlite3, sys, time
+            c = sqlite3.connect("iftdb.sqlite", isolation_level=None)
+            c.execute("BEGIN IMMEDIATE")
+            print("locked", flush=True)
+            sys.stdin.read()
+            """]
+        holder.currentDirectoryURL = folder.url
+        let output = Pipe(), input = Pipe()
+        holder.standardOutput = output
+        holder.standardInput = input
+        try holder.run()
+        defer {
+            try? input.fileHandleForWriting.close()
+            holder.waitUntilExit()
+        }
+        let first = String(decoding: output.fileHandleForReading.availableData, as: UTF8.self)
+        try #require(first.contains("locked"), "the lock holder did not start: \(first)")
+        let load = try iftdb(["load", "docs"], in: folder.path)
+        #expect(load.status == 2)
+        expectOneLineError(load, containing: "busy")
+        #expect(!load.stderr.contains("SQLite error"), "\(load.stderr)")
+    }
+
     @Test func binaryCopiedAloneCreatesAStore() throws {
         let folder = try TemporaryFolder()
         let copy = folder.file("iftdb")

@@ -109,7 +109,7 @@ enum PairExport {
         }
         let storeFiles = StoreFiles(storePath: storePath)
         for part in split.spec.parts {
-            let target = (folder as NSString).appendingPathComponent("\(part.name).\(exporter.options.format.fileExtension)")
+            let target = ResolvedPath.join(folder, "\(part.name).\(exporter.options.format.fileExtension)")
             files.append(try AtomicOutputFile(path: target, checking: { try storeFiles.refuse(target, at: $0) }))
         }
         let counts = try exporter.write(selection, split: split.spec, seed: split.seed, unit: split.unit, to: files.map(\.sink))

@@ -25,6 +25,8 @@ public enum StoreError: UserFacingError, Equatable {
     case olderSchema(path: String, lacking: SchemaRequirement)
     /// A failed SQLite call: its extended result code and SQLite's description of it (the
     /// code, its message and the SQL; never the values bound to it).
+    /// Another process held the write lock past the busy timeout.
+    case busy
     case database(code: Int32, description: String)
 
     public var message: String {
@@ -56,6 +58,8 @@ public enum StoreError: UserFacingError, Equatable {
             return "the store \(path) has an unfinished write in \(journal) that must be rolled back before it can be read; run a command that writes (`iftdb init --db \(path)`) once where the store and its folder are writable, then try again"
         case .olderSchema(let path, let lacking):
             return "the store \(path) has no \(lacking.tables) tables yet (an older schema); run `iftdb init --db \(path)` to upgrade it"
+        case .busy:
+            return "the store is busy: another process has held its write lock for longer than iftdb waits (15 s); try again when that command ends"
         case .database(_, let description):
             return description
         }
@@ -90,6 +94,10 @@ public enum QueryError: UserFacingError, Equatable {
 extension StoreError {
     /// A failed SQLite call, as `.database`.
     init(_ error: SQLiteError) {
-        self = .database(code: error.code.rawValue, description: error.description)
+        if error.primaryCode == .busy {
+            self = .busy
+        } else {
+            self = .database(code: error.code.rawValue, description: error.description)
+        }
     }
 }

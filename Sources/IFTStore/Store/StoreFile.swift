@@ -93,7 +93,7 @@ public enum StoreFile {
         var createdHere = false
         if !exists {
             guard access.creatingIfMissing else { throw StoreError.noStore(path: path) }
-            let folder = (path as NSString).deletingLastPathComponent
+            let folder = ResolvedPath.split(path).folder
             let parent = folder.isEmpty ? "." : folder
             if !fileManager.fileExists(atPath: parent) {
                 throw StoreError.cannotCreate(path: path, reason: "the folder \(parent) does not exist")
@@ -210,7 +210,7 @@ extension StoreFile {
     /// there are read as they are; a `-wal` with changes that cannot be read is an error
     /// naming it.
     static func readOpening(path: String, log: WriteAheadLog) throws -> ReadOpening {
-        let folder = (path as NSString).deletingLastPathComponent
+        let folder = ResolvedPath.split(path).folder
         if canAccess(folder.isEmpty ? "." : folder, W_OK | X_OK) { return .shared }
         // Opened immutable, the file would be read as if the journal were not there.
         if hasUnfinishedJournal(path) { throw StoreError.unfinishedJournal(path: path, journal: path + StoreFiles.journal) }
