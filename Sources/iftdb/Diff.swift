@@ -61,40 +61,22 @@ extension IFTDB {
         @Flag(help: "Exit 1 when the sides differ, 0 when they do not.") var exitCode = false
 
         func validate() throws {
-            if (a == nil) != (b == nil) { throw ValidationError("give two references, A and B (e.g. answers@1 answers@2), or none with --a-… / --b-… flags") }
-            if sample < 1 { throw ValidationError("--sample must be 1 or more") }
-            if let limit, limit < 0 { throw ValidationError("--limit must be 0 or more") }
-            if limit != nil && show == nil { throw ValidationError("--limit caps the items --show lists; add --show") }
             do {
-                _ = try request()
+                try request().validate()
             } catch let error as any UserFacingError {
                 throw ValidationError(error.message)
             }
-            let sides = sideFilters()
-            if a != nil && !(sides.a.isEmpty && sides.b.isEmpty) {
-                throw ValidationError("--a-… and --b-… flags make their own sides; use them without the references A and B")
-            }
-            if a == nil && sides.a.isEmpty && sides.b.isEmpty {
-                throw ValidationError("nothing to compare; give two references (answers@1 answers@2, questions@1 questions@2, dataset:a dataset:b) or side flags such as --a-model X --b-model Y")
-            }
-        }
-
-        func sideFilters() -> (a: DiffSideFilter, b: DiffSideFilter) {
-            let a = DiffSideFilter(model: aModel, answerPrompt: try? aAnswerPrompt.map(PromptRef.init(parsing:)),
-                                   questionPrompt: try? aQuestionPrompt.map(PromptRef.init(parsing:)), run: aRun)
-            let b = DiffSideFilter(model: bModel, answerPrompt: try? bAnswerPrompt.map(PromptRef.init(parsing:)),
-                                   questionPrompt: try? bQuestionPrompt.map(PromptRef.init(parsing:)), run: bRun)
-            return (a, b)
+            if let limit, limit < 0 { throw ValidationError("--limit must be 0 or more") }
+            if limit != nil && show == nil { throw ValidationError("--limit caps the items --show lists; add --show") }
         }
 
         func request() throws -> DiffRequest {
-            for ref in [aAnswerPrompt, bAnswerPrompt, aQuestionPrompt, bQuestionPrompt].compactMap({ $0 }) {
-                _ = try PromptRef(parsing: ref)
-            }
-            let sides = sideFilters()
+            func ref(_ text: String?) throws -> PromptRef? { try text.map(PromptRef.init(parsing:)) }
             return DiffRequest(
                 a: try a.map(DiffRef.init(parsing:)), b: try b.map(DiffRef.init(parsing:)),
-                aFilter: sides.a, bFilter: sides.b, filter: try filters.pairFilter(), sample: sample)
+                aFilter: DiffSideFilter(model: aModel, answerPrompt: try ref(aAnswerPrompt), questionPrompt: try ref(aQuestionPrompt), run: aRun),
+                bFilter: DiffSideFilter(model: bModel, answerPrompt: try ref(bAnswerPrompt), questionPrompt: try ref(bQuestionPrompt), run: bRun),
+                filter: try filters.pairFilter(), sample: sample)
         }
 
         func run() async throws {

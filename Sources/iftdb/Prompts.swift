@@ -34,14 +34,11 @@ extension IFTDB.Prompts {
             if json {
                 try sink.write("[" + prompts.map(PromptJSON.object).joined(separator: ",\n") + "]\n")
             } else {
-                let refs = prompts.map { TerminalText.escaped($0.ref.description, oneLine: true) }
-                let width = max(refs.map(\.count).max() ?? 0, 6)
-                try sink.write("prompt".padding(toLength: width, withPad: " ", startingAt: 0) + "  role      sha256        created\n")
-                for (prompt, ref) in zip(prompts, refs) {
-                    try sink.write(ref.padding(toLength: width, withPad: " ", startingAt: 0) + "  "
-                        + prompt.role.rawValue.padding(toLength: 8, withPad: " ", startingAt: 0) + "  "
-                        + String(prompt.sha256.prefix(12)) + "  " + prompt.createdAt + "\n")
+                var table = TextTable(["prompt", "role", "sha256", "created"])
+                for prompt in prompts {
+                    table.append([prompt.ref.description, prompt.role.rawValue, String(prompt.sha256.prefix(12)), prompt.createdAt])
                 }
+                try sink.write(table.render())
             }
             try sink.flush()
         }

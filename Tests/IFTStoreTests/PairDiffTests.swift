@@ -103,12 +103,18 @@ import Testing
         try Self.expectIndexed(sets, in: fixture.db, using: ["questions_by_chunk_normalized"])
     }
 
-    @Test func conditionsMoveToOtherAliases() {
-        let condition = PairCondition(label: "x", sql: "s.version = (SELECT max(x.version) FROM sources x WHERE x.path = s.path) AND a.model_id IN (SELECT id FROM models WHERE name = ?) AND NOT is_idk(a.text) AND data.a = 1", arguments: [])
-        #expect(condition.renaming(["s": "s2", "a": "b"]).sql
-            == "s2.version = (SELECT max(x.version) FROM sources x WHERE x.path = s2.path) AND b.model_id IN (SELECT id FROM models WHERE name = ?) AND NOT is_idk(b.text) AND data.a = 1")
-        #expect(condition.readsAnswer)
-        #expect(!PairCondition(label: "y", sql: "s.path GLOB ?", arguments: []).readsAnswer)
+    @Test func conditionsRenderForOtherAliasesAndKnowTheirTable() {
+        let other = PairAliases.selection.answer("b")
+        #expect(PairCondition.currentVersion.sql(.lookup).sql == "s2.version = (SELECT max(x.version) FROM sources x WHERE x.path = s2.path)")
+        #expect(PairCondition.model("m").sql(other) == SQLFragment("b.model_id IN (SELECT id FROM models WHERE name = ?)", [.text("m")]))
+        #expect(PairCondition.excludeIDK.sql(other).sql == "NOT is_idk(b.text)")
+        #expect(PairCondition.excludeIDK.table == .answer && PairCondition.run(3, madeQuestions: false).table == .answer)
+        #expect(PairCondition.sourceGlob("*").table == .source && PairCondition.run(3, madeQuestions: true).table == .question)
+        // A dedupe's own subquery keeps its aliases; only the question it tests moves.
+        let dedupe = PairCondition.dedupe(scope: PairQuery(datasetID: nil, conditions: [.excludeIDK]))
+        let rendered = dedupe.sql(.lookup).sql
+        #expect(rendered.hasPrefix("q2.id IN (SELECT min(q.id) FROM sources s") && rendered.contains("NOT is_idk(a.text)") && !rendered.contains("a2"))
+        #expect(dedupe.table == .question && dedupe.readsPairs)
     }
 
     @Test(arguments: [

@@ -2,11 +2,11 @@
 public enum DiffError: UserFacingError, Equatable {
     /// `dataset:` without a name.
     case noDatasetName(reference: String)
-    case badSample(Int)
+    case badSample
     case datasetFilter
     case nothingToCompare
     /// References and side flags given together.
-    case referencesAndSides(a: String, b: String)
+    case referencesAndSides
     /// One answer prompt and one question prompt.
     case mixedPromptKinds(answerPrompt: String, questionPrompt: String)
     case incomparable(a: String, b: String)
@@ -24,20 +24,20 @@ public enum DiffError: UserFacingError, Equatable {
         switch self {
         case .noDatasetName(let text):
             return "'\(text)' names no dataset; write dataset:NAME (see `iftdb dataset list`)"
-        case .badSample(let sample):
-            return "--sample must be 1 or more, not \(sample)"
+        case .badSample:
+            return "--sample must be 1 or more"
         case .datasetFilter:
             return "--dataset does not narrow a diff; compare datasets with `iftdb diff dataset:A dataset:B`"
         case .nothingToCompare:
-            return "nothing to compare; give two references (answers@1 answers@2, questions@1 questions@2, dataset:a dataset:b) or side filters such as --a-model X --b-model Y"
-        case .referencesAndSides(let a, let b):
-            return "--a-… and --b-… flags make their own sides; drop them, or drop the references \(a) \(b)"
+            return "nothing to compare; give two references (answers@1 answers@2, questions@1 questions@2, dataset:a dataset:b) or side flags such as --a-model X --b-model Y"
+        case .referencesAndSides:
+            return "--a-… and --b-… flags make their own sides; use them without the references A and B"
         case .mixedPromptKinds(let answer, let question):
             return "\(answer) is an answer prompt and \(question) a question prompt; compare two versions of the same kind, e.g. answers@1 answers@2"
         case .incomparable(let a, let b):
             return "cannot compare \(a) with \(b); compare two prompt versions or two datasets (dataset:NAME)"
         case .needsTwoReferences:
-            return "diff takes two references, A and B; e.g. iftdb diff answers@1 answers@2"
+            return "give two references, A and B (e.g. answers@1 answers@2), or none with --a-… / --b-… flags"
         case .comparedPromptFilter(let flag, let a, let b, let kind):
             return "\(flag) does not narrow a diff of \(a) and \(b) (they are the \(kind) prompts); drop it"
         case .severalModels(let prompt, let models, let narrowing):

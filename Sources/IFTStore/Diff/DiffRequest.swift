@@ -82,6 +82,10 @@ public struct DiffRequest: Sendable, Hashable {
         self.filter = filter
         self.sample = sample
     }
+
+    /// Throws `DiffError` for a request that cannot be made whatever the store holds (one
+    /// reference, a sample below 1, references with side flags, nothing to compare).
+    public func validate() throws { try DiffPlan.check(self) }
 }
 
 /// What a diff compares.

@@ -99,14 +99,3 @@ public struct SplitSpec: Sendable, Hashable {
         return Double(top >> 11) / Double(UInt64(1) << 53)
     }
 }
-
-extension ExportFormat {
-    /// The file extension of a split file in this format.
-    public var fileExtension: String {
-        switch self {
-        case .csv: "csv"
-        case .json, .lamini: "json"
-        case .openai, .alpaca, .sharegpt, .jsonl: "jsonl"
-        }
-    }
-}

@@ -104,25 +104,31 @@ extension PairStats {
         let store = StoreCounts(sources: totals.int(0), sourceVersions: totals.int(1), chunks: totals.int(2), questions: totals.int(3), answers: totals.int(4))
 
         let selection = try PairSelection(filter, in: db)
-        let (whereSQL, arguments) = selection.whereClause()
-        let selected = "\(selection.fromClause)\n\(whereSQL)"
+        let clause = selection.query.whereClause()
+        let selected = "\(selection.query.from)\n\(clause.sql)"
 
         let summary = try db.prepare("SELECT count(*), count(DISTINCT s.path), count(DISTINCT c.id), count(DISTINCT q.id) \(selected)")
-        try summary.bind(arguments)
+        try summary.bind(clause.arguments)
         _ = try summary.step()
         let chosen = Selection(pairs: summary.int(0), sources: summary.int(1), chunks: summary.int(2), questions: summary.int(3), filters: filter.flags)
 
-        // The selected pairs' distinct answer calls per group, for tokens and latency.
-        let groupCalls = "SELECT DISTINCT q.prompt_id AS qp, a.prompt_id AS ap, a.model_id AS m, a.call_id AS call_id \(selected)"
+        // `pairs` is written (and its values bound) once; NOT MATERIALIZED has SQLite read it
+        // in place at each use, as if each use spelled the selection out.
         let statement = try db.prepare("""
-            WITH g AS (
-                SELECT q.prompt_id AS qp, a.prompt_id AS ap, a.model_id AS m, count(*) AS pairs,
-                       coalesce(sum(\(IDKRule.sqlFunctionName)(a.text)), 0) AS idk, count(DISTINCT q.id) AS questions,
-                       count(DISTINCT q.normalized) AS keys, avg(length(a.text)) AS mean_chars
+            WITH pairs AS NOT MATERIALIZED (
+                SELECT q.prompt_id AS qp, a.prompt_id AS ap, a.model_id AS m, q.id AS question_id, q.normalized AS normalized,
+                       a.text AS text, a.call_id AS call_id, a.run_id AS run_id
                 \(selected)
+            ),
+            g AS (
+                SELECT qp, ap, m, count(*) AS pairs,
+                       coalesce(sum(\(IDKRule.sqlFunctionName)(text)), 0) AS idk, count(DISTINCT question_id) AS questions,
+                       count(DISTINCT normalized) AS keys, avg(length(text)) AS mean_chars
+                FROM pairs
                 GROUP BY 1, 2, 3
             ),
-            calls_of AS (\(groupCalls)),
+            -- The selected pairs' distinct answer calls per group, for tokens and latency.
+            calls_of AS (SELECT DISTINCT qp, ap, m, call_id FROM pairs),
             tokens AS (
                 SELECT qp, ap, m, coalesce(sum(k.prompt_tokens), 0) AS tin, coalesce(sum(k.completion_tokens), 0) AS tout
                 FROM calls_of JOIN calls k ON k.id = calls_of.call_id GROUP BY 1, 2, 3
@@ -139,7 +145,7 @@ extension PairStats {
                        max(CASE WHEN r = (n * 95 + 99) / 100 THEN latency END) AS p95
                 FROM ranked GROUP BY 1, 2, 3
             ),
-            runs_of AS (SELECT DISTINCT q.prompt_id AS qp, a.prompt_id AS ap, a.model_id AS m, a.run_id AS run_id \(selected)),
+            runs_of AS (SELECT DISTINCT qp, ap, m, run_id FROM pairs),
             failures AS (
                 SELECT qp, ap, m, count(k.id) AS failed
                 FROM runs_of LEFT JOIN calls k ON k.run_id = runs_of.run_id AND k.error IS NOT NULL GROUP BY 1, 2, 3
@@ -155,8 +161,7 @@ extension PairStats {
             LEFT JOIN failures f ON f.qp = g.qp AND f.ap = g.ap AND f.m = g.m
             ORDER BY pq.name, pq.version, pa.name, pa.version, md.name, md.id
             """)
-        // The selection's conditions appear three times: in g, calls_of and runs_of.
-        try statement.bind(arguments + arguments + arguments)
+        try statement.bind(clause.arguments)
         var groups: [Group] = []
         while try statement.step() {
             let pairs = statement.int(5), idk = statement.int(6), questions = statement.int(7), keys = statement.int(8)

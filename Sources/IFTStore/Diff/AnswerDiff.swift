@@ -1,0 +1,158 @@
+import Foundation
+internal import IFTSQLite
+
+/// Two answer prompt versions compared question by question, on one answer sample. One pass
+/// over side A gives A's numbers and those of B's answers that match; a second over B adds
+/// the B answers nothing in A matches (one model a side: at most one match).
+struct AnswerDiff: Comparison {
+    let db: Connection
+    let a: ResolvedPrompt
+    let b: ResolvedPrompt
+    /// Conditions on the source, chunk or question: both answers of a question share them.
+    let common: [PairCondition]
+    /// Conditions on the answer: each side's answer must meet them.
+    let answer: [PairCondition]
+    let sample: Int
+
+    var kind: DiffKind { .answers }
+
+    func prompt(_ side: Side) -> ResolvedPrompt { side == .a ? a : b }
+
+    /// One side's answers against the other's (`other_…` are the other side's, over matches).
+    struct Totals {
+        let items: Int, matched: Int, same: Int, idk: Int, chars: Int, intoIDK: Int, outOfIDK: Int
+        let promptTokens: Int, completionTokens: Int
+        let otherIDK: Int, otherChars: Int, otherPromptTokens: Int, otherCompletionTokens: Int
+
+        init(_ row: NamedColumns) {
+            items = row.int("items"); matched = row.int("matched"); same = row.int("same")
+            idk = row.int("idk"); chars = row.int("chars")
+            intoIDK = row.int("into_idk"); outOfIDK = row.int("out_of_idk")
+            promptTokens = row.int("prompt_tokens"); completionTokens = row.int("completion_tokens")
+            otherIDK = row.int("other_idk"); otherChars = row.int("other_chars")
+            otherPromptTokens = row.int("other_prompt_tokens"); otherCompletionTokens = row.int("other_completion_tokens")
+        }
+    }
+
+    /// A listed answer, its question and chunk, and the other side's answer when there is one.
+    struct Row {
+        let chunkID: Int64, path: String, questionID: Int64, question: String
+        let answerID: Int64, answer: String, otherID: Int64?, otherAnswer: String?
+
+        static let columns = """
+            c.id AS chunk_id, s.path AS path, q.id AS question_id, q.text AS question,
+            d.id AS answer_id, d.text AS answer, o.id AS other_id, o.text AS other_answer
+            """
+
+        init(_ row: NamedColumns) {
+            chunkID = row.id("chunk_id"); path = row.string("path")
+            questionID = row.id("question_id"); question = row.string("question")
+            answerID = row.id("answer_id"); answer = row.string("answer")
+            otherID = row.optionalID("other_id"); otherAnswer = row.optionalString("other_answer")
+        }
+    }
+
+    func summary() throws -> DiffSummary {
+        guard let sideA = try db.firstRow(totalsQuery(driving: .a), Totals.init),
+              let onlyB = try db.firstRow(totalsQuery(driving: .b, unmatchedOnly: true), Totals.init)
+        else { throw InternalError("a counting query gave no row") }
+        return DiffSummary(
+            kind: .answers,
+            a: DiffSideStats(label: a.ref, items: sideA.items, chunks: nil, idk: sideA.idk, answerChars: sideA.chars,
+                             promptTokens: sideA.promptTokens, completionTokens: sideA.completionTokens),
+            b: DiffSideStats(label: b.ref, items: sideA.matched + onlyB.items, chunks: nil, idk: sideA.otherIDK + onlyB.idk,
+                             answerChars: sideA.otherChars + onlyB.chars, promptTokens: sideA.otherPromptTokens + onlyB.promptTokens,
+                             completionTokens: sideA.otherCompletionTokens + onlyB.completionTokens),
+            counts: [
+                .init(key: "same", label: "same", value: sideA.same),
+                .init(key: "changed", label: "changed", value: sideA.matched - sideA.same),
+                .init(key: "only_a", label: "only in A", value: sideA.items - sideA.matched),
+                .init(key: "only_b", label: "only in B", value: onlyB.items),
+                .init(key: "into_idk", label: "into \"I don't know\"", value: sideA.intoIDK),
+                .init(key: "out_of_idk", label: "out of \"I don't know\"", value: sideA.outOfIDK),
+            ],
+            sample: sample)
+    }
+
+    func forEachItem(_ show: DiffShow, limit: Int?, _ body: (DiffItem) throws -> Void) throws {
+        let (driving, condition): (Side, String) = switch show {
+        case .same: (.a, "o.id IS NOT NULL AND o.text = d.text")
+        case .changed: (.a, "o.id IS NOT NULL AND o.text <> d.text")
+        case .onlyA: (.a, "o.id IS NULL")
+        case .onlyB: (.b, "o.id IS NULL")
+        case .intoIDK: (.a, "o.id IS NOT NULL AND NOT is_idk(d.text) AND is_idk(o.text)")
+        default: (.a, "o.id IS NOT NULL AND is_idk(d.text) AND NOT is_idk(o.text)")
+        }
+        try db.forEachRow(sideQuery(driving: driving, columns: Row.columns, extra: " AND \(condition)", limit: limit)) { columns in
+            let row = Row(columns)
+            let mine: (id: Int64?, text: String?) = (row.answerID, row.answer)
+            let theirs: (id: Int64?, text: String?) = (row.otherID, row.otherAnswer)
+            let answers = driving.ordered(mine, theirs)
+            try body(DiffItem(
+                chunkID: row.chunkID, sourcePath: row.path,
+                questionA: row.question, questionAID: row.questionID, questionB: row.question, questionBID: row.questionID,
+                answerA: answers.a.text, answerAID: answers.a.id, answerB: answers.b.text, answerBID: answers.b.id))
+        }
+    }
+
+    func matchingQueries() -> [SQLFragment] {
+        [totalsQuery(driving: .a), totalsQuery(driving: .b, unmatchedOnly: true)]
+    }
+
+    /// The totals of side `driving` (see `Totals`). The rule runs once per text: the inner
+    /// select's LIMIT keeps SQLite from flattening it and repeating `is_idk` per use.
+    private func totalsQuery(driving: Side, unmatchedOnly: Bool = false) -> SQLFragment {
+        let side = sideQuery(driving: driving, columns: """
+            o.id AS oid, o.text = d.text AS same, is_idk(d.text) AS di, is_idk(o.text) AS oi, length(d.text) AS chars,
+            k.prompt_tokens AS pt, k.completion_tokens AS ct,
+            length(o.text) AS ochars, ko.prompt_tokens AS opt, ko.completion_tokens AS oct
+            """, unmatchedOnly: unmatchedOnly)
+        return SQLFragment("""
+            SELECT count(*) AS items, count(oid) AS matched, coalesce(sum(same), 0) AS same, coalesce(sum(di), 0) AS idk,
+              coalesce(sum(chars), 0) AS chars,
+              coalesce(sum(oid IS NOT NULL AND NOT di AND oi), 0) AS into_idk, coalesce(sum(oid IS NOT NULL AND di AND NOT oi), 0) AS out_of_idk,
+              coalesce(sum(pt), 0) AS prompt_tokens, coalesce(sum(ct), 0) AS completion_tokens,
+              coalesce(sum(oi), 0) AS other_idk, coalesce(sum(ochars), 0) AS other_chars,
+              coalesce(sum(opt), 0) AS other_prompt_tokens, coalesce(sum(oct), 0) AS other_completion_tokens
+            FROM (\(side.sql) LIMIT -1)
+            """, side.arguments)
+    }
+
+    /// Side `driving` through `answers_by_prompt`, each answer's counterpart on the other side
+    /// looked up by (question, prompt) in the answers' unique index. In the select list `d` is
+    /// the driving answer and `o` the other (NULL when missing).
+    private func sideQuery(driving: Side, columns: String, extra: String = "", limit: Int? = nil, unmatchedOnly: Bool = false) -> SQLFragment {
+        let mine = prompt(driving), other = prompt(driving.other)
+        let sampleValue = SQLiteValue.integer(Int64(sample))
+        var arguments: [SQLiteValue] = [.integer(other.id), sampleValue]
+        let aliases = PairQuery.aliases
+        // The question, chunk and source are joined only when something reads them.
+        let context = !common.isEmpty || !extra.isEmpty ? """
+
+            CROSS JOIN questions \(aliases.question) ON \(aliases.question).id = d.question_id
+            CROSS JOIN chunks \(aliases.chunk) ON \(aliases.chunk).id = \(aliases.question).chunk_id
+            CROSS JOIN sources \(aliases.source) ON \(aliases.source).id = \(aliases.chunk).source_id
+            """ : ""
+        var sql = """
+            SELECT \(columns)
+            FROM answers d\(context)
+            LEFT JOIN calls k ON k.id = d.call_id
+            LEFT JOIN answers o ON o.question_id = d.question_id AND o.prompt_id = ? AND o.sample = ?
+            """
+        for condition in answer.map({ $0.sql(aliases.answer("o")) }) {
+            sql += " AND (\(condition.sql))"
+            arguments += condition.arguments
+        }
+        sql += "\nLEFT JOIN calls ko ON ko.id = o.call_id"
+        sql += "\nWHERE d.prompt_id = ? AND d.sample = ?" + (unmatchedOnly ? " AND o.id IS NULL" : "")
+        arguments += [.integer(mine.id), sampleValue]
+        for condition in (common + answer).map({ $0.sql(aliases.answer("d")) }) {
+            sql += " AND (\(condition.sql))"
+            arguments += condition.arguments
+        }
+        sql += extra
+        if limit != nil || !extra.isEmpty { sql += "\nORDER BY d.model_id, d.question_id" }
+        if let limit { sql += " LIMIT \(limit)" }
+        return SQLFragment(sql, arguments)
+    }
+}

@@ -1,0 +1,125 @@
+import Foundation
+internal import IFTSQLite
+
+/// Two sets of pairs (saved datasets or filter sets) matched by content: the chunk by its text
+/// hash, the question by its normalised text on that chunk, the source path. Each side is read
+/// in its own order and each pair looked up in the other side through indexes.
+struct PairSetDiff: Comparison {
+    /// A set of pairs: a dataset's answers or a filter's selection.
+    struct PairSet {
+        let label: String
+        let query: PairQuery
+    }
+
+    let db: Connection
+    let a: PairSet
+    let b: PairSet
+
+    var kind: DiffKind { .pairs }
+
+    func set(_ side: Side) -> PairSet { side == .a ? a : b }
+
+    /// One side's pairs: how many, how many the other side has with the same or another
+    /// answer, and the answers' "I don't know" count, length and tokens.
+    struct Totals {
+        let pairs: Int, same: Int, changed: Int, idk: Int, chars: Int, promptTokens: Int, completionTokens: Int
+
+        static let columns = """
+            count(*) AS pairs, coalesce(sum(m = 1), 0) AS same, coalesce(sum(m = 0), 0) AS changed,
+            coalesce(sum(is_idk(p.text)), 0) AS idk, coalesce(sum(length(p.text)), 0) AS chars,
+            coalesce(sum(k.prompt_tokens), 0) AS prompt_tokens, coalesce(sum(k.completion_tokens), 0) AS completion_tokens
+            """
+
+        init(_ row: NamedColumns) {
+            pairs = row.int("pairs"); same = row.int("same"); changed = row.int("changed"); idk = row.int("idk")
+            chars = row.int("chars"); promptTokens = row.int("prompt_tokens"); completionTokens = row.int("completion_tokens")
+        }
+
+        func stats(_ label: String) -> DiffSideStats {
+            DiffSideStats(label: label, items: pairs, chunks: nil, idk: idk, answerChars: chars, promptTokens: promptTokens, completionTokens: completionTokens)
+        }
+    }
+
+    /// A listed pair of the driving side, and one differing answer of the other side's.
+    struct Row {
+        let chunkID: Int64, path: String, questionID: Int64, question: String, answerID: Int64, answer: String, otherAnswer: String?
+
+        static let columns = "p.chunk_id AS chunk_id, p.path AS path, p.question_id AS question_id, p.question AS question, p.answer_id AS answer_id, p.text AS answer, p.other_text AS other_answer"
+
+        init(_ row: NamedColumns) {
+            chunkID = row.id("chunk_id"); path = row.string("path")
+            questionID = row.id("question_id"); question = row.string("question")
+            answerID = row.id("answer_id"); answer = row.string("answer"); otherAnswer = row.optionalString("other_answer")
+        }
+    }
+
+    func summary() throws -> DiffSummary {
+        guard let sideA = try db.firstRow(sideQuery(driving: .a, columns: Totals.columns), Totals.init),
+              let sideB = try db.firstRow(sideQuery(driving: .b, columns: Totals.columns), Totals.init)
+        else { throw InternalError("a counting query gave no row") }
+        return DiffSummary(
+            kind: .pairs, a: sideA.stats(a.label), b: sideB.stats(b.label),
+            counts: [
+                .init(key: "same", label: "same", value: sideA.same),
+                .init(key: "changed", label: "answer changed", value: sideA.changed),
+                .init(key: "only_a", label: "only in A", value: sideA.pairs - sideA.same - sideA.changed),
+                .init(key: "only_b", label: "only in B", value: sideB.pairs - sideB.same - sideB.changed),
+            ],
+            sample: nil)
+    }
+
+    func forEachItem(_ show: DiffShow, limit: Int?, _ body: (DiffItem) throws -> Void) throws {
+        let (driving, condition): (Side, String) = switch show {
+        case .same: (.a, "m = 1")
+        case .changed: (.a, "m = 0")
+        case .onlyA: (.a, "m IS NULL")
+        default: (.b, "m IS NULL")
+        }
+        let matched = show == .same || show == .changed
+        let query = sideQuery(driving: driving, columns: Row.columns, extra: "\nWHERE \(condition)", limit: limit, otherText: true)
+        try db.forEachRow(query) { columns in
+            let row = Row(columns)
+            typealias Entry = (id: Int64?, text: String?)
+            let question: Entry = (row.questionID, row.question), none: Entry = (nil, nil)
+            let mine: Entry = (row.answerID, row.answer), theirs: Entry = (nil, matched ? row.otherAnswer : nil)
+            let questions = driving.ordered(question, none), answers = driving.ordered(mine, theirs)
+            try body(DiffItem(
+                chunkID: row.chunkID, sourcePath: row.path,
+                questionA: questions.a.text, questionAID: questions.a.id, questionB: questions.b.text, questionBID: questions.b.id,
+                answerA: answers.a.text, answerAID: answers.a.id, answerB: answers.b.text, answerBID: answers.b.id))
+        }
+    }
+
+    func matchingQueries() -> [SQLFragment] {
+        [sideQuery(driving: .a, columns: Totals.columns), sideQuery(driving: .b, columns: Totals.columns)]
+    }
+
+    /// Side `driving`'s pairs in its own order (a dataset's positions, or the export order),
+    /// each looked up in the other side by content. In the select list `m` is NULL when the
+    /// other side has no pair with that key, 1 when one has the same answer text, 0 otherwise,
+    /// and `other_text` is one of the other side's differing answers (else the driving answer).
+    private func sideQuery(driving: Side, columns: String, extra: String = "", limit: Int? = nil, otherText: Bool = false) -> SQLFragment {
+        let mine = set(driving).query, other = set(driving.other).query
+        let member = SQLFragment.joined(other.membership(.lookup).map { SQLFragment(" AND " + $0.sql, $0.arguments) }, separator: "")
+        let lookup = """
+            \(PairQuery.lookupFrom(.lookup))
+            WHERE c2.sha256 = c.sha256 AND q2.normalized = q.normalized AND s2.path = s.path\(member.sql)
+            """
+        let clause = mine.whereClause()
+        var arguments = otherText ? member.arguments + member.arguments : member.arguments
+        arguments += clause.arguments
+        var sql = """
+            SELECT \(columns) FROM (
+            SELECT s.path AS path, c.id AS chunk_id, q.id AS question_id, q.text AS question, a.id AS answer_id, a.text AS text, a.call_id AS call_id,
+              (SELECT max(a2.text = a.text) \(lookup)) AS m,
+              \(otherText ? "(SELECT a2.text \(lookup) AND a2.text <> a.text UNION ALL SELECT a.text LIMIT 1)" : "NULL") AS other_text
+            \(mine.from)
+            \(clause.sql)
+            \(mine.order)) p
+            LEFT JOIN calls k ON k.id = p.call_id
+            """
+        sql += extra
+        if let limit { sql += " LIMIT \(limit)" }
+        return SQLFragment(sql, arguments)
+    }
+}
