@@ -29,6 +29,14 @@ let package = Package(
             dependencies: ["EmbedMigrations"],
             path: "Plugins/MigrationsPlugin"
         ),
+        // Stamps the git commit into the binary for `iftdb --version`.
+        .executableTarget(name: "EmbedCommit", path: "Sources/EmbedCommit"),
+        .plugin(
+            name: "CommitPlugin",
+            capability: .buildTool(),
+            dependencies: ["EmbedCommit"],
+            path: "Plugins/CommitPlugin"
+        ),
         .target(
             name: "IFTStore",
             dependencies: [
@@ -44,7 +52,8 @@ let package = Package(
             dependencies: [
                 "IFTStore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
-            ]
+            ],
+            plugins: ["CommitPlugin"]
         ),
         // A scriptable OpenAI-compatible server on 127.0.0.1, for tests and benchmarks.
         .target(

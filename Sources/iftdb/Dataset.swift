@@ -86,7 +86,7 @@ extension IFTDB.Dataset {
         static let configuration = CommandConfiguration(abstract: "Show one dataset: its filter and what its pairs are made of.")
 
         @OptionGroup var store: StoreOptions
-        @Argument(help: ArgumentHelp("The dataset: NAME or dataset:NAME.", valueName: "name"))
+        @Argument(help: ArgumentHelp("The dataset: NAME or dataset:NAME.", valueName: "name"), completion: StoreCompletion.datasets)
         var name: String
         @Flag(help: "Print JSON.") var json = false
 

@@ -32,10 +32,10 @@ extension IFTDB {
 
         @OptionGroup var store: StoreOptions
 
-        @Argument(help: ArgumentHelp("Side A: answers@1, questions@1 or dataset:NAME (omit with --a-… flags).", valueName: "a"))
+        @Argument(help: ArgumentHelp("Side A: answers@1, questions@1 or dataset:NAME (omit with --a-… flags).", valueName: "a"), completion: StoreCompletion.diffSides)
         var a: String?
 
-        @Argument(help: ArgumentHelp("Side B, of the same kind as A.", valueName: "b"))
+        @Argument(help: ArgumentHelp("Side B, of the same kind as A.", valueName: "b"), completion: StoreCompletion.diffSides)
         var b: String?
 
         @OptionGroup var filters: PairFilterOptions
@@ -81,7 +81,7 @@ extension IFTDB {
 
         func run() async throws {
             let sink = ByteSink.standardOutput()
-            let printer = DiffPrinter(sink: sink, json: json, colored: Console.stdoutIsTerminal, show: show)
+            let printer = DiffPrinter(sink: sink, json: json, colored: Console.colorsOnStdout, show: show)
             let diffRequest = try request()
             let reader = try StoreFile.open(store.path, for: .reading)
             defer { reader.close() }

@@ -31,6 +31,10 @@ extension IFTDB {
                 A pair's split is a hash of its unit (--split-by: source path, chunk text, or \
                 answer id) and --seed, so adding data never moves a pair. A split that would be \
                 empty writes nothing and exits 2.
+
+                --max-example-chars N leaves out examples longer than N characters and counts \
+                them in the summary. Without it, the summary warns when any example is longer \
+                than 64,000 characters (the exit stays 0).
                 """
         )
 
@@ -40,7 +44,7 @@ extension IFTDB {
         @Option(help: ArgumentHelp("The output format.", valueName: "format"))
         var format: ExportFormat
 
-        @Option(name: [.short, .customLong("output")], help: ArgumentHelp("Write to this file instead of standard output.", valueName: "file"))
+        @Option(name: [.short, .customLong("output")], help: ArgumentHelp("Write to this file instead of standard output ('-' is standard output).", valueName: "file"))
         var output: String?
 
         @Option(help: ArgumentHelp("A system message for openai and sharegpt.", valueName: "text"))
@@ -51,6 +55,11 @@ extension IFTDB {
 
         @Option(help: ArgumentHelp("Write one file per split into the folder -o: NAME=RATIO,… summing to 1, e.g. train=0.9,valid=0.1.", valueName: "spec"))
         var split: String?
+
+        @Option(help: ArgumentHelp(
+            "Leave out examples longer than N characters (Unicode scalars of the question, answer, and the chunk and system message where the format writes them); the summary counts them.",
+            valueName: "n"))
+        var maxExampleChars: Int?
 
         @Option(help: ArgumentHelp("With --split: the seed of the split's hash (default 0).", valueName: "n"))
         var seed: UInt64?
@@ -68,7 +77,13 @@ extension IFTDB {
             if let system, system.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {
                 throw ValidationError("--system is empty; give it some text or leave it out")
             }
+            if let maxExampleChars, maxExampleChars < 1 {
+                throw ValidationError("--max-example-chars must be 1 or more (it is the longest example kept, in characters)")
+            }
             if output?.isEmpty == true { throw ValidationError("-o needs a file path") }
+            if output == "-" && split != nil {
+                throw ValidationError("-o - is standard output, but --split writes one file per split; give -o a folder, e.g. -o splits/")
+            }
             if let split {
                 do {
                     _ = try SplitSpec(parsing: split)
@@ -82,6 +97,7 @@ extension IFTDB {
         }
 
         func run() async throws {
+            let output = self.output == "-" ? nil : self.output
             let interrupts = output == nil ? [] : Self.removeTemporaryFileOnInterrupt()
             defer { interrupts.forEach { $0.cancel() } }
             let filter = try filters.pairFilter()
@@ -89,9 +105,10 @@ extension IFTDB {
             let reader = try StoreFile.open(store.path, for: .reading)
             defer { reader.close() }
             let summary = try reader.export(
-                filter: filter, options: ExportOptions(format: format, system: system, includeContext: includeContext),
+                filter: filter, options: ExportOptions(format: format, system: system, includeContext: includeContext, maxExampleChars: maxExampleChars),
                 output: output, split: splitting)
             for line in summary.lines { Console.info(line) }
+            for warning in summary.warnings { Console.warning(warning) }
         }
 
         /// Ctrl-C or a kill while -o is being written: remove the temporary file, then exit

@@ -41,7 +41,7 @@ extension IFTDB {
             )
 
             @OptionGroup var store: StoreOptions
-            @Option(help: ArgumentHelp("The question prompt: NAME or NAME@VERSION.", valueName: "ref")) var prompt = DefaultPrompts.questionsName
+            @Option(help: ArgumentHelp("The question prompt: NAME or NAME@VERSION.", valueName: "ref"), completion: StoreCompletion.prompts(.question)) var prompt = DefaultPrompts.questionsName
             @Option(help: "Questions to ask per chunk.") var count = 3
             @Option(help: ArgumentHelp(
                 "A regular expression every question must match, sent as the JSON schema's `pattern` (servers with constrained decoding, such as llama.cpp, enforce it). E.g. '^(What|Who|When|Where|Which|How|Why)[^\"?]{8,200}[?]$'.",
@@ -83,8 +83,8 @@ extension IFTDB {
             )
 
             @OptionGroup var store: StoreOptions
-            @Option(help: ArgumentHelp("The answer prompt: NAME or NAME@VERSION.", valueName: "ref")) var prompt = DefaultPrompts.answersName
-            @Option(help: ArgumentHelp("Answer the questions of this question prompt.", valueName: "ref")) var questions = DefaultPrompts.questionsName
+            @Option(help: ArgumentHelp("The answer prompt: NAME or NAME@VERSION.", valueName: "ref"), completion: StoreCompletion.prompts(.answer)) var prompt = DefaultPrompts.answersName
+            @Option(help: ArgumentHelp("Answer the questions of this question prompt.", valueName: "ref"), completion: StoreCompletion.prompts(.question)) var questions = DefaultPrompts.questionsName
             @Option(help: ArgumentHelp("Only questions on this chunking's chunks.", valueName: "id")) var chunking: Int64?
             @OptionGroup var generation: GenerationOptions
             @OptionGroup var model: ModelOptions
@@ -211,6 +211,7 @@ struct GenerationCommand {
             guard let run = try await claimRun(writer, request, settings: settings) else { return nil }
             let plan = run.plan
             Console.info("run \(run.id): \(plan.pending.count) \(what) to ask \(settings.model) with \(plan.prompt.ref)\(plan.alreadyDone > 0 ? " (\(plan.alreadyDone) already done)" : "")")
+            reportUnchangedCount(plan)
             let stop = installStopHandlers()
             let started = Date()
             let engine = GenerationEngine(concurrency: generation.concurrency, maxCalls: generation.maxCalls)
@@ -259,12 +260,23 @@ struct GenerationCommand {
 
     private func reportNothingToDo(_ plan: GenerationPlan, settings: ModelSettings) throws {
         Console.info("nothing to do: all \(plan.alreadyDone) items already have a result from \(plan.prompt.ref) and \(settings.model)")
-        if generation.json { try ByteSink.standardOutput().write("{\"run\":null,\"done\":0,\"already_present\":\(plan.alreadyDone),\"failed\":0}\n") }
+        reportUnchangedCount(plan)
+        if generation.json { try ByteSink.standardOutput().write("{\"run\":null,\"done\":0,\"already_present\":\(plan.alreadyDone),\"failed\":0,\"short_sets\":0}\n") }
+    }
+
+    /// A chunk's questions are one result per prompt version, model and sample, whatever
+    /// --count asked: a re-run with another count adds nothing for chunks already done. Say so.
+    private func reportUnchangedCount(_ plan: GenerationPlan) {
+        let count = plan.request.count
+        guard plan.kind == .questions, plan.alreadyDone > 0, !plan.earlierCounts.isEmpty, plan.earlierCounts != [count] else { return }
+        let earlier = plan.earlierCounts.map { "--count \($0)" }.joined(separator: " or ")
+        Console.info("--count \(count) changes nothing for the \(plan.alreadyDone) items that already have questions from \(plan.prompt.ref) (asked with \(earlier)): for more questions per chunk ask for more samples (--samples \(plan.request.samples + 1)), or add a new version of the prompt (iftdb prompts add \(plan.prompt.name) …) and generate with it")
     }
 
     private func report(_ summary: GenerationSummary, request: GenerationRequest) {
         let p = summary.progress
-        let noun = request.kind == .questions ? "question sets (\(p.results) questions)" : "answers"
+        let noun = request.kind == .questions
+            ? "question sets (\(p.results) questions\(p.shortSets > 0 ? "; \(p.shortSets) short: fewer questions than --count \(request.count)" : ""))" : "answers"
         Console.info("run \(summary.runID) \(summary.status.rawValue) in \(Format.seconds(summary.seconds)): \(p.done) \(noun) stored · \(summary.skippedAsPresent + p.alreadyPresent) skipped as already present · \(p.failed) failed · tokens \(p.promptTokens) in / \(p.completionTokens) out")
         if let failure = p.lastFailure, p.failed > 0 {
             Console.info("  last failure: \(failure)")
@@ -276,7 +288,7 @@ struct GenerationCommand {
             Console.info("  \(why) with \(remaining) items still to do; resume with: \(resumeCommand())")
         }
         if generation.json {
-            let text = "{\"run\":\(summary.runID),\"status\":\"\(summary.status.rawValue)\",\"done\":\(p.done),\"results\":\(p.results),\"already_present\":\(summary.skippedAsPresent + p.alreadyPresent),\"failed\":\(p.failed),\"not_sent\":\(summary.notSent),\"prompt_tokens\":\(p.promptTokens),\"completion_tokens\":\(p.completionTokens),\"seconds\":\(JSONText.number((summary.seconds * 1000).rounded() / 1000))}\n"
+            let text = "{\"run\":\(summary.runID),\"status\":\"\(summary.status.rawValue)\",\"done\":\(p.done),\"results\":\(p.results),\"already_present\":\(summary.skippedAsPresent + p.alreadyPresent),\"failed\":\(p.failed),\"short_sets\":\(p.shortSets),\"not_sent\":\(summary.notSent),\"prompt_tokens\":\(p.promptTokens),\"completion_tokens\":\(p.completionTokens),\"seconds\":\(JSONText.number((summary.seconds * 1000).rounded() / 1000))}\n"
             try? ByteSink.standardOutput().write(text)
         }
     }

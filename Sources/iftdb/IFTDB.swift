@@ -11,9 +11,13 @@ struct IFTDB: AsyncParsableCommand {
             iftdb keeps every source file, chunk, question and answer as a versioned row in one \
             SQLite file, linked to the prompt version, model and raw model call that made it.
 
-            The store is --db PATH, else $IFTDB_DB, else ./iftdb.sqlite.
+            The store is --db PATH, else $IFTDB_DB, else ./iftdb.sqlite. --db may also come \
+            before the subcommand (iftdb --db s.sqlite stats).
+            --color auto|always|never (before or after the subcommand): colour on a terminal \
+            (auto, the default, also honours NO_COLOR), always, or never.
             Exit codes: 0 success; 1 ran but not clean; 2 error; 64 usage error.
             """,
+        version: IFTDBVersion.line,
         subcommands: [Init.self, Load.self, Sources.self, Prompts.self, Generate.self, Runs.self, Show.self, Export.self, Dataset.self, Stats.self, Diff.self, SQL.self, Check.self]
     )
 
@@ -30,8 +34,18 @@ struct IFTDB: AsyncParsableCommand {
         // A reader that leaves (`| head`, a FIFO closed early) makes a write fail with EPIPE,
         // which ends the command with one line and exit 2, instead of killing it silently.
         signal(SIGPIPE, SIG_IGN)
+        let global: GlobalArguments
         do {
-            var command = try parseAsRoot()
+            global = try GlobalArguments(Array(CommandLine.arguments.dropFirst()))
+        } catch let error as GlobalArguments.UsageError {
+            Console.error(error.message)
+            Foundation.exit(ExitCode.validationFailure.rawValue)
+        } catch {
+            fail("internal error: \(error); please report it")
+        }
+        if let color = global.color { Console.colorChoice = color }
+        do {
+            var command = try parseAsRoot(global.arguments)
             if var asyncCommand = command as? AsyncParsableCommand {
                 try await asyncCommand.run()
             } else {

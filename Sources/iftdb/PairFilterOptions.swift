@@ -4,10 +4,10 @@ import IFTStore
 /// The pair filters `export`, `stats`, `dataset save` and `diff` share. A command declares
 /// `@OptionGroup var filters: PairFilterOptions` and calls `filters.pairFilter()`.
 struct PairFilterOptions: ParsableArguments {
-    @Option(help: ArgumentHelp("Questions made by this prompt: NAME@V, or NAME for its latest version.", valueName: "ref"))
+    @Option(help: ArgumentHelp("Questions made by this prompt: NAME@V, or NAME for its latest version.", valueName: "ref"), completion: StoreCompletion.prompts(.question))
     var questionPrompt: String?
 
-    @Option(help: ArgumentHelp("Answers made by this prompt: NAME@V, or NAME for its latest version.", valueName: "ref"))
+    @Option(help: ArgumentHelp("Answers made by this prompt: NAME@V, or NAME for its latest version.", valueName: "ref"), completion: StoreCompletion.prompts(.answer))
     var answerPrompt: String?
 
     @Option(help: ArgumentHelp("Answers made by this model (its name, any parameters).", valueName: "name"))
@@ -45,7 +45,7 @@ struct PairFilterOptions: ParsableArguments {
     @Flag(help: "Take answers from several answer prompts or models for one question instead of refusing.")
     var allAnswers = false
 
-    @Option(help: ArgumentHelp("Only the answers of this saved dataset (NAME or dataset:NAME), in its order.", valueName: "name"))
+    @Option(help: ArgumentHelp("Only the answers of this saved dataset (NAME or dataset:NAME), in its order.", valueName: "name"), completion: StoreCompletion.datasets)
     var dataset: String?
 
     @Flag(help: "Drop pairs whose question repeats an earlier one once case, spacing, punctuation and Unicode form are folded; keep the earliest question and its answers.")

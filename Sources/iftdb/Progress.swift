@@ -2,16 +2,18 @@ import Foundation
 import IFTStore
 
 /// Progress on stderr: a line rewritten in place on a terminal, a line every few seconds in
-/// a pipe, nothing with --quiet.
+/// a pipe, nothing with --quiet. It is not colour: NO_COLOR and --color never keep it.
 final class ProgressLine {
     private let quiet: Bool
     private let interval: TimeInterval
-    private var last = Date()
+    private var last: Date
     private var shown = false
 
     init(quiet: Bool) {
         self.quiet = quiet
         self.interval = Console.stderrIsTerminal ? 0.1 : 5
+        // On a terminal the first update shows at once; in a pipe the first line waits.
+        self.last = Console.stderrIsTerminal ? .distantPast : Date()
     }
 
     func update(_ text: @autoclosure () -> String) {

@@ -48,7 +48,7 @@ extension IFTDB.Prompts {
         static let configuration = CommandConfiguration(abstract: "Print one prompt version: role, system prompt and template.")
 
         @OptionGroup var store: StoreOptions
-        @Argument(help: "NAME@VERSION, or NAME for the latest version.") var ref: String
+        @Argument(help: "NAME@VERSION, or NAME for the latest version.", completion: StoreCompletion.prompts()) var ref: String
         @Flag(help: "Print JSON.") var json = false
 
         func run() async throws {
@@ -91,12 +91,15 @@ extension IFTDB.Prompts {
         @OptionGroup var store: StoreOptions
         @Argument(help: "The prompt's name: letters, digits, '-', '_' and '.'.") var name: String
         @Option(help: "question or answer.") var role: String
-        @Option(help: ArgumentHelp("The file holding the template (UTF-8).", valueName: "file")) var templateFile: String
+        @Option(help: ArgumentHelp("The file holding the template (UTF-8); '-' reads standard input.", valueName: "file")) var templateFile: String
         @Option(help: "The system prompt.") var system: String?
-        @Option(help: ArgumentHelp("A file holding the system prompt.", valueName: "file")) var systemFile: String?
+        @Option(help: ArgumentHelp("A file holding the system prompt; '-' reads standard input.", valueName: "file")) var systemFile: String?
 
         func validate() throws {
             if system != nil && systemFile != nil { throw ValidationError("give --system or --system-file, not both") }
+            if templateFile == "-" && systemFile == "-" {
+                throw ValidationError("--template-file - and --system-file - cannot both read standard input; put one of them in a file")
+            }
             if PromptRole(rawValue: role) == nil { throw ValidationError("--role is 'question' or 'answer', not '\(role)'") }
         }
 
@@ -119,7 +122,7 @@ extension IFTDB.Prompts {
         )
 
         @OptionGroup var store: StoreOptions
-        @Argument(help: "NAME@VERSION, or NAME for the latest version.") var ref: String
+        @Argument(help: "NAME@VERSION, or NAME for the latest version.", completion: StoreCompletion.prompts()) var ref: String
         @Option(help: ArgumentHelp("The chunk to render with.", valueName: "chunk:ID")) var chunk: String?
         @Option(help: ArgumentHelp("The question to render with (answer prompts).", valueName: "question:ID")) var question: String?
         @Option(help: "The value of {{count}}.") var count = 3

@@ -21,7 +21,7 @@ extension IFTDB {
         )
 
         @OptionGroup var store: StoreOptions
-        @Argument(help: "What to show: source:PATH[@V], chunk:ID, question:ID or answer:ID.") var reference: String
+        @Argument(help: "What to show: source:PATH[@V], chunk:ID, question:ID or answer:ID.", completion: StoreCompletion.showReferences) var reference: String
         @Flag(help: "Print JSON on stdout.") var json = false
         @Option(help: "Characters of context shown around a chunk.") var context = 200
 
@@ -81,7 +81,7 @@ extension IFTDB {
                 } else {
                     let (before, after) = try reader.chunkContext(chunk, context: context)
                     Console.info("chunk \(chunk.id) · source:\(chunk.path)@\(chunk.version) · \(chunk.chunking) · #\(chunk.ordinal) · characters \(chunk.start)..<\(chunk.end) (\(chunk.end - chunk.start))")
-                    let (open, close, dimOpen, dimClose) = Console.stdoutIsTerminal
+                    let (open, close, dimOpen, dimClose) = Console.colorsOnStdout
                         ? ("\u{1B}[1;7m", "\u{1B}[0m", "\u{1B}[2m", "\u{1B}[0m") : ("⟦", "⟧", "", "")
                     let lead = chunk.start > before.unicodeScalars.count ? "…" : ""
                     let (shownBefore, shownChunk, shownAfter) = (TerminalText.escaped(before), TerminalText.escaped(chunk.text), TerminalText.escaped(after))

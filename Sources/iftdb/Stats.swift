@@ -33,7 +33,7 @@ extension IFTDB {
             }
             let counts = stats.store, selection = stats.selection
             var text = """
-                store      \(counts.sources) sources (\(counts.sourceVersions) versions), \(counts.chunks) chunks, \(counts.questions) questions, \(counts.answers) answers
+                store      \(counts.sources) sources (\(counts.sourceVersions) versions), \(counts.chunks) chunks, \(counts.questions) questions, \(counts.answers) answers\(counts.shortSets > 0 ? " (\(counts.shortSets) short question sets: fewer questions than asked)" : "")
                 selected   \(selection.pairs) pairs from \(selection.sources) sources, \(selection.chunks) chunks, \(selection.questions) questions\(selection.filters.isEmpty ? "" : " (\(selection.filters.joined(separator: " ")))")
 
 

@@ -17,6 +17,12 @@ public struct ExportSummary: Sendable, Hashable {
     public let destination: String?
     /// With `--split`: each split's file, in the spec's order.
     public var splits: [SplitFile] = []
+    /// `--max-example-chars`, and how many examples it dropped.
+    public var maxExampleChars: Int?
+    public var droppedAsLong = 0
+    /// Without `--max-example-chars`: examples written longer than 64,000 characters, and the longest.
+    public var longExamples = 0
+    public var longestExample = 0
 
     public init(written: Int, funnel: PairFunnel, format: ExportFormat, destination: String?, splits: [SplitFile] = []) {
         self.written = written
@@ -33,11 +39,30 @@ public struct ExportSummary: Sendable, Hashable {
         for step in funnel.steps {
             out.append("  \(step.label): removed \(step.removed)")
         }
+        if let maxExampleChars {
+            out.append("  longer than \(maxExampleChars) characters (--max-example-chars): removed \(droppedAsLong)")
+        }
         for split in splits {
             let share = written == 0 ? 0 : Double(split.pairs) / Double(written) * 100
             out.append("  \(split.name): \(split.pairs) pair\(split.pairs == 1 ? "" : "s") (\(String(format: "%.1f", share))%) to \(split.path)")
         }
         return out
+    }
+
+    /// Warnings for people (stderr), such as examples too long for most fine-tuning jobs.
+    public var warnings: [String] {
+        guard longExamples > 0 else { return [] }
+        return ["\(longExamples) example\(longExamples == 1 ? " is" : "s are") longer than \(ExampleLengthGuard.warningChars) characters (the longest \(longestExample)); most fine-tuning jobs refuse or truncate them: leave them out with --max-example-chars N"]
+    }
+
+    mutating func count(_ lengths: ExampleLengthGuard) throws {
+        maxExampleChars = lengths.limit
+        droppedAsLong = lengths.dropped
+        longExamples = lengths.overWarning
+        longestExample = lengths.longest
+        if written == 0, let limit = lengths.limit {
+            throw SelectionError.allTooLong(pairs: lengths.dropped, limit: limit)
+        }
     }
 }
 
@@ -112,17 +137,19 @@ enum PairExport {
             let target = ResolvedPath.join(folder, "\(part.name).\(exporter.options.format.fileExtension)")
             files.append(try AtomicOutputFile(path: target, checking: { try storeFiles.refuse(target, at: $0) }))
         }
-        let counts = try exporter.write(selection, split: split.spec, seed: split.seed, unit: split.unit, to: files.map(\.sink))
+        let lengths = ExampleLengthGuard(options: exporter.options)
+        let counts = try exporter.write(selection, split: split.spec, seed: split.seed, unit: split.unit, to: files.map(\.sink), lengths: lengths)
+        var summary = ExportSummary(written: counts.reduce(0, +), funnel: funnel, format: exporter.options.format, destination: folder)
+        try summary.count(lengths)
         if let empty = counts.firstIndex(of: 0) {
             throw SelectionError.emptySplit(name: split.spec.parts[empty].name, pairs: counts.reduce(0, +), unit: split.unit)
         }
         for file in files { try file.commit() }
         committed = true
-        var splits: [ExportSummary.SplitFile] = []
         for (index, part) in split.spec.parts.enumerated() {
-            splits.append(ExportSummary.SplitFile(name: part.name, path: files[index].path, pairs: counts[index]))
+            summary.splits.append(ExportSummary.SplitFile(name: part.name, path: files[index].path, pairs: counts[index]))
         }
-        return ExportSummary(written: counts.reduce(0, +), funnel: funnel, format: exporter.options.format, destination: folder, splits: splits)
+        return summary
     }
 
     static func emptySelection(_ funnel: PairFunnel, filter: PairFilter, action: SelectionAction = .export) -> SelectionError {
@@ -160,16 +187,20 @@ extension StoreReader {
                     }
                     return try PairExport.writeSplits(selection, exporter: exporter, split: split, folder: output, funnel: funnel, storePath: path)
                 }
-                let written: Int
+                let lengths = ExampleLengthGuard(options: options)
                 if let output {
                     let storeFiles = StoreFiles(storePath: path)
                     let file = try AtomicOutputFile(path: output, checking: { try storeFiles.refuse(output, at: $0) })
-                    written = try exporter.write(selection, to: file.sink)
+                    var summary = ExportSummary(written: try exporter.write(selection, to: file.sink, lengths: lengths), funnel: funnel,
+                                                format: options.format, destination: output)
+                    try summary.count(lengths)
                     try file.commit()
-                } else {
-                    written = try exporter.write(selection, to: standardOutput())
+                    return summary
                 }
-                return ExportSummary(written: written, funnel: funnel, format: options.format, destination: output)
+                var summary = ExportSummary(written: try exporter.write(selection, to: standardOutput(), lengths: lengths), funnel: funnel,
+                                            format: options.format, destination: nil)
+                try summary.count(lengths)
+                return summary
             }
         }
     }

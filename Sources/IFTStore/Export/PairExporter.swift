@@ -8,11 +8,14 @@ public struct ExportOptions: Sendable, Hashable {
     public var system: String?
     /// Put the chunk before the question in the user turn (`openai`, `sharegpt`).
     public var includeContext: Bool
+    /// Drop examples longer than this many characters (`ExampleLengthGuard`).
+    public var maxExampleChars: Int?
 
-    public init(format: ExportFormat, system: String? = nil, includeContext: Bool = false) {
+    public init(format: ExportFormat, system: String? = nil, includeContext: Bool = false, maxExampleChars: Int? = nil) {
         self.format = format
         self.system = system
         self.includeContext = includeContext
+        self.maxExampleChars = maxExampleChars
     }
 }
 
@@ -35,14 +38,15 @@ struct PairExporter: Sendable {
         return JSONLField.all.map(\.sql).joined(separator: ", ")
     }
 
-    /// Writes every selected pair to `sink` and returns how many; flushes at the end.
+    /// Writes every selected pair `lengths` admits to `sink` and returns how many; flushes at the end.
     @discardableResult
-    func write(_ selection: PairSelection, to sink: ByteSink) throws -> Int {
+    func write(_ selection: PairSelection, to sink: ByteSink, lengths: ExampleLengthGuard) throws -> Int {
         try writeHeader(to: sink)
-        var first = true
-        let count = try selection.forEachRow(columns: Self.columns(for: options.format)) { row in
-            try writeRow(row, to: sink, first: first)
-            first = false
+        var count = 0
+        try selection.forEachRow(columns: Self.columns(for: options.format)) { row in
+            guard lengths.admit(row) else { return }
+            try writeRow(row, to: sink, first: count == 0)
+            count += 1
         }
         try writeFooter(to: sink, count: count)
         return count
@@ -54,8 +58,13 @@ struct PairExporter: Sendable {
         var counts = Array(repeating: 0, count: split.parts.count)
         var lastUnit: [UInt8] = []
         var lastPart = -1
-        try selection.forEachRow(columns: unit.sql) { row in
-            let part = row.withUTF8(0) { bytes -> Int in
+        // With a length limit the texts are read too, to leave out what the write drops.
+        let limited = options.maxExampleChars != nil
+        let lengths = ExampleLengthGuard(options: options)
+        let unitIndex = limited ? (options.format == .jsonl ? JSONLField.all.count : 3) : 0
+        try selection.forEachRow(columns: limited ? "\(Self.columns(for: options.format)), \(unit.sql)" : unit.sql) { row in
+            guard !limited || lengths.admit(row) else { return }
+            let part = row.withUTF8(unitIndex) { bytes -> Int in
                 if lastPart >= 0 && bytes.elementsEqual(lastUnit) { return lastPart }
                 lastUnit = Array(bytes)
                 lastPart = split.part(forUnit: bytes, seed: seed)
@@ -69,7 +78,7 @@ struct PairExporter: Sendable {
     /// Writes every selected pair to the sink of its split (`split.parts` order) and returns
     /// how many went to each; flushes them all at the end. A pair's split is a hash of its
     /// unit and the seed (`SplitSpec.part(forUnit:seed:)`), computed once per run of equal units.
-    func write(_ selection: PairSelection, split: SplitSpec, seed: UInt64, unit: SplitUnit, to sinks: [ByteSink]) throws -> [Int] {
+    func write(_ selection: PairSelection, split: SplitSpec, seed: UInt64, unit: SplitUnit, to sinks: [ByteSink], lengths: ExampleLengthGuard) throws -> [Int] {
         precondition(sinks.count == split.parts.count, "one sink per split")
         for sink in sinks { try writeHeader(to: sink) }
         var counts = Array(repeating: 0, count: sinks.count)
@@ -78,6 +87,7 @@ struct PairExporter: Sendable {
         let columns = Self.columns(for: options.format)
         let unitIndex = options.format == .jsonl ? JSONLField.all.count : 3
         try selection.forEachRow(columns: "\(columns), \(unit.sql)") { row in
+            guard lengths.admit(row) else { return }
             let part = row.withUTF8(unitIndex) { bytes -> Int in
                 if lastPart >= 0 && bytes.elementsEqual(lastUnit) { return lastPart }
                 lastUnit = Array(bytes)

@@ -22,6 +22,10 @@ public struct GenerationProgress: Sendable {
     public var inFlight = 0
     public var sent = 0
     public var results = 0
+    /// Question sets stored with fewer questions than asked (`--count`).
+    public var shortSets = 0
+    /// Questions asked per item (question runs), to count short sets.
+    var questionsAsked: Int?
     public var promptTokens = 0
     public var completionTokens = 0
     public var lastFailure: String?
@@ -33,6 +37,7 @@ public struct GenerationProgress: Sendable {
         case .stored(let results):
             done += 1
             self.results += results
+            if let questionsAsked, results < questionsAsked { shortSets += 1 }
         case .alreadyPresent: alreadyPresent += 1
         case .failed(let message):
             failed += 1
@@ -136,6 +141,7 @@ public struct GenerationEngine {
         let plan = run.plan
         let started = Date()
         var progress = GenerationProgress(total: plan.pending.count)
+        if plan.kind == .questions { progress.questionsAsked = plan.request.count }
         let budget = min(plan.pending.count, maxCalls ?? Int.max)
         var next = 0
         var writeError: Error?

@@ -59,6 +59,9 @@ public struct GenerationPlan: Sendable {
     public let pending: [WorkItem]
     /// Items that already have their result (skipped).
     public let alreadyDone: Int
+    /// Questions: the `--count` values earlier runs of this prompt and model stored questions
+    /// with, so a re-run with another count can say it changes nothing for those chunks.
+    public var earlierCounts: [Int] = []
 
     public var kind: GenerationKind { request.kind }
 
@@ -119,8 +122,18 @@ extension StoreWriter {
                 try statement.bind([chunkingID, request.sourceGlob, request.sourceGlob])
                 let done = try existingItems("SELECT DISTINCT chunk_id, sample FROM questions WHERE prompt_id = ? AND model_id = ?", prompt.id, modelID)
                 let (pending, skipped) = try collect(statement, samples: request.samples, done: done, limit: request.limit)
-                return GenerationPlan(request: request, prompt: prompt, questionPrompt: nil, modelID: modelID, modelName: modelName,
-                                      chunkingID: chunkingID, pending: pending, alreadyDone: skipped)
+                var plan = GenerationPlan(request: request, prompt: prompt, questionPrompt: nil, modelID: modelID, modelName: modelName,
+                                          chunkingID: chunkingID, pending: pending, alreadyDone: skipped)
+                if let modelID, skipped > 0 {
+                    let counts = try db.prepare("""
+                        SELECT DISTINCT json_extract(r.options, '$.count') FROM runs r
+                        WHERE r.kind = 'questions' AND r.prompt_id = ? AND r.model_id = ? AND r.items_done > 0
+                          AND json_extract(r.options, '$.count') IS NOT NULL ORDER BY 1
+                        """)
+                    try counts.bind([prompt.id, modelID])
+                    while try counts.step() { plan.earlierCounts.append(counts.int(0)) }
+                }
+                return plan
             case .answers:
                 let questionPrompt = try self.prompt(request.questionPrompt ?? PromptRef(name: DefaultPrompts.questionsName))
                 guard questionPrompt.role == .question else {

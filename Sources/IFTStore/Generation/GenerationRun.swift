@@ -35,6 +35,32 @@ public struct RunListing: Sendable, Codable {
     public let seconds: Double?
     /// Why the run ended early (a refusal every item would meet, a failed write), if it did.
     public let error: String?
+    /// Question sets this run stored with fewer questions than it asked for (`--count`).
+    public var shortSets = 0
+}
+
+/// Short question sets: a set (one chunk, prompt, model and sample) whose reply held fewer
+/// questions than its run asked for (`--count`, kept in the run's options). Its questions are
+/// numbered 1…n, so the largest number is how many there are.
+enum ShortSets {
+    /// `run_id, short sets` for each question run that has any; one pass over `questions`.
+    static let byRunSQL = """
+        SELECT g.run_id, count(*) FROM (
+            SELECT run_id, max(ordinal) AS n FROM questions GROUP BY prompt_id, model_id, chunk_id, sample
+        ) g JOIN runs r ON r.id = g.run_id
+        WHERE r.kind = 'questions' AND g.n < json_extract(r.options, '$.count')
+        GROUP BY g.run_id
+        """
+
+    /// The whole store's short sets.
+    static let totalSQL = "SELECT coalesce(sum(short), 0) FROM (\(byRunSQL.replacingOccurrences(of: "SELECT g.run_id, count(*)", with: "SELECT count(*) AS short")))"
+
+    static func byRun(in db: Connection) throws -> [Int64: Int] {
+        let statement = try db.prepare(byRunSQL)
+        var counts: [Int64: Int] = [:]
+        while try statement.step() { counts[Int64(statement.int(0))] = statement.int(1) }
+        return counts
+    }
 }
 
 extension StoreWriter {
@@ -113,6 +139,7 @@ extension StoreReader {
                 ORDER BY r.id DESC LIMIT ?
                 """)
             try statement.bind([limit ?? -1])
+            let shortSets = try ShortSets.byRun(in: db)
             var rows: [RunListing] = []
             while try statement.step() {
                 var status = RunStatus(rawValue: statement.string(at: 5)) ?? .interrupted
@@ -129,6 +156,7 @@ extension StoreReader {
                     itemsFailed: statement.int(9), itemsSkipped: statement.int(10), promptTokens: statement.int(11),
                     completionTokens: statement.int(12), startedAt: started, endedAt: ended, seconds: seconds,
                     error: statement.optionalString(6)))
+                rows[rows.count - 1].shortSets = shortSets[rows[rows.count - 1].id] ?? 0
             }
             return rows
         }

@@ -28,6 +28,8 @@ public enum SelectionError: UserFacingError, Equatable {
     case badSplit(spec: String, SplitProblem)
     /// A split would get no pair; `pairs` in all, kept together by `unit`.
     case emptySplit(name: String, pairs: Int, unit: SplitUnit)
+    /// `--max-example-chars` dropped every selected pair.
+    case allTooLong(pairs: Int, limit: Int)
 
     public var message: String {
         switch self {
@@ -84,6 +86,8 @@ public enum SelectionError: UserFacingError, Equatable {
             case .onePart: return "--split '\(spec)' names one split; \(example)"
             case .ratiosSum(let sum): return "--split '\(spec)': the ratios sum to \(sum), not 1; \(example)"
             }
+        case .allTooLong(let pairs, let limit):
+            return "all \(pairs) selected pairs are longer than --max-example-chars \(limit); raise it; nothing written"
         case .emptySplit(let name, let pairs, let unit):
             let units = unit == .pair ? "pairs" : "\(unit.rawValue)s"
             return "split '\(name)' would be empty (\(pairs) pairs, kept together by \(units)); "

@@ -13,6 +13,8 @@ public struct PairStats: Sendable, Hashable, Codable {
         public let chunks: Int
         public let questions: Int
         public let answers: Int
+        /// Question sets stored with fewer questions than their run asked for (`ShortSets`).
+        public var shortSets = 0
     }
 
     /// The selection the filters chose.
@@ -98,10 +100,12 @@ extension PairStats {
     static func compute(in db: Connection, filter: PairFilter) throws -> PairStats {
         let totals = try db.prepare("""
             SELECT (SELECT count(*) FROM current_sources WHERE status <> 'removed'), (SELECT count(*) FROM sources),
-                   (SELECT count(*) FROM chunks), (SELECT count(*) FROM questions), (SELECT count(*) FROM answers)
+                   (SELECT count(*) FROM chunks), (SELECT count(*) FROM questions), (SELECT count(*) FROM answers),
+                   (\(ShortSets.totalSQL))
             """)
         _ = try totals.step()
-        let store = StoreCounts(sources: totals.int(0), sourceVersions: totals.int(1), chunks: totals.int(2), questions: totals.int(3), answers: totals.int(4))
+        var store = StoreCounts(sources: totals.int(0), sourceVersions: totals.int(1), chunks: totals.int(2), questions: totals.int(3), answers: totals.int(4))
+        store.shortSets = totals.int(5)
 
         let selection = try PairSelection(filter, in: db)
         let clause = selection.query.whereClause()
