@@ -179,35 +179,12 @@ final class DiffPrinter {
     private func percent(_ rate: Double?) -> String { String(format: "%.1f%%", (rate ?? 0) * 100) }
 
     private func jsonSummary(_ summary: DiffSummary) throws {
-        func side(_ stats: DiffSideStats) -> String {
-            var fields = ["\"label\":" + JSONText.quoted(stats.label), "\"\(summary.kind == .questions ? "questions" : summary.kind == .answers ? "answers" : "pairs")\":\(stats.items)"]
-            if let chunks = stats.chunks { fields.append("\"chunks\":\(chunks)") }
-            if let idk = stats.idk { fields.append("\"idk\":\(idk)") }
-            if let rate = stats.idkRate, stats.idk != nil { fields.append("\"idk_rate\":" + JSONText.number(rate)) }
-            if let mean = stats.meanAnswerChars { fields.append("\"mean_answer_chars\":" + JSONText.number(mean)) }
-            if let tokens = stats.promptTokens { fields.append("\"prompt_tokens\":\(tokens)") }
-            if let tokens = stats.completionTokens { fields.append("\"completion_tokens\":\(tokens)") }
-            return "{" + fields.joined(separator: ",") + "}"
-        }
-        var text = "{\"kind\":\"\(summary.kind.rawValue)\""
-        if let sample = summary.sample { text += ",\"sample\":\(sample)" }
-        text += ",\"a\":" + side(summary.a) + ",\"b\":" + side(summary.b)
-        text += ",\"summary\":{" + summary.counts.map { "\"\($0.key)\":\($0.value)" }.joined(separator: ",") + "}"
-        text += ",\"differs\":\(summary.differs)"
-        if let show { text += ",\"show\":\"\(show.rawValue)\",\"items\":[" }
-        try sink.write(text)
+        try sink.writeJSONOpening(DiffReport(summary, show: show))
+        if show != nil { try sink.write(",\"items\":[") }
     }
 
     private func jsonItem(_ item: DiffItem) throws {
-        func value(_ text: String?) -> String { text.map(JSONText.quoted) ?? "null" }
-        func id(_ id: Int64?) -> String { id.map { "\($0)" } ?? "null" }
-        var text = items == 1 ? "\n" : ",\n"
-        text += "{\"chunk_id\":\(item.chunkID),\"source_path\":" + JSONText.quoted(item.sourcePath)
-        text += ",\"a\":{\"question_id\":\(id(item.questionAID)),\"question\":\(value(item.questionA))"
-        if kind != .questions { text += ",\"answer_id\":\(id(item.answerAID)),\"answer\":\(value(item.answerA))" }
-        text += "},\"b\":{\"question_id\":\(id(item.questionBID)),\"question\":\(value(item.questionB))"
-        if kind != .questions { text += ",\"answer_id\":\(id(item.answerBID)),\"answer\":\(value(item.answerB))" }
-        text += "}}"
-        try sink.write(text)
+        try sink.write(items == 1 ? "\n" : ",\n")
+        try sink.writeJSON(DiffReportItem(item, kind: kind), .ordered, newline: false)
     }
 }

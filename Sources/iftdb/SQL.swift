@@ -80,12 +80,8 @@ struct ResultPrinter {
             try sink.write("[")
             var count = 0
             while let row = try result.next() {
-                var object = count == 0 ? "{" : ",\n{"
-                for (i, name) in names.enumerated() {
-                    if i > 0 { object += "," }
-                    object += JSONText.quoted(name) + ":" + jsonText(row[i])
-                }
-                try sink.write(object + "}")
+                if count > 0 { try sink.write(",\n") }
+                try sink.writeJSON(QueryRowObject(columns: names, values: row), .ordered, newline: false)
                 count += 1
             }
             try sink.write("]\n")
@@ -148,16 +144,6 @@ struct ResultPrinter {
         case .real(let v): return String(v)
         case .text(let v): return v
         case .blob(let v): return v.map { String(format: "%02x", $0) }.joined()
-        }
-    }
-
-    private func jsonText(_ value: QueryValue) -> String {
-        switch value {
-        case .null: return "null"
-        case .integer(let v): return String(v)
-        case .real(let v): return JSONText.number(v)
-        case .text(let v): return JSONText.quoted(v)
-        case .blob(let v): return JSONText.quoted(v.map { String(format: "%02x", $0) }.joined())
         }
     }
 }
