@@ -25,6 +25,11 @@ extension ByteSink {
         try write(try style.encoder.encode(value) + (newline ? "\n" : ""))
     }
 
+    /// `"key":`, before a value written in parts (a streamed array).
+    func writeJSONKey(_ key: String) throws {
+        try write(try JSONStyle.ordered.encoder.encode(key) + ":")
+    }
+
     /// An object's fields without its closing brace: more fields, or a streamed array, follow.
     func writeJSONOpening(_ value: some Encodable) throws {
         try write(try JSONStyle.ordered.encoder.encodeOpenObject(value))
