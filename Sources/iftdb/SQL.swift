@@ -93,26 +93,19 @@ struct ResultPrinter {
 
     /// Column widths come from the first rows; later rows stream with those widths.
     private func printTable(_ result: QueryRows, names: [String], to sink: ByteSink) throws -> Int {
-        let names = names.map { TerminalText.escaped($0, oneLine: true) }
+        var table = TextTable(names, style: .init(separator: " | ", ruleJunction: "-+-", trimsTrailingWhitespace: true))
         let sampleSize = 200
-        var sample: [[String]] = []
         var next = try result.next()
-        while let row = next, sample.count < sampleSize {
-            sample.append(row.map(cell))
+        while let row = next, table.rows.count < sampleSize {
+            table.append(row.map(cell))
             next = try result.next()
         }
-        var widths = names.map(\.count)
-        for row in sample { for (i, value) in row.enumerated() { widths[i] = max(widths[i], value.count) } }
-        func line(_ values: [String]) -> String {
-            values.enumerated().map { i, value in value.padding(toLength: max(widths[i], value.count), withPad: " ", startingAt: 0) }
-                .joined(separator: " | ").replacingOccurrences(of: "\\s+$", with: "", options: .regularExpression) + "\n"
-        }
-        try sink.write(line(names))
-        try sink.write(widths.map { String(repeating: "-", count: $0) }.joined(separator: "-+-") + "\n")
-        for row in sample { try sink.write(line(row)) }
-        var count = sample.count
+        let widths = table.widths()
+        try sink.write(table.headerLines(widths: widths))
+        for row in table.rows { try sink.write(table.line(row, widths: widths)) }
+        var count = table.rows.count
         while let row = next {
-            try sink.write(line(row.map(cell)))
+            try sink.write(table.line(row.map(cell), widths: widths))
             count += 1
             next = try result.next()
         }
