@@ -27,7 +27,7 @@ extension IFTDB {
             defer { reader.close() }
             let summary = try reader.check { problem in
                 if json {
-                    try sink.write(first ? "{\"problems\":[" : ",")
+                    if first { try openProblems(sink) } else { try sink.write(",") }
                     try sink.writeJSON(problem)
                 } else {
                     // A path or text inside a message never drives the terminal.
@@ -36,14 +36,25 @@ extension IFTDB {
                 first = false
             }
             if json {
-                try sink.write(first ? "{\"problems\":[" : "")
-                try sink.write("],\"store\":\(JSONText.quoted(store.path)),\"summary\":")
+                if first { try openProblems(sink) }
+                try sink.write("],")
+                try sink.writeJSONKey("store")
+                try sink.writeJSON(store.path, .ordered, newline: false)
+                try sink.write(",")
+                try sink.writeJSONKey("summary")
                 try sink.writeJSON(summary)
                 try sink.write("}\n")
             }
             try sink.flush()
             Console.info(Self.describe(summary, path: store.path))
             if summary.problems > 0 { throw ExitCode(1) }
+        }
+
+        /// `{"problems":[`: the problems stream out as the checks find them.
+        private func openProblems(_ sink: ByteSink) throws {
+            try sink.write("{")
+            try sink.writeJSONKey("problems")
+            try sink.write("[")
         }
 
         static func describe(_ summary: StoreCheckSummary, path: String) -> String {

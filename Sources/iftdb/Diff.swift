@@ -113,30 +113,24 @@ final class DiffPrinter {
     func summary(_ summary: DiffSummary) throws {
         kind = summary.kind
         if json { return try jsonSummary(summary) }
-        var lines: [String] = []
         let what = summary.kind == .questions ? "questions" : summary.kind == .answers ? "answers" : "pairs"
         let title = "diff of \(what): A = \(summary.a.label), B = \(summary.b.label)" + (summary.sample.map { " (sample \($0))" } ?? "")
-        lines.append(title)
-        var table: [(String, String, String)] = [("", "A", "B"), (what, "\(summary.a.items)", "\(summary.b.items)")]
-        if let a = summary.a.chunks, let b = summary.b.chunks { table.append(("chunks covered", "\(a)", "\(b)")) }
+        var table = TextTable(["", "A", "B"], style: .init(indent: "  ", alignments: [.left, .right, .right]))
+        table.append([what, "\(summary.a.items)", "\(summary.b.items)"])
+        if let a = summary.a.chunks, let b = summary.b.chunks { table.append(["chunks covered", "\(a)", "\(b)"]) }
         if let a = summary.a.idk, let b = summary.b.idk {
-            table.append(("\"I don't know\"", "\(a) (\(percent(summary.a.idkRate)))", "\(b) (\(percent(summary.b.idkRate)))"))
+            table.append(["\"I don't know\"", "\(a) (\(percent(summary.a.idkRate)))", "\(b) (\(percent(summary.b.idkRate)))"])
         }
         if let a = summary.a.meanAnswerChars, let b = summary.b.meanAnswerChars {
-            table.append(("mean answer chars", String(format: "%.1f", a), String(format: "%.1f", b)))
+            table.append(["mean answer chars", String(format: "%.1f", a), String(format: "%.1f", b)])
         }
-        if let a = summary.a.promptTokens, let b = summary.b.promptTokens { table.append(("prompt tokens", "\(a)", "\(b)")) }
-        if let a = summary.a.completionTokens, let b = summary.b.completionTokens { table.append(("completion tokens", "\(a)", "\(b)")) }
-        let w0 = max(table.map(\.0.count).max() ?? 0, summary.counts.map(\.label.count).max() ?? 0)
-        let w1 = table.map(\.1.count).max() ?? 0, w2 = table.map(\.2.count).max() ?? 0
-        for row in table {
-            lines.append("  " + row.0.padding(toLength: w0, withPad: " ", startingAt: 0) + "  " + pad(row.1, w1) + "  " + pad(row.2, w2))
-        }
-        lines.append("")
-        for count in summary.counts {
-            lines.append("  " + count.label.padding(toLength: w0, withPad: " ", startingAt: 0) + "  " + pad("\(count.value)", w1))
-        }
-        try sink.write(TerminalText.escaped(lines.joined(separator: "\n") + "\n"))
+        if let a = summary.a.promptTokens, let b = summary.b.promptTokens { table.append(["prompt tokens", "\(a)", "\(b)"]) }
+        if let a = summary.a.completionTokens, let b = summary.b.completionTokens { table.append(["completion tokens", "\(a)", "\(b)"]) }
+        // The counts below the table line up with its first two columns.
+        let widths = table.widths(alsoFitting: summary.counts.map { [$0.label] })
+        var text = TerminalText.escaped(title) + "\n" + table.headerLines(widths: widths) + table.rows.map { table.line($0, widths: widths) }.joined() + "\n"
+        for count in summary.counts { text += table.line([count.label, "\(count.value)"], widths: widths) }
+        try sink.write(text)
     }
 
     func item(_ item: DiffItem) throws {
@@ -175,39 +169,18 @@ final class DiffPrinter {
     }
 
     private func ref(_ id: Int64?) -> String { id.map { " answer:\($0)" } ?? "" }
-    private func pad(_ text: String, _ width: Int) -> String { String(repeating: " ", count: max(0, width - text.count)) + text }
     private func percent(_ rate: Double?) -> String { String(format: "%.1f%%", (rate ?? 0) * 100) }
 
     private func jsonSummary(_ summary: DiffSummary) throws {
-        func side(_ stats: DiffSideStats) -> String {
-            var fields = ["\"label\":" + JSONText.quoted(stats.label), "\"\(summary.kind == .questions ? "questions" : summary.kind == .answers ? "answers" : "pairs")\":\(stats.items)"]
-            if let chunks = stats.chunks { fields.append("\"chunks\":\(chunks)") }
-            if let idk = stats.idk { fields.append("\"idk\":\(idk)") }
-            if let rate = stats.idkRate, stats.idk != nil { fields.append("\"idk_rate\":" + JSONText.number(rate)) }
-            if let mean = stats.meanAnswerChars { fields.append("\"mean_answer_chars\":" + JSONText.number(mean)) }
-            if let tokens = stats.promptTokens { fields.append("\"prompt_tokens\":\(tokens)") }
-            if let tokens = stats.completionTokens { fields.append("\"completion_tokens\":\(tokens)") }
-            return "{" + fields.joined(separator: ",") + "}"
-        }
-        var text = "{\"kind\":\"\(summary.kind.rawValue)\""
-        if let sample = summary.sample { text += ",\"sample\":\(sample)" }
-        text += ",\"a\":" + side(summary.a) + ",\"b\":" + side(summary.b)
-        text += ",\"summary\":{" + summary.counts.map { "\"\($0.key)\":\($0.value)" }.joined(separator: ",") + "}"
-        text += ",\"differs\":\(summary.differs)"
-        if let show { text += ",\"show\":\"\(show.rawValue)\",\"items\":[" }
-        try sink.write(text)
+        try sink.writeJSONOpening(DiffReport(summary, show: show))
+        guard show != nil else { return }
+        try sink.write(",")
+        try sink.writeJSONKey("items")
+        try sink.write("[")
     }
 
     private func jsonItem(_ item: DiffItem) throws {
-        func value(_ text: String?) -> String { text.map(JSONText.quoted) ?? "null" }
-        func id(_ id: Int64?) -> String { id.map { "\($0)" } ?? "null" }
-        var text = items == 1 ? "\n" : ",\n"
-        text += "{\"chunk_id\":\(item.chunkID),\"source_path\":" + JSONText.quoted(item.sourcePath)
-        text += ",\"a\":{\"question_id\":\(id(item.questionAID)),\"question\":\(value(item.questionA))"
-        if kind != .questions { text += ",\"answer_id\":\(id(item.answerAID)),\"answer\":\(value(item.answerA))" }
-        text += "},\"b\":{\"question_id\":\(id(item.questionBID)),\"question\":\(value(item.questionB))"
-        if kind != .questions { text += ",\"answer_id\":\(id(item.answerBID)),\"answer\":\(value(item.answerB))" }
-        text += "}}"
-        try sink.write(text)
+        try sink.write(items == 1 ? "\n" : ",\n")
+        try sink.writeJSON(DiffReportItem(item, kind: kind), .ordered, newline: false)
     }
 }

@@ -196,7 +196,7 @@ struct GenerationCommand {
             let calls = min(plan.pending.count, generation.maxCalls ?? Int.max)
             Console.info("dry run: \(calls) calls to \(settings.model) at \(settings.displayBaseURL) with \(plan.prompt.ref) (\(plan.alreadyDone) \(what) already done); about \(characters / 4) prompt tokens; nothing sent")
             if generation.json {
-                try ByteSink.standardOutput().write("{\"calls\":\(calls),\"already_done\":\(plan.alreadyDone),\"estimated_prompt_tokens\":\(characters / 4)}\n")
+                try ByteSink.standardOutput().writeJSON(GenerationReport.dryRun(calls: calls, alreadyDone: plan.alreadyDone, estimatedPromptTokens: characters / 4), .ordered)
             }
             return
         }
@@ -261,7 +261,7 @@ struct GenerationCommand {
     private func reportNothingToDo(_ plan: GenerationPlan, settings: ModelSettings) throws {
         Console.info("nothing to do: all \(plan.alreadyDone) items already have a result from \(plan.prompt.ref) and \(settings.model)")
         reportUnchangedCount(plan)
-        if generation.json { try ByteSink.standardOutput().write("{\"run\":null,\"done\":0,\"already_present\":\(plan.alreadyDone),\"failed\":0,\"short_sets\":0}\n") }
+        if generation.json { try ByteSink.standardOutput().writeJSON(GenerationReport.nothingToDo(alreadyPresent: plan.alreadyDone), .ordered) }
     }
 
     /// A chunk's questions are one result per prompt version, model and sample, whatever
@@ -288,8 +288,7 @@ struct GenerationCommand {
             Console.info("  \(why) with \(remaining) items still to do; resume with: \(resumeCommand())")
         }
         if generation.json {
-            let text = "{\"run\":\(summary.runID),\"status\":\"\(summary.status.rawValue)\",\"done\":\(p.done),\"results\":\(p.results),\"already_present\":\(summary.skippedAsPresent + p.alreadyPresent),\"failed\":\(p.failed),\"short_sets\":\(p.shortSets),\"not_sent\":\(summary.notSent),\"prompt_tokens\":\(p.promptTokens),\"completion_tokens\":\(p.completionTokens),\"seconds\":\(JSONText.number((summary.seconds * 1000).rounded() / 1000))}\n"
-            try? ByteSink.standardOutput().write(text)
+try? ByteSink.standardOutput().writeJSON(GenerationReport.finished(summary), .ordered)
         }
     }
 

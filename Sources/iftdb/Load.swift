@@ -98,7 +98,7 @@ extension IFTDB {
             progress.clear()
             let took = Date().timeIntervalSince(started)
             if json {
-                try ByteSink.standardOutput().write(summaryJSON(summary, took: took))
+                try ByteSink.standardOutput().writeJSON(LoadReport(summary, seconds: took), .ordered)
             }
             for unloaded in summary.foldersWithNothingLoaded {
                 if unloaded.skippedFiles == 0 {
@@ -129,10 +129,5 @@ extension IFTDB {
         /// file count instead of a guessed moment.
         static let testStopAfterFiles = ProcessInfo.processInfo.environment["IFTDB_TEST_STOP_AFTER_FILES"].flatMap { Int($0) }
         #endif
-
-        private func summaryJSON(_ s: LoadSummary, took: TimeInterval) -> String {
-            let skipped = s.skipped.sorted { $0.key < $1.key }.map { "\(JSONText.quoted($0.key)):\($0.value)" }.joined(separator: ",")
-            return "{\"files\":\(s.filesSeen),\"new\":\(s.new),\"changed\":\(s.changed),\"unchanged\":\(s.unchanged),\"removed\":\(s.removed),\"skipped\":{\(skipped)},\"chunks_added\":\(s.chunksAdded),\"bytes\":\(s.bytesRead),\"chunking_id\":\(s.loadedNothing ? "null" : String(s.chunkingID)),\"chunking\":\(JSONText.quoted(s.chunking.description)),\"seconds\":\(JSONText.number((took * 1000).rounded() / 1000))}\n"
-        }
     }
 }

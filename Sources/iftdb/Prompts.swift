@@ -32,7 +32,7 @@ extension IFTDB.Prompts {
             let prompts = try reader.prompts()
             let sink = ByteSink.standardOutput()
             if json {
-                try sink.write("[" + prompts.map(PromptJSON.object).joined(separator: ",\n") + "]\n")
+                try sink.writeJSON(prompts, .asEncoded(.elementPerLine))
             } else {
                 var table = TextTable(["prompt", "role", "sha256", "created"])
                 for prompt in prompts {
@@ -58,7 +58,7 @@ extension IFTDB.Prompts {
             let prompt = try reader.prompt(parsed)
             let sink = ByteSink.standardOutput()
             if json {
-                try sink.write(PromptJSON.object(prompt) + "\n")
+                try sink.writeJSON(prompt, .ordered)
             } else {
                 try sink.write(TerminalText.escaped("""
                     prompt:  \(prompt.ref)
@@ -142,8 +142,7 @@ extension IFTDB.Prompts {
             let (_, messages) = try reader.renderPrompt(parsed, chunkID: chunkID, questionID: questionID, count: count)
             let sink = ByteSink.standardOutput()
             if json {
-                let items = messages.map { "{\"role\":\(JSONText.quoted($0.role)),\"content\":\(JSONText.quoted($0.content))}" }
-                try sink.write("[" + items.joined(separator: ",") + "]\n")
+                try sink.writeJSON(messages, .ordered)
             } else {
                 for message in messages { try sink.write(TerminalText.escaped("--- \(message.role) ---\n\(message.content)\n")) }
             }
@@ -157,14 +156,5 @@ extension IFTDB.Prompts {
             }
             return id
         }
-    }
-}
-
-enum PromptJSON {
-    static func object(_ prompt: Prompt) -> String {
-        "{\"name\":\(JSONText.quoted(prompt.name)),\"version\":\(prompt.version),\"ref\":\(JSONText.quoted(prompt.ref.description))"
-            + ",\"role\":\(JSONText.quoted(prompt.role.rawValue)),\"system\":\(prompt.system.map(JSONText.quoted) ?? "null")"
-            + ",\"template\":\(JSONText.quoted(prompt.template)),\"sha256\":\(JSONText.quoted(prompt.sha256))"
-            + ",\"created_at\":\(JSONText.quoted(prompt.createdAt))}"
     }
 }

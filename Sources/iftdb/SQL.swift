@@ -80,12 +80,8 @@ struct ResultPrinter {
             try sink.write("[")
             var count = 0
             while let row = try result.next() {
-                var object = count == 0 ? "{" : ",\n{"
-                for (i, name) in names.enumerated() {
-                    if i > 0 { object += "," }
-                    object += JSONText.quoted(name) + ":" + jsonText(row[i])
-                }
-                try sink.write(object + "}")
+                if count > 0 { try sink.write(",\n") }
+                try sink.writeJSON(QueryRowObject(columns: names, values: row), .ordered, newline: false)
                 count += 1
             }
             try sink.write("]\n")
@@ -97,26 +93,19 @@ struct ResultPrinter {
 
     /// Column widths come from the first rows; later rows stream with those widths.
     private func printTable(_ result: QueryRows, names: [String], to sink: ByteSink) throws -> Int {
-        let names = names.map { TerminalText.escaped($0, oneLine: true) }
+        var table = TextTable(names, style: .init(separator: " | ", ruleJunction: "-+-", trimsTrailingWhitespace: true))
         let sampleSize = 200
-        var sample: [[String]] = []
         var next = try result.next()
-        while let row = next, sample.count < sampleSize {
-            sample.append(row.map(cell))
+        while let row = next, table.rows.count < sampleSize {
+            table.append(row.map(cell))
             next = try result.next()
         }
-        var widths = names.map(\.count)
-        for row in sample { for (i, value) in row.enumerated() { widths[i] = max(widths[i], value.count) } }
-        func line(_ values: [String]) -> String {
-            values.enumerated().map { i, value in value.padding(toLength: max(widths[i], value.count), withPad: " ", startingAt: 0) }
-                .joined(separator: " | ").replacingOccurrences(of: "\\s+$", with: "", options: .regularExpression) + "\n"
-        }
-        try sink.write(line(names))
-        try sink.write(widths.map { String(repeating: "-", count: $0) }.joined(separator: "-+-") + "\n")
-        for row in sample { try sink.write(line(row)) }
-        var count = sample.count
+        let widths = table.widths()
+        try sink.write(table.headerLines(widths: widths))
+        for row in table.rows { try sink.write(table.line(row, widths: widths)) }
+        var count = table.rows.count
         while let row = next {
-            try sink.write(line(row.map(cell)))
+            try sink.write(table.line(row.map(cell), widths: widths))
             count += 1
             next = try result.next()
         }
@@ -148,16 +137,6 @@ struct ResultPrinter {
         case .real(let v): return String(v)
         case .text(let v): return v
         case .blob(let v): return v.map { String(format: "%02x", $0) }.joined()
-        }
-    }
-
-    private func jsonText(_ value: QueryValue) -> String {
-        switch value {
-        case .null: return "null"
-        case .integer(let v): return String(v)
-        case .real(let v): return JSONText.number(v)
-        case .text(let v): return JSONText.quoted(v)
-        case .blob(let v): return JSONText.quoted(v.map { String(format: "%02x", $0) }.joined())
         }
     }
 }

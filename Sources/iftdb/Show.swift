@@ -67,7 +67,7 @@ extension IFTDB {
             case .source(let path, let version):
                 let source = try reader.sourceVersion(path: path, version: version)
                 if json {
-                    try sink.writeJSON(source, pretty: true)
+                    try sink.writeJSON(source, .sortedKeys(pretty: true))
                 } else {
                     let current = source.version == source.latestVersion ? "current" : "superseded (latest is \(source.latestVersion))"
                     Console.info("source \(source.path)@\(source.version) · \(source.status), \(current) · \(source.chars) characters, \(source.bytes) bytes · \(source.chunks) chunks · loaded \(source.loadedAt)\(source.root.map { " from \($0)" } ?? "")")
@@ -77,7 +77,7 @@ extension IFTDB {
             case .chunk(let id):
                 let chunk = try reader.chunk(id: id)
                 if json {
-                    try sink.writeJSON(chunk, pretty: true)
+                    try sink.writeJSON(chunk, .sortedKeys(pretty: true))
                 } else {
                     let (before, after) = try reader.chunkContext(chunk, context: context)
                     Console.info("chunk \(chunk.id) · source:\(chunk.path)@\(chunk.version) · \(chunk.chunking) · #\(chunk.ordinal) · characters \(chunk.start)..<\(chunk.end) (\(chunk.end - chunk.start))")
@@ -97,7 +97,7 @@ extension IFTDB {
 
         private func printLineage(_ lineage: Lineage, to sink: ByteSink) throws {
             if json {
-                try sink.writeJSON(lineage, pretty: true)
+                try sink.writeJSON(lineage, .sortedKeys(pretty: true))
                 return
             }
             func generated(_ title: String, _ g: Lineage.Generated) -> String {

@@ -108,7 +108,7 @@ import Testing
 
     private func keptQuestionIDs(of selection: PairSelection) throws -> [Int] {
         var ids: [Int] = []
-        try selection.forEachRow(columns: "q.id") { ids.append($0.int(0)) }
+        try selection.forEachRow(columns: [.questionID]) { ids.append($0.int(0)) }
         return ids
     }
 }

@@ -33,9 +33,9 @@ struct PairExporter: Sendable {
     }
 
     /// The select list for a format, over the aliases of `PairSelection`.
-    static func columns(for format: ExportFormat) -> String {
-        guard format == .jsonl else { return "c.text, q.text, a.text" }
-        return JSONLField.all.map(\.sql).joined(separator: ", ")
+    static func columns(for format: ExportFormat) -> [PairColumn] {
+        guard format == .jsonl else { return [.chunkText, .questionText, .answerText] }
+        return JSONLField.all.map(\.column)
     }
 
     /// Writes every selected pair `lengths` admits to `sink` and returns how many; flushes at the end.
@@ -62,7 +62,7 @@ struct PairExporter: Sendable {
         let limited = options.maxExampleChars != nil
         let lengths = ExampleLengthGuard(options: options)
         let unitIndex = limited ? (options.format == .jsonl ? JSONLField.all.count : 3) : 0
-        try selection.forEachRow(columns: limited ? "\(Self.columns(for: options.format)), \(unit.sql)" : unit.sql) { row in
+        try selection.forEachRow(columns: limited ? Self.columns(for: options.format) + [unit.column] : [unit.column]) { row in
             guard !limited || lengths.admit(row) else { return }
             let part = row.withUTF8(unitIndex) { bytes -> Int in
                 if lastPart >= 0 && bytes.elementsEqual(lastUnit) { return lastPart }
@@ -86,7 +86,7 @@ struct PairExporter: Sendable {
         var lastPart = -1
         let columns = Self.columns(for: options.format)
         let unitIndex = options.format == .jsonl ? JSONLField.all.count : 3
-        try selection.forEachRow(columns: "\(columns), \(unit.sql)") { row in
+        try selection.forEachRow(columns: columns + [unit.column]) { row in
             guard lengths.admit(row) else { return }
             let part = row.withUTF8(unitIndex) { bytes -> Int in
                 if lastPart >= 0 && bytes.elementsEqual(lastUnit) { return lastPart }
@@ -216,35 +216,35 @@ struct JSONLField: Sendable {
     enum Kind: Sendable { case text, integer, boolean }
     /// `"key":`, ready to write.
     let key: StaticString
-    let sql: String
+    let column: PairColumn
     let kind: Kind
 
     static let all: [JSONLField] = [
-        JSONLField(key: "\"answer_id\":", sql: "a.id", kind: .integer),
-        JSONLField(key: "\"question_id\":", sql: "q.id", kind: .integer),
-        JSONLField(key: "\"chunk_id\":", sql: "c.id", kind: .integer),
-        JSONLField(key: "\"source_id\":", sql: "s.id", kind: .integer),
-        JSONLField(key: "\"source_path\":", sql: "s.path", kind: .text),
-        JSONLField(key: "\"source_version\":", sql: "s.version", kind: .integer),
-        JSONLField(key: "\"chunking_id\":", sql: "c.chunking_id", kind: .integer),
-        JSONLField(key: "\"chunk_ordinal\":", sql: "c.ordinal", kind: .integer),
-        JSONLField(key: "\"chunk_start\":", sql: "c.start", kind: .integer),
-        JSONLField(key: "\"chunk_end\":", sql: "c.end", kind: .integer),
-        JSONLField(key: "\"question_prompt\":", sql: "(SELECT p.name || '@' || p.version FROM prompts p WHERE p.id = q.prompt_id)", kind: .text),
-        JSONLField(key: "\"question_model\":", sql: "(SELECT m.name FROM models m WHERE m.id = q.model_id)", kind: .text),
-        JSONLField(key: "\"question_run_id\":", sql: "q.run_id", kind: .integer),
-        JSONLField(key: "\"question_call_id\":", sql: "q.call_id", kind: .integer),
-        JSONLField(key: "\"question_ordinal\":", sql: "q.ordinal", kind: .integer),
-        JSONLField(key: "\"answer_prompt\":", sql: "(SELECT p.name || '@' || p.version FROM prompts p WHERE p.id = a.prompt_id)", kind: .text),
-        JSONLField(key: "\"model\":", sql: "(SELECT m.name FROM models m WHERE m.id = a.model_id)", kind: .text),
-        JSONLField(key: "\"model_params\":", sql: "(SELECT m.params FROM models m WHERE m.id = a.model_id)", kind: .text),
-        JSONLField(key: "\"answer_run_id\":", sql: "a.run_id", kind: .integer),
-        JSONLField(key: "\"answer_call_id\":", sql: "a.call_id", kind: .integer),
-        JSONLField(key: "\"answer_sample\":", sql: "a.sample", kind: .integer),
-        JSONLField(key: "\"created_at\":", sql: "a.created_at", kind: .text),
-        JSONLField(key: "\"is_idk\":", sql: "\(IDKRule.sqlFunctionName)(a.text)", kind: .boolean),
-        JSONLField(key: "\"chunk\":", sql: "c.text", kind: .text),
-        JSONLField(key: "\"question\":", sql: "q.text", kind: .text),
-        JSONLField(key: "\"answer\":", sql: "a.text", kind: .text),
+        JSONLField(key: "\"answer_id\":", column: .answerID, kind: .integer),
+        JSONLField(key: "\"question_id\":", column: .questionID, kind: .integer),
+        JSONLField(key: "\"chunk_id\":", column: .chunkID, kind: .integer),
+        JSONLField(key: "\"source_id\":", column: .sourceID, kind: .integer),
+        JSONLField(key: "\"source_path\":", column: .sourcePath, kind: .text),
+        JSONLField(key: "\"source_version\":", column: .sourceVersion, kind: .integer),
+        JSONLField(key: "\"chunking_id\":", column: .chunkingID, kind: .integer),
+        JSONLField(key: "\"chunk_ordinal\":", column: .chunkOrdinal, kind: .integer),
+        JSONLField(key: "\"chunk_start\":", column: .chunkStart, kind: .integer),
+        JSONLField(key: "\"chunk_end\":", column: .chunkEnd, kind: .integer),
+        JSONLField(key: "\"question_prompt\":", column: .questionPrompt, kind: .text),
+        JSONLField(key: "\"question_model\":", column: .questionModel, kind: .text),
+        JSONLField(key: "\"question_run_id\":", column: .questionRunID, kind: .integer),
+        JSONLField(key: "\"question_call_id\":", column: .questionCallID, kind: .integer),
+        JSONLField(key: "\"question_ordinal\":", column: .questionOrdinal, kind: .integer),
+        JSONLField(key: "\"answer_prompt\":", column: .answerPrompt, kind: .text),
+        JSONLField(key: "\"model\":", column: .answerModel, kind: .text),
+        JSONLField(key: "\"model_params\":", column: .answerModelParams, kind: .text),
+        JSONLField(key: "\"answer_run_id\":", column: .answerRunID, kind: .integer),
+        JSONLField(key: "\"answer_call_id\":", column: .answerCallID, kind: .integer),
+        JSONLField(key: "\"answer_sample\":", column: .answerSample, kind: .integer),
+        JSONLField(key: "\"created_at\":", column: .answerCreatedAt, kind: .text),
+        JSONLField(key: "\"is_idk\":", column: .answerIsIDK, kind: .boolean),
+        JSONLField(key: "\"chunk\":", column: .chunkText, kind: .text),
+        JSONLField(key: "\"question\":", column: .questionText, kind: .text),
+        JSONLField(key: "\"answer\":", column: .answerText, kind: .text),
     ]
 }

@@ -12,12 +12,12 @@ public enum SplitUnit: String, CaseIterable, Sendable, Codable {
     /// The answer id: each pair on its own (ids are never reused or rewritten).
     case pair
 
-    /// The SQL over `PairSelection`'s aliases whose text is the unit's identity.
-    var sql: String {
+    /// The column whose text is the unit's identity.
+    var column: PairColumn {
         switch self {
-        case .source: "s.path"
-        case .chunk: "c.sha256"
-        case .pair: "a.id"
+        case .source: .sourcePath
+        case .chunk: .chunkHash
+        case .pair: .answerID
         }
     }
 }

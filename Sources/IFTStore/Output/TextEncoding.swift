@@ -2,8 +2,9 @@ import Foundation
 
 /// JSON and CSV text written by hand: keys in a fixed order, no escaped slashes, UTF-8 as is.
 public enum JSONText {
-    /// `value` as a JSON string literal, quotes included.
-    public static func quoted(_ value: String) -> String {
+    /// `value` as a JSON string literal, quotes included; U+2028 and U+2029 escaped unless
+    /// `escapingLineSeparators` is false (Foundation's JSONEncoder writes them as they are).
+    public static func quoted(_ value: String, escapingLineSeparators: Bool = true) -> String {
         var out = "\""
         out.reserveCapacity(value.utf8.count + 2)
         for scalar in value.unicodeScalars {
@@ -16,7 +17,7 @@ public enum JSONText {
             case "\u{08}": out += "\\b"
             case "\u{0C}": out += "\\f"
             default:
-                if scalar.value < 0x20 || scalar.value == 0x2028 || scalar.value == 0x2029 {
+                if scalar.value < 0x20 || (escapingLineSeparators && (scalar.value == 0x2028 || scalar.value == 0x2029)) {
                     let hex = String(scalar.value, radix: 16)
                     out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
                 } else {

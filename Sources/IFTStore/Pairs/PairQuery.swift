@@ -67,10 +67,11 @@ struct PairQuery: Sendable, Hashable {
         return SQLFragment("WHERE " + joined.sql, joined.arguments)
     }
 
-    /// The full query for `columns` (a select list over the selection aliases), in order.
-    func select(_ columns: String) -> SQLFragment {
+    /// The full query for `columns`, in order.
+    func select(_ columns: [PairColumn]) -> SQLFragment {
         let clause = whereClause()
-        return SQLFragment("SELECT \(columns)\n\(from)\n\(clause.sql)\n\(order)", clause.arguments)
+        let list = columns.map { $0.sql(Self.aliases) }.joined(separator: ", ")
+        return SQLFragment("SELECT \(list)\n\(from)\n\(clause.sql)\n\(order)", clause.arguments)
     }
 
     /// The same scope with `condition` after the others.

@@ -5,7 +5,7 @@ internal import IFTSQLite
 /// dataset checked, `is_idk` registered, and the filter turned into a `PairQuery` of typed
 /// conditions. Every reader of pairs (export, stats, dataset save, diff) goes through this.
 ///
-/// Callers choose columns over `PairQuery.aliases` with `forEachRow(columns:)`; rows come in
+/// Callers choose `PairColumn`s with `forEachRow(columns:)`; rows come in
 /// the query's stable order.
 final class PairSelection {
     let filter: PairFilter
@@ -90,7 +90,7 @@ final class PairSelection {
     /// Steps through the selected rows in order; `body` reads the statement's columns (valid
     /// only during the call). Returns the number of rows.
     @discardableResult
-    func forEachRow(columns: String, _ body: (Statement) throws -> Void) throws -> Int {
+    func forEachRow(columns: [PairColumn], _ body: (Statement) throws -> Void) throws -> Int {
         let select = query.select(columns)
         let statement = try db.prepare(select.sql)
         try statement.bind(select.arguments)
@@ -103,7 +103,7 @@ final class PairSelection {
     }
 
     /// The full query for `columns`, for checking its plan.
-    func query(columns: String) -> (sql: String, arguments: [SQLiteValue]) {
+    func query(columns: [PairColumn]) -> (sql: String, arguments: [SQLiteValue]) {
         let select = query.select(columns)
         return (select.sql, select.arguments)
     }
@@ -111,7 +111,7 @@ final class PairSelection {
     /// The selected answer ids in order (what `dataset save` freezes).
     func answerIDs() throws -> [Int64] {
         var ids: [Int64] = []
-        try forEachRow(columns: "a.id") { ids.append(Int64($0.int(0))) }
+        try forEachRow(columns: [.answerID]) { ids.append(Int64($0.int(0))) }
         return ids
     }
 
@@ -158,7 +158,7 @@ final class PairSelection {
         var exampleQuestion: Int?
         var lastMixedQuestion = -1
         var mixedCombinations = Set<[Int]>()
-        try forEachRow(columns: "q.id, a.prompt_id, a.model_id") { row in
+        try forEachRow(columns: [.questionID, .answerPromptID, .answerModelID]) { row in
             let question = row.int(0), prompt = row.int(1), model = row.int(2)
             if question != currentQuestion {
                 currentQuestion = question

@@ -9,7 +9,7 @@ public enum PromptRole: String, Sendable, CaseIterable, CustomStringConvertible 
 }
 
 /// One version of a named prompt, as stored.
-public struct Prompt: Sendable, Equatable {
+public struct Prompt: Sendable, Equatable, Encodable {
     public let id: Int64
     public let name: String
     public let version: Int
@@ -20,6 +20,21 @@ public struct Prompt: Sendable, Equatable {
     public let createdAt: String
 
     public var ref: PromptRef { PromptRef(name: name, version: version) }
+
+    private enum Keys: String, CodingKey { case name, version, ref, role, system, template, sha256, createdAt = "created_at" }
+
+    /// As `prompts show --json` prints it: the ref spelled out, and `system` null when there is none.
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: Keys.self)
+        try c.encode(name, forKey: .name)
+        try c.encode(version, forKey: .version)
+        try c.encode(ref.description, forKey: .ref)
+        try c.encode(role.rawValue, forKey: .role)
+        if let system { try c.encode(system, forKey: .system) } else { try c.encodeNil(forKey: .system) }
+        try c.encode(template, forKey: .template)
+        try c.encode(sha256, forKey: .sha256)
+        try c.encode(createdAt, forKey: .createdAt)
+    }
 
     /// The hash that makes a template identical to another: role, system prompt and template.
     public static func contentHash(role: PromptRole, system: String?, template: String) -> String {
@@ -63,7 +78,7 @@ public struct PromptRef: Sendable, Hashable, Codable, CustomStringConvertible {
 }
 
 /// One chat message sent to the model.
-public struct ChatMessage: Sendable, Equatable {
+public struct ChatMessage: Sendable, Equatable, Encodable {
     public var role: String
     public var content: String
 

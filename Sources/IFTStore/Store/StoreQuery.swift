@@ -74,3 +74,28 @@ extension StoreReader {
         }
     }
 }
+
+/// One row of `sql --json`: an object of its columns in order; a blob as hex text.
+public struct QueryRowObject: Encodable {
+    public let columns: [String]
+    public let values: [QueryValue]
+
+    public init(columns: [String], values: [QueryValue]) {
+        self.columns = columns
+        self.values = values
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: NamedKey.self)
+        for (name, value) in zip(columns, values) {
+            let key = NamedKey(name)
+            switch value {
+            case .null: try c.encodeNil(forKey: key)
+            case .integer(let v): try c.encode(v, forKey: key)
+            case .real(let v): try c.encode(v, forKey: key)
+            case .text(let v): try c.encode(v, forKey: key)
+            case .blob(let v): try c.encode(v.map { String(format: "%02x", $0) }.joined(), forKey: key)
+            }
+        }
+    }
+}
