@@ -10,12 +10,16 @@ public struct ExportOptions: Sendable, Hashable {
     public var includeContext: Bool
     /// Drop examples longer than this many characters (`ExampleLengthGuard`).
     public var maxExampleChars: Int?
+    /// `jsonl` only: add each pair's failed checks (`flags`) and `support`, judged with this
+    /// `--min-support` (nil: leave them out, so the bytes stay as before).
+    public var qualityMinSupport: Double?
 
-    public init(format: ExportFormat, system: String? = nil, includeContext: Bool = false, maxExampleChars: Int? = nil) {
+    public init(format: ExportFormat, system: String? = nil, includeContext: Bool = false, maxExampleChars: Int? = nil, qualityMinSupport: Double? = nil) {
         self.format = format
         self.system = system
         self.includeContext = includeContext
         self.maxExampleChars = maxExampleChars
+        self.qualityMinSupport = qualityMinSupport
     }
 }
 
@@ -27,15 +31,24 @@ struct PairExporter: Sendable {
     /// The system message's UTF-8 bytes, made once.
     private let system: [UInt8]?
 
+    /// The `jsonl` keys these options write.
+    private let jsonlFields: [JSONLField]
+
     init(options: ExportOptions) {
         self.options = options
         system = options.system.map { Array($0.utf8) }
+        jsonlFields = JSONLField.fields(qualityMinSupport: options.qualityMinSupport)
     }
 
-    /// The select list for a format, over the aliases of `PairSelection`.
-    static func columns(for format: ExportFormat) -> String {
-        guard format == .jsonl else { return "c.text, q.text, a.text" }
-        return JSONLField.all.map(\.sql).joined(separator: ", ")
+    /// The select list for the options' format, over the aliases of `PairSelection`.
+    static func columns(for options: ExportOptions) -> String {
+        guard options.format == .jsonl else { return "c.text, q.text, a.text" }
+        return JSONLField.fields(qualityMinSupport: options.qualityMinSupport).map(\.sql).joined(separator: ", ")
+    }
+
+    /// How many columns `columns(for:)` selects.
+    static func columnCount(for options: ExportOptions) -> Int {
+        options.format == .jsonl ? JSONLField.fields(qualityMinSupport: options.qualityMinSupport).count : 3
     }
 
     /// Writes every selected pair `lengths` admits to `sink` and returns how many; flushes at the end.
@@ -43,7 +56,7 @@ struct PairExporter: Sendable {
     func write(_ selection: PairSelection, to sink: ByteSink, lengths: ExampleLengthGuard) throws -> Int {
         try writeHeader(to: sink)
         var count = 0
-        try selection.forEachRow(columns: Self.columns(for: options.format)) { row in
+        try selection.forEachRow(columns: Self.columns(for: options)) { row in
             guard lengths.admit(row) else { return }
             try writeRow(row, to: sink, first: count == 0)
             count += 1
@@ -61,8 +74,8 @@ struct PairExporter: Sendable {
         // With a length limit the texts are read too, to leave out what the write drops.
         let limited = options.maxExampleChars != nil
         let lengths = ExampleLengthGuard(options: options)
-        let unitIndex = limited ? (options.format == .jsonl ? JSONLField.all.count : 3) : 0
-        try selection.forEachRow(columns: limited ? "\(Self.columns(for: options.format)), \(unit.sql)" : unit.sql) { row in
+        let unitIndex = limited ? Self.columnCount(for: options) : 0
+        try selection.forEachRow(columns: limited ? "\(Self.columns(for: options)), \(unit.sql)" : unit.sql) { row in
             guard !limited || lengths.admit(row) else { return }
             let part = row.withUTF8(unitIndex) { bytes -> Int in
                 if lastPart >= 0 && bytes.elementsEqual(lastUnit) { return lastPart }
@@ -84,8 +97,8 @@ struct PairExporter: Sendable {
         var counts = Array(repeating: 0, count: sinks.count)
         var lastUnit: [UInt8] = []
         var lastPart = -1
-        let columns = Self.columns(for: options.format)
-        let unitIndex = options.format == .jsonl ? JSONLField.all.count : 3
+        let columns = Self.columns(for: options)
+        let unitIndex = Self.columnCount(for: options)
         try selection.forEachRow(columns: "\(columns), \(unit.sql)") { row in
             guard lengths.admit(row) else { return }
             let part = row.withUTF8(unitIndex) { bytes -> Int in
@@ -178,7 +191,7 @@ struct PairExporter: Sendable {
             try row.withUTF8(2) { try sink.writeJSONString($0) }
             try sink.write("}]}\n" as StaticString)
         case .jsonl:
-            try Self.writeJSONLObject(row, to: sink)
+            try Self.writeJSONLObject(row, fields: jsonlFields, to: sink)
         }
     }
 
@@ -192,9 +205,9 @@ struct PairExporter: Sendable {
         try sink.write(byte: UInt8(ascii: "\""))
     }
 
-    private static func writeJSONLObject(_ row: Statement, to sink: ByteSink) throws {
+    private static func writeJSONLObject(_ row: Statement, fields: [JSONLField], to sink: ByteSink) throws {
         try sink.write(byte: UInt8(ascii: "{"))
-        for (index, field) in JSONLField.all.enumerated() {
+        for (index, field) in fields.enumerated() {
             if index > 0 { try sink.write(byte: UInt8(ascii: ",")) }
             try sink.write(field.key)
             if row.isNull(index) {
@@ -205,6 +218,19 @@ struct PairExporter: Sendable {
             case .text: try row.withUTF8(index) { try sink.writeJSONString($0) }
             case .integer: try row.withUTF8(index) { try sink.write($0) }  // SQLite's decimal text
             case .boolean: try sink.write(row.int(index) != 0 ? "true" as StaticString : "false")
+            case .real: try row.withUTF8(index) { try sink.write($0) }  // SQLite's decimal text
+            case .names:
+                // "a,b" as ["a","b"]: the names hold no character JSON escapes.
+                try sink.write(byte: UInt8(ascii: "["))
+                try row.withUTF8(index) { bytes in
+                    for (offset, name) in bytes.split(separator: UInt8(ascii: ","), omittingEmptySubsequences: true).enumerated() {
+                        if offset > 0 { try sink.write(byte: UInt8(ascii: ",")) }
+                        try sink.write(byte: UInt8(ascii: "\""))
+                        try sink.write(UnsafeBufferPointer(rebasing: name))
+                        try sink.write(byte: UInt8(ascii: "\""))
+                    }
+                }
+                try sink.write(byte: UInt8(ascii: "]"))
             }
         }
         try sink.write("}\n" as StaticString)
@@ -213,7 +239,7 @@ struct PairExporter: Sendable {
 
 /// The `jsonl` format's keys, in their fixed order, with the SQL that reads each.
 struct JSONLField: Sendable {
-    enum Kind: Sendable { case text, integer, boolean }
+    enum Kind: Sendable { case text, integer, boolean, real, names }
     /// `"key":`, ready to write.
     let key: StaticString
     let sql: String
@@ -247,4 +273,15 @@ struct JSONLField: Sendable {
         JSONLField(key: "\"question\":", sql: "q.text", kind: .text),
         JSONLField(key: "\"answer\":", sql: "a.text", kind: .text),
     ]
+
+    /// `all`, then with `--with-quality` the pair's failed checks and its support. The value
+    /// is a checked number from 0 to 1 written as a literal (`%.17g` reads back exactly).
+    static func fields(qualityMinSupport: Double?) -> [JSONLField] {
+        guard let minSupport = qualityMinSupport else { return all }
+        let literal = String(format: "%.17g", minSupport)
+        return all + [
+            JSONLField(key: "\"flags\":", sql: "coalesce(\(QualitySQL.pairFlags)(q.text, a.text, c.text, \(literal)), '')", kind: .names),
+            JSONLField(key: "\"support\":", sql: "\(QualitySQL.answerSupport)(a.text, c.text)", kind: .real),
+        ]
+    }
 }
