@@ -148,4 +148,25 @@ import Testing
         let shown = try iftdb(["dataset", "show", "clean"], in: folder.path)
         #expect(shown.stdout.contains("--exclude-flagged --allow-flag answer-form"), "\(shown.stdout)")
     }
+
+    @Test func diffTakesTheQualityFilters() throws {
+        let folder = try store()
+        // answers@2 repeats answers 1-3 of answers@1.
+        let extra = """
+            INSERT INTO prompts (id, name, version, role, system, template, sha256, created_at) VALUES (3, 'answers', 2, 'answer', NULL, 'x', 'p3', '2026-01-01T09:00:00.000Z');
+            INSERT INTO runs (id, kind, prompt_id, model_id, endpoint, status, started_at) VALUES (3, 'answers', 3, 1, 'x', 'done', '2026-01-05T10:00:00.000Z');
+            INSERT INTO answers (id, question_id, prompt_id, model_id, run_id, call_id, sample, text, created_at)
+              SELECT id + 10, question_id, 3, 1, 3, 2, 1, text, '2026-01-05T10:00:00.000Z' FROM answers WHERE id <= 3;
+            """
+        #expect(try runProgram("sqlite3", ["iftdb.sqlite"], in: folder.path, stdin: Data(extra.utf8)).status == 0)
+        // An answer diff reads only answers unless a condition needs more: the checks read the
+        // question and the chunk too (before: "no such column: q.text").
+        let diff = try iftdb(["diff", "answers@1", "answers@2", "--exclude-flagged", "--json"], in: folder.path)
+        #expect(diff.status == 0, "\(diff.stderr)")
+        #expect(diff.stdout.contains("\"only_a\":1"), "\(diff.stdout)")
+        let questions = try iftdb(["diff", "questions@1", "questions@1", "--exclude-flagged"], in: folder.path)
+        // As for every answer-level filter (--exclude-idk too): refused, naming the flag.
+        #expect(questions.status != 0)
+        #expect(questions.stderr.contains("--exclude-flagged (pairs a quality check flags) is about answers"), "\(questions.stderr)")
+    }
 }

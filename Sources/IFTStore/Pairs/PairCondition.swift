@@ -90,6 +90,13 @@ enum PairCondition: Sendable, Hashable {
         return false
     }
 
+    /// Whether the condition, though it judges its `table`'s row, reads the pair's question
+    /// and chunk too (a query that reads only answers must join them for it).
+    var readsQuestionAndChunk: Bool {
+        if case .excludeFlagged = self { return true }
+        return false
+    }
+
     /// Whether the condition keeps only current versions (it can remove nothing in a store
     /// where no path has a second version).
     var isCurrentVersion: Bool { self == .currentVersion }
