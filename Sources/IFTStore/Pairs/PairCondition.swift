@@ -149,8 +149,8 @@ enum PairCondition: Sendable, Hashable {
         case .excludeFlagged(let quality):
             // Reads the question and the chunk too; `table` names the answer, the row it judges.
             return SQLFragment(
-                "(\(QualitySQL.flagMask)(\(q).text, \(a).text, \(c).text, ?) & ?) = 0",
-                [.real(quality.minSupport), .integer(Int64(quality.enforced.rawValue))])
+                "(\(QualitySQL.flagMask)(\(q).text, \(a).text, \(c).text, ?, ?) & ?) = 0",
+                [.real(quality.minSupport), .integer(Int64(quality.enforced.rawValue)), .integer(Int64(quality.enforced.rawValue))])
         case .dedupe(let scope):
             // One grouping over the indexed `normalized` key, in its own aliases, computed
             // once by SQLite (a non-correlated subquery), so the rows still stream in order.

@@ -48,15 +48,17 @@ public struct PairChecker: Sendable {
         check(question: question, answer: answer, chunk: ChunkTerms(chunk))
     }
 
-    public func check(question: String, answer: String, chunk: ChunkTerms) -> PairVerdict {
-        if IDKRule.standard.matches(answer) { return .notJudged }
+    /// The verdict on the pair. `questionFlags`, when given, are the question's checks
+    /// already worked out for this chunk (`questionFlags(_:chunk:)`); with `stoppingAt`, the
+    /// work stops at the first of those checks that fails (enough for a filter), and only
+    /// the flags are meaningful.
+    public func check(question: String, answer: String, chunk: ChunkTerms, questionFlags known: QualityFlags? = nil, stoppingAt stop: QualityFlags = []) -> PairVerdict {
+        if IDKRule.isStandardIDK(answer) { return .notJudged }
         var verdict = PairVerdict(flags: [], support: 1, unsupportedTerms: [], unsupportedNumbers: [])
-        let questionTokens = TextTokenizer.tokens(question)
-        if !Self.isOneQuestion(question, questionTokens) { verdict.flags.insert(.questionForm) }
-        let questionTerms = Self.contentTerms(questionTokens, NumberMentions(questionTokens))
-        // A bare number grounds a question only as a whole mention of the chunk: the "1" of
-        // a list's "1." is not grounded by the "1" of "October 1, 2023".
-        if !questionTerms.contains(where: { chunk.holds($0, exactly: true) }) { verdict.flags.insert(.questionGrounded) }
+        if !Self.isAnAnswer(answer) { verdict.flags.insert(.answerForm) }
+        if !verdict.flags.isDisjoint(with: stop) { return verdict }
+        verdict.flags.formUnion(known ?? questionFlags(question, chunk: chunk))
+        if !verdict.flags.isDisjoint(with: stop) { return verdict }
 
         let answerTokens = TextTokenizer.tokens(answer)
         let answerTerms = Self.contentTerms(answerTokens, NumberMentions(answerTokens))
@@ -80,8 +82,19 @@ public struct PairChecker: Sendable {
             verdict.flags.insert(.answerNumbers)
             verdict.unsupportedNumbers = missingNumbers.sorted()
         }
-        if !Self.isAnAnswer(answer) { verdict.flags.insert(.answerForm) }
         return verdict
+    }
+
+    /// The question's own checks (`question-form`, `question-grounded`) against its chunk.
+    public func questionFlags(_ question: String, chunk: ChunkTerms) -> QualityFlags {
+        var flags = QualityFlags()
+        let questionTokens = TextTokenizer.tokens(question)
+        if !Self.isOneQuestion(question, questionTokens) { flags.insert(.questionForm) }
+        let questionTerms = Self.contentTerms(questionTokens, NumberMentions(questionTokens))
+        // A bare number grounds a question only as a whole mention of the chunk: the "1" of
+        // a list's "1." is not grounded by the "1" of "October 1, 2023".
+        if !questionTerms.contains(where: { chunk.holds($0, exactly: true) }) { flags.insert(.questionGrounded) }
+        return flags
     }
 
     // MARK: - Content terms
@@ -160,7 +173,8 @@ public struct PairChecker: Sendable {
         // "Question 1: …", "Q: …", "1. What …"
         if ["question", "questions", "q"].contains(folded[0]), tokens.count > 1, tokens[1].gap.contains(":") || tokens[1].kind == .number { return false }
         if tokens[0].kind == .number, tokens[0].gap.isEmpty, tokens[1].gap.hasPrefix(".") || tokens[1].gap.hasPrefix(")") { return false }
-        if trimmed.contains("://") || trimmed.lowercased().contains("www.") { return false }
+        let lowered = Self.foldedBytes(trimmed)
+        if lowered.contains(bytes: Array("://".utf8)) || lowered.contains(bytes: Array("www.".utf8)) { return false }
         for (index, token) in tokens.enumerated().dropFirst() {
             // A file name: "report.pdf"
             if token.gap == ".", fileExtensions.contains(token.folded) { return false }
@@ -172,7 +186,7 @@ public struct PairChecker: Sendable {
 
     // MARK: - answer-form
 
-    static let boilerplate: [String] = [
+    static let boilerplate: [[UInt8]] = [
         "i'm ready to help", "i am ready to help", "ready to help you", "ready to assist",
         "here is a possible answer", "here's a possible answer", "here is an answer", "here's an answer",
         "here is the answer", "here's the answer", "here is my answer", "here's my answer",
@@ -181,21 +195,66 @@ public struct PairChecker: Sendable {
         "happy to help", "glad to help", "how can i help", "how can i assist", "can i help you",
         "let me know if", "feel free to ask", "hope this helps", "is there anything else",
         "please provide", "i'm sorry", "i am sorry", "i apologize",
-    ]
+    ].map { Array($0.utf8) }
+
+    static let chattyOpenings: [[UInt8]] = ["sure!", "certainly!", "of course!"].map { Array($0.utf8) }
+    static let codeMarks: [[UInt8]] = ["```", "\":", "{\"", "</"].map { Array($0.utf8) }
 
     static func isAnAnswer(_ answer: String) -> Bool {
         let trimmed = answer.trimmingWhitespace()
         guard !trimmed.isEmpty, !trimmed.hasSuffix("?") else { return false }
-        let folded = trimmed.lowercased()
-            .replacingOccurrences(of: "\u{2019}", with: "'")
-        if boilerplate.contains(where: folded.contains) { return false }
-        if folded.hasPrefix("sure!") || folded.hasPrefix("certainly!") || folded.hasPrefix("of course!") { return false }
+        let folded = foldedBytes(trimmed)
+        if boilerplate.contains(where: folded.contains(bytes:)) { return false }
+        if chattyOpenings.contains(where: folded.starts(with:)) { return false }
         // Code or JSON
-        if folded.hasPrefix("{") || folded.hasPrefix("[") || folded.contains("```") || folded.contains("\":")
-            || folded.contains("{\"") || folded.contains("</") || folded.contains("def ") && folded.contains("):") {
+        if folded.first == UInt8(ascii: "{") || folded.first == UInt8(ascii: "[") || codeMarks.contains(where: folded.contains(bytes:)) {
             return false
         }
+        if folded.contains(bytes: Array("def ".utf8)) && folded.contains(bytes: Array("):".utf8)) { return false }
         return true
+    }
+
+    /// The text's UTF-8 bytes with ASCII letters lower-cased and a curly apostrophe (U+2019)
+    /// made straight: what the phrase lists are compared with, without Foundation.
+    static func foldedBytes(_ text: Substring) -> [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity(text.utf8.count)
+        var iterator = text.utf8.makeIterator()
+        var pending: [UInt8] = []
+        while let byte = iterator.next() {
+            if byte == 0xE2 {
+                pending = [byte]
+                if let second = iterator.next() {
+                    pending.append(second)
+                    if let third = iterator.next() {
+                        pending.append(third)
+                    }
+                }
+                if pending == [0xE2, 0x80, 0x99] { out.append(UInt8(ascii: "'")) } else { out += pending }
+                continue
+            }
+            out.append(byte >= 0x41 && byte <= 0x5A ? byte | 0x20 : byte)
+        }
+        return out
+    }
+}
+
+extension Array where Element == UInt8 {
+    /// Whether `needle` occurs in these bytes.
+    func contains(bytes needle: [UInt8]) -> Bool {
+        guard !needle.isEmpty, needle.count <= count else { return needle.isEmpty }
+        let first = needle[0]
+        var index = 0
+        let last = count - needle.count
+        while index <= last {
+            if self[index] == first {
+                var offset = 1
+                while offset < needle.count && self[index + offset] == needle[offset] { offset += 1 }
+                if offset == needle.count { return true }
+            }
+            index += 1
+        }
+        return false
     }
 }
 

@@ -41,10 +41,14 @@ enum TextTokenizer {
                     if isDigit(current) {
                         digits += 1
                         numberText.unicodeScalars.append(current)
+                        folded.append(current)
+                    } else if current.isASCII {
+                        letters += 1
+                        folded.append(current.value <= 0x5A ? Unicode.Scalar(UInt8(current.value) | 0x20) : current)
                     } else {
                         letters += current.properties.isAlphabetic ? 1 : 0
+                        folded.append(contentsOf: current.properties.lowercaseMapping.unicodeScalars)
                     }
-                    folded.append(contentsOf: current.properties.lowercaseMapping.unicodeScalars)
                     index = scalars.index(after: index)
                     continue
                 }
@@ -77,7 +81,7 @@ enum TextTokenizer {
                 folded: kind == .number ? canonicalNumber(numberText) : String(folded),
                 gap: Substring(text.unicodeScalars[gapStart..<start]),
                 letterCount: letters,
-                isCapitalised: first.properties.isUppercase,
+                isCapitalised: first.isASCII ? (first.value >= 0x41 && first.value <= 0x5A) : first.properties.isUppercase,
                 value: kind == .word || !isDigit(first) ? nil : Double(numberText)))
             gapStart = index
         }
