@@ -61,6 +61,9 @@ extension IFTDB {
             valueName: "n"))
         var maxExampleChars: Int?
 
+        @Flag(help: "jsonl only: add each pair's failed quality checks (\"flags\": [names]) and \"support\" (0 to 1, null for \"I don't know\"), judged with --min-support when given.")
+        var withQuality = false
+
         @Option(help: ArgumentHelp("With --split: the seed of the split's hash (default 0).", valueName: "n"))
         var seed: UInt64?
 
@@ -79,6 +82,9 @@ extension IFTDB {
             }
             if let maxExampleChars, maxExampleChars < 1 {
                 throw ValidationError("--max-example-chars must be 1 or more (it is the longest example kept, in characters)")
+            }
+            if withQuality && format != .jsonl {
+                throw ValidationError("--with-quality applies to --format jsonl only (the training formats carry no quality fields)")
             }
             if output?.isEmpty == true { throw ValidationError("-o needs a file path") }
             if output == "-" && split != nil {
@@ -105,7 +111,9 @@ extension IFTDB {
             let reader = try StoreFile.open(store.path, for: .reading)
             defer { reader.close() }
             let summary = try reader.export(
-                filter: filter, options: ExportOptions(format: format, system: system, includeContext: includeContext, maxExampleChars: maxExampleChars),
+                filter: filter, options: ExportOptions(
+                    format: format, system: system, includeContext: includeContext, maxExampleChars: maxExampleChars,
+                    qualityMinSupport: withQuality ? filter.quality?.minSupport ?? QualityChecks.defaultMinSupport : nil),
                 output: output, split: splitting)
             for line in summary.lines { Console.info(line) }
             for warning in summary.warnings { Console.warning(warning) }

@@ -51,12 +51,34 @@ struct PairFilterOptions: ParsableArguments {
     @Flag(help: "Drop pairs whose question repeats an earlier one once case, spacing, punctuation and Unicode form are folded; keep the earliest question and its answers.")
     var dedupe = false
 
+    @Flag(help: "Keep only pairs that pass every built-in quality check (question-form, question-grounded, answer-supported, answer-numbers, answer-form; English only). See the README's Quality section.")
+    var excludeFlagged = false
+
+    @Option(help: ArgumentHelp("With --exclude-flagged: ignore this check. Repeatable.", valueName: "check"))
+    var allowFlag: [String] = []
+
+    @Option(help: ArgumentHelp("With --exclude-flagged: the share (0 to 1) of an answer's content terms that must occur in its chunk (default \(QualityChecks.defaultMinSupport)).", valueName: "f"))
+    var minSupport: Double?
+
     func validate() throws {
         do {
             _ = try pairFilter()
         } catch let error as any UserFacingError {
             throw ValidationError(error.message)
         }
+    }
+
+    private func qualityFilter() throws -> QualityFilter? {
+        guard excludeFlagged else {
+            if !allowFlag.isEmpty { throw SelectionError.qualityFlagWithoutExcludeFlagged("--allow-flag") }
+            if minSupport != nil { throw SelectionError.qualityFlagWithoutExcludeFlagged("--min-support") }
+            return nil
+        }
+        let allowed = try allowFlag.map { name in
+            guard let check = QualityCheck(rawValue: name) else { throw SelectionError.unknownCheck(name) }
+            return check
+        }
+        return QualityFilter(allowed: allowed, minSupport: minSupport ?? QualityChecks.defaultMinSupport)
     }
 
     /// The filter these flags describe; throws a `PromptError` or `SelectionError` for a malformed value.
@@ -68,7 +90,8 @@ struct PairFilterOptions: ParsableArguments {
             since: since, until: until, excludeIDK: excludeIdk,
             idkRule: try IDKRule(extraPatterns: idkPattern),
             minAnswerChars: minAnswerChars, allVersions: allVersions, allAnswers: allAnswers,
-            dataset: dataset.map(SavedDataset.name(fromReference:)), dedupe: dedupe)
+            dataset: dataset.map(SavedDataset.name(fromReference:)), dedupe: dedupe,
+            quality: try qualityFilter())
         try filter.validate()
         if dataset != nil && allVersions {
             throw SelectionError.allVersionsWithDataset

@@ -12,7 +12,9 @@ extension IFTDB {
                 prompt, answer prompt and model: pairs, "I don't know" rate, duplicate-question \
                 rate (questions whose normalised text repeats an earlier one), mean answer length \
                 in characters, tokens in/out and latency p50/p95 of the calls that made the \
-                answers, and failed calls in the runs that made them.
+                answers, failed calls in the runs that made them, and the share of pairs a \
+                built-in quality check flags, with a count per check (form/grounded/supported/\
+                numbers/answer-form; see the README's Quality section).
                 """
         )
 
@@ -38,13 +40,15 @@ extension IFTDB {
 
 
                 """
-            var table = TextTable(["question prompt", "answer prompt", "model", "pairs", "idk", "dup questions", "mean chars", "tokens in/out", "failed calls", "latency p50/p95"])
+            var table = TextTable(["question prompt", "answer prompt", "model", "pairs", "idk", "dup questions", "mean chars", "tokens in/out", "failed calls", "latency p50/p95", "flagged", "f/g/s/n/a"])
             for group in stats.groups {
                 table.append([
                     group.questionPrompt, group.answerPrompt, group.model, String(group.pairs),
                     Self.percent(group.idkRate), Self.percent(group.duplicateQuestionRate),
                     String(format: "%.1f", group.meanAnswerChars), "\(group.tokensIn)/\(group.tokensOut)", String(group.failedCalls),
                     "\(Self.milliseconds(group.latencyMsP50))/\(Self.milliseconds(group.latencyMsP95))",
+                    Self.percent(group.flaggedRate),
+                    QualityCheck.allCases.map { String(group.flags[$0.rawValue] ?? 0) }.joined(separator: "/"),
                 ])
             }
             text += table.render()

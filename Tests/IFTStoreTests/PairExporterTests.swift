@@ -235,7 +235,7 @@ func readCSV(_ text: String) throws -> [[String]] {
     @Test func orderIsStableAndIndexDriven() throws {
         let fixture = try PairStoreFixture()
         let selection = try PairSelection(PairFilter(excludeIDK: true), in: fixture.db)
-        let (sql, arguments) = selection.query(columns: PairExporter.columns(for: .csv))
+        let (sql, arguments) = selection.query(columns: PairExporter.columns(for: ExportOptions(format: .csv)))
         let plan = try fixture.db.prepare("EXPLAIN QUERY PLAN " + sql)
         try plan.bind(arguments)
         var details: [String] = []

@@ -127,7 +127,7 @@ struct AnswerDiff: Comparison {
         var arguments: [SQLiteValue] = [.integer(other.id), sampleValue]
         let aliases = PairQuery.aliases
         // The question, chunk and source are joined only when something reads them.
-        let context = !common.isEmpty || !extra.isEmpty ? """
+        let context = !common.isEmpty || !extra.isEmpty || answer.contains(where: \.readsQuestionAndChunk) ? """
 
             CROSS JOIN questions \(aliases.question) ON \(aliases.question).id = d.question_id
             CROSS JOIN chunks \(aliases.chunk) ON \(aliases.chunk).id = \(aliases.question).chunk_id

@@ -24,7 +24,7 @@ final class ExampleLengthGuard {
         let writesSystem = [.openai, .sharegpt].contains(options.format)
         systemChars = writesSystem ? options.system?.unicodeScalars.count ?? 0 : 0
         carriesChunk = !writesSystem || options.includeContext
-        let base = options.format == .jsonl ? JSONLField.all.count - 3 : 0
+        let base = options.format == .jsonl ? JSONLField.all.count - 3 : 0  // chunk, question, answer end `all`
         textColumns = (base, base + 1, base + 2)
     }
 

@@ -10,12 +10,16 @@ public struct ExportOptions: Sendable, Hashable {
     public var includeContext: Bool
     /// Drop examples longer than this many characters (`ExampleLengthGuard`).
     public var maxExampleChars: Int?
+    /// `jsonl` only: add each pair's failed checks (`flags`) and `support`, judged with this
+    /// `--min-support` (nil: leave them out, so the bytes stay as before).
+    public var qualityMinSupport: Double?
 
-    public init(format: ExportFormat, system: String? = nil, includeContext: Bool = false, maxExampleChars: Int? = nil) {
+    public init(format: ExportFormat, system: String? = nil, includeContext: Bool = false, maxExampleChars: Int? = nil, qualityMinSupport: Double? = nil) {
         self.format = format
         self.system = system
         self.includeContext = includeContext
         self.maxExampleChars = maxExampleChars
+        self.qualityMinSupport = qualityMinSupport
     }
 }
 
@@ -27,15 +31,19 @@ struct PairExporter: Sendable {
     /// The system message's UTF-8 bytes, made once.
     private let system: [UInt8]?
 
+    /// The `jsonl` keys these options write.
+    private let jsonlFields: [JSONLField]
+
     init(options: ExportOptions) {
         self.options = options
         system = options.system.map { Array($0.utf8) }
+        jsonlFields = JSONLField.fields(qualityMinSupport: options.qualityMinSupport)
     }
 
-    /// The select list for a format, over the aliases of `PairSelection`.
-    static func columns(for format: ExportFormat) -> [PairColumn] {
-        guard format == .jsonl else { return [.chunkText, .questionText, .answerText] }
-        return JSONLField.all.map(\.column)
+    /// The select list for the options' format, over the aliases of `PairSelection`.
+    static func columns(for options: ExportOptions) -> [PairColumn] {
+        guard options.format == .jsonl else { return [.chunkText, .questionText, .answerText] }
+        return JSONLField.fields(qualityMinSupport: options.qualityMinSupport).map(\.column)
     }
 
     /// Writes every selected pair `lengths` admits to `sink` and returns how many; flushes at the end.
@@ -43,7 +51,7 @@ struct PairExporter: Sendable {
     func write(_ selection: PairSelection, to sink: ByteSink, lengths: ExampleLengthGuard) throws -> Int {
         try writeHeader(to: sink)
         var count = 0
-        try selection.forEachRow(columns: Self.columns(for: options.format)) { row in
+        try selection.forEachRow(columns: Self.columns(for: options)) { row in
             guard lengths.admit(row) else { return }
             try writeRow(row, to: sink, first: count == 0)
             count += 1
@@ -61,8 +69,8 @@ struct PairExporter: Sendable {
         // With a length limit the texts are read too, to leave out what the write drops.
         let limited = options.maxExampleChars != nil
         let lengths = ExampleLengthGuard(options: options)
-        let unitIndex = limited ? (options.format == .jsonl ? JSONLField.all.count : 3) : 0
-        try selection.forEachRow(columns: limited ? Self.columns(for: options.format) + [unit.column] : [unit.column]) { row in
+        let unitIndex = limited ? Self.columns(for: options).count : 0
+        try selection.forEachRow(columns: limited ? Self.columns(for: options) + [unit.column] : [unit.column]) { row in
             guard !limited || lengths.admit(row) else { return }
             let part = row.withUTF8(unitIndex) { bytes -> Int in
                 if lastPart >= 0 && bytes.elementsEqual(lastUnit) { return lastPart }
@@ -84,8 +92,8 @@ struct PairExporter: Sendable {
         var counts = Array(repeating: 0, count: sinks.count)
         var lastUnit: [UInt8] = []
         var lastPart = -1
-        let columns = Self.columns(for: options.format)
-        let unitIndex = options.format == .jsonl ? JSONLField.all.count : 3
+        let columns = Self.columns(for: options)
+        let unitIndex = columns.count
         try selection.forEachRow(columns: columns + [unit.column]) { row in
             guard lengths.admit(row) else { return }
             let part = row.withUTF8(unitIndex) { bytes -> Int in
@@ -178,7 +186,7 @@ struct PairExporter: Sendable {
             try row.withUTF8(2) { try sink.writeJSONString($0) }
             try sink.write("}]}\n" as StaticString)
         case .jsonl:
-            try Self.writeJSONLObject(row, to: sink)
+            try Self.writeJSONLObject(row, fields: jsonlFields, to: sink)
         }
     }
 
@@ -192,9 +200,9 @@ struct PairExporter: Sendable {
         try sink.write(byte: UInt8(ascii: "\""))
     }
 
-    private static func writeJSONLObject(_ row: Statement, to sink: ByteSink) throws {
+    private static func writeJSONLObject(_ row: Statement, fields: [JSONLField], to sink: ByteSink) throws {
         try sink.write(byte: UInt8(ascii: "{"))
-        for (index, field) in JSONLField.all.enumerated() {
+        for (index, field) in fields.enumerated() {
             if index > 0 { try sink.write(byte: UInt8(ascii: ",")) }
             try sink.write(field.key)
             if row.isNull(index) {
@@ -205,6 +213,19 @@ struct PairExporter: Sendable {
             case .text: try row.withUTF8(index) { try sink.writeJSONString($0) }
             case .integer: try row.withUTF8(index) { try sink.write($0) }  // SQLite's decimal text
             case .boolean: try sink.write(row.int(index) != 0 ? "true" as StaticString : "false")
+            case .real: try row.withUTF8(index) { try sink.write($0) }  // SQLite's decimal text
+            case .names:
+                // "a,b" as ["a","b"]: the names hold no character JSON escapes.
+                try sink.write(byte: UInt8(ascii: "["))
+                try row.withUTF8(index) { bytes in
+                    for (offset, name) in bytes.split(separator: UInt8(ascii: ","), omittingEmptySubsequences: true).enumerated() {
+                        if offset > 0 { try sink.write(byte: UInt8(ascii: ",")) }
+                        try sink.write(byte: UInt8(ascii: "\""))
+                        try sink.write(UnsafeBufferPointer(rebasing: name))
+                        try sink.write(byte: UInt8(ascii: "\""))
+                    }
+                }
+                try sink.write(byte: UInt8(ascii: "]"))
             }
         }
         try sink.write("}\n" as StaticString)
@@ -213,7 +234,7 @@ struct PairExporter: Sendable {
 
 /// The `jsonl` format's keys, in their fixed order, with the SQL that reads each.
 struct JSONLField: Sendable {
-    enum Kind: Sendable { case text, integer, boolean }
+    enum Kind: Sendable { case text, integer, boolean, real, names }
     /// `"key":`, ready to write.
     let key: StaticString
     let column: PairColumn
@@ -247,4 +268,14 @@ struct JSONLField: Sendable {
         JSONLField(key: "\"question\":", column: .questionText, kind: .text),
         JSONLField(key: "\"answer\":", column: .answerText, kind: .text),
     ]
+
+    /// `all`, then with `--with-quality` the pair's failed checks and its support. The value
+    /// is a checked number from 0 to 1 written as a literal (`%.17g` reads back exactly).
+    static func fields(qualityMinSupport: Double?) -> [JSONLField] {
+        guard let minSupport = qualityMinSupport else { return all }
+        return all + [
+            JSONLField(key: "\"flags\":", column: .pairFlags(minSupport: minSupport), kind: .names),
+            JSONLField(key: "\"support\":", column: .answerSupport, kind: .real),
+        ]
+    }
 }

@@ -64,6 +64,14 @@ public struct IDKRule: Sendable, Equatable, Hashable, Codable {
         }
     }
 
+    /// Whether `reply` is "I don't know" by the standard rule, ruling most replies out on
+    /// their bytes first (no decoding, no Foundation).
+    static func isStandardIDK(_ reply: String) -> Bool {
+        var reply = reply
+        let possible = reply.withUTF8 { bytes in bytes.count <= longestCandidateBytes && mightBeKnownForm(bytes) }
+        return possible && knownForms.contains(normalize(reply))
+    }
+
     /// Registers `is_idk(text)` on `connection` with this rule.
     func register(on connection: Connection) throws {
         let match = matcher()

@@ -11,6 +11,12 @@ enum PairColumn: Sendable, Hashable {
     case answerRunID, answerCallID, answerSample, answerCreatedAt
     /// Whether the answer is "I don't know" by the registered rule (0 or 1).
     case answerIsIDK
+    /// The pair's failed quality checks, comma-separated ('' for none), judged with this
+    /// `--min-support`: a checked number from 0 to 1, written as a literal (`%.17g` reads
+    /// back exactly).
+    case pairFlags(minSupport: Double)
+    /// The answer's support by its chunk (NULL for "I don't know").
+    case answerSupport
 
     func sql(_ aliases: PairAliases) -> String {
         let (s, c, q, a) = (aliases.source, aliases.chunk, aliases.question, aliases.answer)
@@ -44,6 +50,9 @@ enum PairColumn: Sendable, Hashable {
         case .answerSample: return "\(a).sample"
         case .answerCreatedAt: return "\(a).created_at"
         case .answerIsIDK: return "\(IDKRule.sqlFunctionName)(\(a).text)"
+        case .pairFlags(let minSupport):
+            return "coalesce(\(QualitySQL.pairFlags)(\(q).text, \(a).text, \(c).text, \(String(format: "%.17g", minSupport))), '')"
+        case .answerSupport: return "\(QualitySQL.answerSupport)(\(a).text, \(c).text)"
         }
     }
 }

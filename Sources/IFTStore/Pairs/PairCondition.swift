@@ -66,6 +66,8 @@ enum PairCondition: Sendable, Hashable {
     case until(given: String, upper: String, inclusive: Bool)
     case minAnswerChars(Int)
     case excludeIDK
+    /// Pairs that pass every built-in quality check the filter enforces.
+    case excludeFlagged(QualityFilter)
     /// The earliest question of each normalised text among the pairs `scope` keeps.
     indirect case dedupe(scope: PairQuery)
 
@@ -77,7 +79,7 @@ enum PairCondition: Sendable, Hashable {
         case .chunking: .chunk
         case .questionPrompt, .dedupe: .question
         case .run(_, let madeQuestions): madeQuestions ? .question : .answer
-        case .answerPrompt, .model, .since, .until, .minAnswerChars, .excludeIDK: .answer
+        case .answerPrompt, .model, .since, .until, .minAnswerChars, .excludeIDK, .excludeFlagged: .answer
         }
     }
 
@@ -85,6 +87,13 @@ enum PairCondition: Sendable, Hashable {
     /// on the row of its `table`.
     var readsPairs: Bool {
         if case .dedupe = self { return true }
+        return false
+    }
+
+    /// Whether the condition, though it judges its `table`'s row, reads the pair's question
+    /// and chunk too (a query that reads only answers must join them for it).
+    var readsQuestionAndChunk: Bool {
+        if case .excludeFlagged = self { return true }
         return false
     }
 
@@ -106,6 +115,7 @@ enum PairCondition: Sendable, Hashable {
         case .until(let given, _, _): "--until \(given)"
         case .minAnswerChars(let minimum): "--min-answer-chars \(minimum)"
         case .excludeIDK: "--exclude-idk"
+        case .excludeFlagged(let quality): quality.flags.joined(separator: " ") + " (pairs a quality check flags)"
         case .dedupe: "--dedupe (repeated questions)"
         }
     }
@@ -136,6 +146,11 @@ enum PairCondition: Sendable, Hashable {
             return SQLFragment("length(\(a).text) >= ?", [.integer(Int64(minimum))])
         case .excludeIDK:
             return SQLFragment("NOT \(IDKRule.sqlFunctionName)(\(a).text)")
+        case .excludeFlagged(let quality):
+            // Reads the question and the chunk too; `table` names the answer, the row it judges.
+            return SQLFragment(
+                "(\(QualitySQL.flagMask)(\(q).text, \(a).text, \(c).text, ?, ?) & ?) = 0",
+                [.real(quality.minSupport), .integer(Int64(quality.enforced.rawValue)), .integer(Int64(quality.enforced.rawValue))])
         case .dedupe(let scope):
             // One grouping over the indexed `normalized` key, in its own aliases, computed
             // once by SQLite (a non-correlated subquery), so the rows still stream in order.

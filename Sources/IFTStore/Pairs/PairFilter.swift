@@ -37,13 +37,15 @@ public struct PairFilter: Sendable, Hashable, Codable {
     /// (`questions.normalized`) in the selection, with its answers; applied after every other
     /// condition.
     public var dedupe: Bool
+    /// `--exclude-flagged`: only pairs that pass the built-in quality checks (nil: no check).
+    public var quality: QualityFilter?
 
     public init(
         questionPrompt: PromptRef? = nil, answerPrompt: PromptRef? = nil, model: String? = nil,
         run: Int? = nil, sourceGlob: String? = nil, chunking: Int? = nil,
         since: String? = nil, until: String? = nil, excludeIDK: Bool = false,
         idkRule: IDKRule = .standard, minAnswerChars: Int? = nil, allVersions: Bool = false,
-        allAnswers: Bool = false, dataset: String? = nil, dedupe: Bool = false
+        allAnswers: Bool = false, dataset: String? = nil, dedupe: Bool = false, quality: QualityFilter? = nil
     ) {
         self.questionPrompt = questionPrompt
         self.answerPrompt = answerPrompt
@@ -60,11 +62,12 @@ public struct PairFilter: Sendable, Hashable, Codable {
         self.allAnswers = allAnswers
         self.dataset = dataset
         self.dedupe = dedupe
+        self.quality = quality
     }
 
     private enum CodingKeys: String, CodingKey {
         case questionPrompt, answerPrompt, model, run, sourceGlob, chunking, since, until, excludeIDK, idkRule,
-             minAnswerChars, allVersions, allAnswers, dataset, dedupe
+             minAnswerChars, allVersions, allAnswers, dataset, dedupe, quality
     }
 
     /// Reads a filter saved by any iftdb version: flags added later default to off.
@@ -85,7 +88,8 @@ public struct PairFilter: Sendable, Hashable, Codable {
             allVersions: try c.decodeIfPresent(Bool.self, forKey: .allVersions) ?? false,
             allAnswers: try c.decodeIfPresent(Bool.self, forKey: .allAnswers) ?? false,
             dataset: try c.decodeIfPresent(String.self, forKey: .dataset),
-            dedupe: try c.decodeIfPresent(Bool.self, forKey: .dedupe) ?? false)
+            dedupe: try c.decodeIfPresent(Bool.self, forKey: .dedupe) ?? false,
+            quality: try c.decodeIfPresent(QualityFilter.self, forKey: .quality))
     }
 
     /// Checks what can be checked without a store (times, numbers); throws `SelectionError`.
@@ -95,6 +99,7 @@ public struct PairFilter: Sendable, Hashable, Codable {
         if let minAnswerChars, minAnswerChars < 0 {
             throw SelectionError.negativeMinAnswerChars(minAnswerChars)
         }
+        try quality?.validate()
     }
 
     /// The flags that reproduce this filter, e.g. `--answer-prompt answers@2 --exclude-idk`.
@@ -115,6 +120,7 @@ public struct PairFilter: Sendable, Hashable, Codable {
         if allVersions { out.append("--all-versions") }
         if allAnswers { out.append("--all-answers") }
         if dedupe { out.append("--dedupe") }
+        if let quality { out += quality.flags }
         return out
     }
 

@@ -21,6 +21,7 @@ final class PairSelection {
         self.filter = filter
         self.db = db
         try filter.idkRule.register(on: db)
+        try QualitySQL.register(on: db)
         var conditions: [PairCondition] = []
         var datasetID: Int64?
         if let name = filter.dataset {
@@ -78,6 +79,9 @@ final class PairSelection {
         }
         if filter.excludeIDK {
             conditions.append(.excludeIDK)
+        }
+        if let quality = filter.quality {
+            conditions.append(.excludeFlagged(quality))
         }
         var query = PairQuery(datasetID: datasetID, conditions: conditions)
         if filter.dedupe {

@@ -30,6 +30,12 @@ public enum SelectionError: UserFacingError, Equatable {
     case emptySplit(name: String, pairs: Int, unit: SplitUnit)
     /// `--max-example-chars` dropped every selected pair.
     case allTooLong(pairs: Int, limit: Int)
+    /// `--min-support` outside 0…1.
+    case badMinSupport(Double)
+    /// `--allow-flag` with a name that is no check.
+    case unknownCheck(String)
+    /// `--allow-flag` or `--min-support` without `--exclude-flagged`.
+    case qualityFlagWithoutExcludeFlagged(String)
 
     public var message: String {
         switch self {
@@ -86,6 +92,12 @@ public enum SelectionError: UserFacingError, Equatable {
             case .onePart: return "--split '\(spec)' names one split; \(example)"
             case .ratiosSum(let sum): return "--split '\(spec)': the ratios sum to \(sum), not 1; \(example)"
             }
+        case .badMinSupport(let value):
+            return "--min-support must be from 0 to 1 (the share of an answer's content terms found in its chunk), not \(value)"
+        case .unknownCheck(let name):
+            return "--allow-flag: no check is named '\(name)'; the checks are \(QualityCheck.names)"
+        case .qualityFlagWithoutExcludeFlagged(let flag):
+            return "\(flag) only changes --exclude-flagged; add --exclude-flagged or drop \(flag)"
         case .allTooLong(let pairs, let limit):
             return "all \(pairs) selected pairs are longer than --max-example-chars \(limit); raise it; nothing written"
         case .emptySplit(let name, let pairs, let unit):

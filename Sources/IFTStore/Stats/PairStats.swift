@@ -52,10 +52,15 @@ public struct PairStats: Sendable, Hashable, Codable {
         /// call recorded one.
         public let latencyMsP50: Double?
         public let latencyMsP95: Double?
+        /// Pairs at least one built-in quality check flags ("I don't know" answers are not
+        /// judged), their share, and the count per check (every check named, in table order).
+        public var flagged = 0
+        public var flaggedRate = 0.0
+        public var flags: [String: Int] = [:]
 
         enum CodingKeys: String, CodingKey {
             case questionPrompt, answerPrompt, model, pairs, idk, idkRate, questions, duplicateQuestions, duplicateQuestionRate,
-                 meanAnswerChars, tokensIn, tokensOut, failedCalls, latencyMsP50, latencyMsP95
+                 meanAnswerChars, tokensIn, tokensOut, failedCalls, latencyMsP50, latencyMsP95, flagged, flaggedRate, flags
         }
 
         /// Every key is always present: a missing latency is `null`, not left out.
@@ -76,6 +81,9 @@ public struct PairStats: Sendable, Hashable, Codable {
             try c.encode(failedCalls, forKey: .failedCalls)
             try c.encode(latencyMsP50, forKey: .latencyMsP50)
             try c.encode(latencyMsP95, forKey: .latencyMsP95)
+            try c.encode(flagged, forKey: .flagged)
+            try c.encode(flaggedRate, forKey: .flaggedRate)
+            try c.encode(flags, forKey: .flags)
         }
     }
 
@@ -121,13 +129,20 @@ extension PairStats {
         let statement = try db.prepare("""
             WITH pairs AS NOT MATERIALIZED (
                 SELECT q.prompt_id AS qp, a.prompt_id AS ap, a.model_id AS m, q.id AS question_id, q.normalized AS normalized,
-                       a.text AS text, a.call_id AS call_id, a.run_id AS run_id
+                       a.text AS text, a.call_id AS call_id, a.run_id AS run_id,
+                       \(QualitySQL.flagMask)(q.text, a.text, c.text, ?) AS mask
                 \(selected)
             ),
             g AS (
                 SELECT qp, ap, m, count(*) AS pairs,
                        coalesce(sum(\(IDKRule.sqlFunctionName)(text)), 0) AS idk, count(DISTINCT question_id) AS questions,
-                       count(DISTINCT normalized) AS keys, avg(length(text)) AS mean_chars
+                       count(DISTINCT normalized) AS keys, avg(length(text)) AS mean_chars,
+                       coalesce(sum(mask <> 0), 0) AS flagged,
+                       coalesce(sum(mask & 1 <> 0), 0) AS f0,
+                       coalesce(sum(mask & 2 <> 0), 0) AS f1,
+                       coalesce(sum(mask & 4 <> 0), 0) AS f2,
+                       coalesce(sum(mask & 8 <> 0), 0) AS f3,
+                       coalesce(sum(mask & 16 <> 0), 0) AS f4
                 FROM pairs
                 GROUP BY 1, 2, 3
             ),
@@ -157,7 +172,8 @@ extension PairStats {
             SELECT pq.name || '@' || pq.version, pa.name || '@' || pa.version, md.name, md.params,
                    (SELECT count(*) FROM models x WHERE x.name = md.name),
                    g.pairs, g.idk, g.questions, g.keys, g.mean_chars,
-                   coalesce(t.tin, 0), coalesce(t.tout, 0), coalesce(f.failed, 0), p.p50, p.p95
+                   coalesce(t.tin, 0), coalesce(t.tout, 0), coalesce(f.failed, 0), p.p50, p.p95,
+                   g.flagged, g.f0, g.f1, g.f2, g.f3, g.f4
             FROM g
             JOIN prompts pq ON pq.id = g.qp JOIN prompts pa ON pa.id = g.ap JOIN models md ON md.id = g.m
             LEFT JOIN tokens t ON t.qp = g.qp AND t.ap = g.ap AND t.m = g.m
@@ -165,17 +181,24 @@ extension PairStats {
             LEFT JOIN failures f ON f.qp = g.qp AND f.ap = g.ap AND f.m = g.m
             ORDER BY pq.name, pq.version, pa.name, pa.version, md.name, md.id
             """)
-        try statement.bind(clause.arguments)
+        // The quality checks judge with the filter's --min-support, else the default; that
+        // value is the first `?` in the text.
+        let minSupport = filter.quality?.minSupport ?? QualityChecks.defaultMinSupport
+        try statement.bind([.real(minSupport)] + clause.arguments)
         var groups: [Group] = []
         while try statement.step() {
             let pairs = statement.int(5), idk = statement.int(6), questions = statement.int(7), keys = statement.int(8)
             let model = statement.int(4) > 1 ? "\(statement.string(at: 2)) \(statement.string(at: 3))" : statement.string(at: 2)
-            groups.append(Group(
+            var group = Group(
                 questionPrompt: statement.string(at: 0), answerPrompt: statement.string(at: 1), model: model,
                 pairs: pairs, idk: idk, idkRate: Self.rate(idk, of: pairs),
                 questions: questions, duplicateQuestions: questions - keys, duplicateQuestionRate: Self.rate(questions - keys, of: questions),
                 meanAnswerChars: statement.double(9), tokensIn: statement.int(10), tokensOut: statement.int(11),
-                failedCalls: statement.int(12), latencyMsP50: statement.optionalDouble(13), latencyMsP95: statement.optionalDouble(14)))
+                failedCalls: statement.int(12), latencyMsP50: statement.optionalDouble(13), latencyMsP95: statement.optionalDouble(14))
+            group.flagged = statement.int(15)
+            group.flaggedRate = Self.rate(group.flagged, of: pairs)
+            for (offset, check) in QualityCheck.allCases.enumerated() { group.flags[check.rawValue] = statement.int(16 + offset) }
+            groups.append(group)
         }
         return PairStats(store: store, selection: chosen, groups: groups)
     }

@@ -1,0 +1,177 @@
+/// The numbers, amounts, percentages and dates a text mentions, folded so that equal forms
+/// are one: "$5,000,000", "5,000,000", "5000000" and "$5 million" are all 5000000;
+/// "October 1, 2023", "1 October 2023", "Oct 1, 2023" and "2023-10-01" are all 2023-10-01.
+struct NumberMentions {
+    enum Mention: Hashable {
+        case value(String)
+        case date(year: Int, month: Int, day: Int)
+        case month(year: Int, month: Int)
+        case dayOfMonth(month: Int, day: Int)
+    }
+
+    /// What the text mentions, each once.
+    private(set) var mentions: Set<Mention> = []
+    /// Each mention with the tokens it was read from, in text order.
+    private(set) var spans: [(tokens: Range<Int>, mention: Mention)] = []
+    /// For a chunk: every number it holds, the parts of its dates and amounts too, so an
+    /// answer's "2023" or "5" is found in "October 1, 2023" or "$5 million".
+    private(set) var everyNumber: Set<String> = []
+
+    init(_ tokens: [TextToken]) {
+        var index = 0
+        while index < tokens.count {
+            let token = tokens[index]
+            if token.kind == .number { everyNumber.insert(token.folded) }
+            if let (mention, used) = Self.date(at: index, in: tokens) {
+                mentions.insert(mention)
+                spans.append((index..<index + used, mention))
+                switch mention {
+                case .date(let y, let m, let d):
+                    mentions.insert(.month(year: y, month: m))
+                    mentions.insert(.dayOfMonth(month: m, day: d))
+                case .month, .dayOfMonth, .value: break
+                }
+                for part in tokens[index..<index + used] where part.kind == .number { everyNumber.insert(part.folded) }
+                index += used
+                continue
+            }
+            if let (value, used) = Self.amount(at: index, in: tokens) {
+                mentions.insert(.value(value))
+                spans.append((index..<index + used, .value(value)))
+                everyNumber.insert(value)
+                index += used
+                continue
+            }
+            index += 1
+        }
+    }
+
+    /// Whether this text (a chunk) holds `mention` in any of its forms.
+    func holds(_ mention: Mention) -> Bool {
+        if mentions.contains(mention) { return true }
+        if case .value(let value) = mention { return everyNumber.contains(value) }
+        return false
+    }
+
+    // MARK: - Dates
+
+    static let months: [String: Int] = {
+        let names = ["january", "february", "march", "april", "may", "june", "july", "august", "september", "october", "november", "december"]
+        var months: [String: Int] = [:]
+        for (offset, name) in names.enumerated() {
+            months[name] = offset + 1
+            months[String(name.prefix(3))] = offset + 1
+        }
+        months["sept"] = 9
+        return months
+    }()
+
+    /// A month's name; "may" and "mar" only when a number is next to them.
+    private static func month(_ token: TextToken?) -> Int? {
+        guard let token, token.kind == .word else { return nil }
+        return months[token.folded]
+    }
+
+    private static func day(_ token: TextToken?) -> Int? {
+        guard let token else { return nil }
+        var text = token.folded
+        if token.kind == .mixed {
+            for suffix in ["st", "nd", "rd", "th"] where text.hasSuffix(suffix) { text.removeLast(2) }
+        }
+        guard text.allSatisfy(\.isASCII), let day = Int(text), (1...31).contains(day), text.count <= 2 else { return nil }
+        return day
+    }
+
+    private static func year(_ token: TextToken?) -> Int? {
+        guard let token, token.kind == .number, token.folded.count == 4, let year = Int(token.folded), (1000...2999).contains(year) else { return nil }
+        return year
+    }
+
+    private static func separatedOnlyBy(_ token: TextToken?, _ allowed: Set<Character>) -> Bool {
+        guard let token else { return false }
+        return token.gap.allSatisfy { allowed.contains($0) || $0 == " " }
+    }
+
+    /// A date starting at `index`, and how many tokens it takes.
+    static func date(at index: Int, in tokens: [TextToken]) -> (Mention, Int)? {
+        func at(_ offset: Int) -> TextToken? { index + offset < tokens.count ? tokens[index + offset] : nil }
+        // 2023-10-01
+        if let y = year(at(0)), let second = at(1), second.gap == "-", let m = Int(second.folded), (1...12).contains(m),
+           let third = at(2), third.gap == "-", let d = day(third) {
+            return (.date(year: y, month: m, day: d), 3)
+        }
+        // 10/01/2023 (month first)
+        if let first = at(0), first.kind == .number, let m = Int(first.folded), (1...12).contains(m),
+           let second = at(1), second.gap == "/", let d = day(second), let third = at(2), third.gap == "/", let y = year(third) {
+            return (.date(year: y, month: m, day: d), 3)
+        }
+        // October 1, 2023 / Oct. 1st 2023 / October 1 / October 2023
+        if let m = month(at(0)) {
+            if let d = day(at(1)), separatedOnlyBy(at(1), [" ", "."]), at(1)!.gap.contains(" ") {
+                if let y = year(at(2)), separatedOnlyBy(at(2), [",", " "]) { return (.date(year: y, month: m, day: d), 3) }
+                return (.dayOfMonth(month: m, day: d), 2)
+            }
+            if let y = year(at(1)), separatedOnlyBy(at(1), [",", " ", "."]) { return (.month(year: y, month: m), 2) }
+            return nil
+        }
+        // 1 October 2023 / 1st of October, 2023
+        if let d = day(at(0)) {
+            var next = 1
+            if at(1)?.folded == "of" { next = 2 }
+            if let m = month(at(next)), separatedOnlyBy(at(next), [" "]) {
+                if let y = year(at(next + 1)), separatedOnlyBy(at(next + 1), [",", " ", "."]) { return (.date(year: y, month: m, day: d), next + 2) }
+                return (.dayOfMonth(month: m, day: d), next + 1)
+            }
+        }
+        return nil
+    }
+
+    // MARK: - Amounts
+
+    static let scales: [String: Double] = [
+        "thousand": 1e3, "million": 1e6, "billion": 1e9, "trillion": 1e12,
+        "k": 1e3, "m": 1e6, "mn": 1e6, "mm": 1e6, "bn": 1e9, "b": 1e9,
+    ]
+
+    /// Number words read as numbers ("six minutes" and "6 minutes" are one). "one" is left
+    /// out: it is more often a pronoun.
+    static let numberWords: [String: Double] = {
+        let names = ["two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve",
+                     "thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen", "nineteen", "twenty"]
+        var words: [String: Double] = [:]
+        for (offset, name) in names.enumerated() { words[name] = Double(offset + 2) }
+        for (offset, name) in ["thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety"].enumerated() {
+            words[name] = Double(30 + 10 * offset)
+        }
+        return words
+    }()
+
+    /// Words that name a number's unit and add nothing to compare: "5,000,000 dollars".
+    static let units: Set<String> = ["dollars", "dollar", "usd", "euros", "euro", "eur", "pounds", "gbp", "percent", "cents"]
+
+    /// A number (with its scale and unit words, if any) at `index`: "5", "5,000,000",
+    /// "$5 million", "$5m", "12.5%", "six", "40 dollars".
+    static func amount(at index: Int, in tokens: [TextToken]) -> (String, Int)? {
+        let token = tokens[index]
+        func word(_ offset: Int) -> String? {
+            guard index + offset < tokens.count, tokens[index + offset].kind == .word, tokens[index + offset].gap == " " else { return nil }
+            return tokens[index + offset].folded
+        }
+        switch token.kind {
+        case .number, .word:
+            guard let value = token.kind == .number ? token.value : numberWords[token.folded] else { return nil }
+            var used = 1, scaled = value
+            if let next = word(1), next.count > 2, let scale = scales[next] {
+                scaled *= scale
+                used += 1
+            }
+            if let next = word(used), units.contains(next) { used += 1 }
+            return (TextTokenizer.canonical(scaled), used)
+        case .mixed:
+            // "5m", "3.5bn", "2k": a number, then a scale.
+            let head = token.folded.prefix(while: { ($0.isASCII && $0.isNumber) || $0 == "." })
+            guard let value = token.value, !head.isEmpty, let scale = scales[String(token.folded.dropFirst(head.count))] else { return nil }
+            return (TextTokenizer.canonical(value * scale), 1)
+        }
+    }
+}

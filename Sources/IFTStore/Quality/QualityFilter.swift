@@ -1,0 +1,38 @@
+/// `--exclude-flagged`: keep only pairs that pass every built-in check but the allowed ones.
+/// Saved in a dataset's filter JSON with the version of the checks that applied.
+public struct QualityFilter: Sendable, Hashable, Codable {
+    /// Checks to ignore (`--allow-flag`), in table order.
+    public var allowed: [QualityCheck]
+    /// `--min-support`, from 0 to 1.
+    public var minSupport: Double
+    /// `QualityChecks.version` when the filter was made.
+    public var checksVersion: Int
+
+    public init(allowed: [QualityCheck] = [], minSupport: Double = QualityChecks.defaultMinSupport) {
+        self.allowed = QualityCheck.allCases.filter(allowed.contains)
+        self.minSupport = minSupport
+        checksVersion = QualityChecks.version
+    }
+
+    private enum CodingKeys: String, CodingKey {
+        case allowed
+        case minSupport = "min_support"
+        case checksVersion = "checks_version"
+    }
+
+    /// The checks that remove a pair.
+    var enforced: QualityFlags { QualityFlags(QualityCheck.allCases.filter { !allowed.contains($0) }) }
+
+    /// Throws `SelectionError.badMinSupport` outside 0…1.
+    func validate() throws {
+        guard minSupport.isFinite, (0...1).contains(minSupport) else { throw SelectionError.badMinSupport(minSupport) }
+    }
+
+    /// The flags that reproduce this filter.
+    var flags: [String] {
+        var out = ["--exclude-flagged"]
+        out += allowed.map { "--allow-flag \($0.rawValue)" }
+        if minSupport != QualityChecks.defaultMinSupport { out.append("--min-support \(minSupport)") }
+        return out
+    }
+}

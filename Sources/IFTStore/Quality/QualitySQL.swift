@@ -1,0 +1,82 @@
+internal import IFTSQLite
+
+/// The checks as SQL functions, registered on every connection that reads pairs:
+/// - `pair_flags(question, answer, chunk [, min_support])`: NULL for a clean pair (and for an
+///   "I don't know" answer), else the failed checks' names, comma-separated, in table order;
+/// - `answer_support(answer, chunk)`: the share of the answer's content terms found in the
+///   chunk, a REAL from 0 to 1 (NULL for "I don't know");
+/// - `iftdb_flag_mask(question, answer, chunk, min_support)`: the failed checks as a bit set,
+///   for `--exclude-flagged` (bit i is check i in table order).
+enum QualitySQL {
+    static let pairFlags = "pair_flags"
+    static let answerSupport = "answer_support"
+    static let flagMask = "iftdb_flag_mask"
+
+    static func register(on db: Connection) throws {
+        let chunks = ChunkCache()
+        func verdict(_ arguments: FunctionArguments, question: Int?, answer: Int, chunk: Int, minSupport: Double, stoppingAt stop: QualityFlags = []) -> PairVerdict? {
+            if arguments.isNull(answer) || arguments.isNull(chunk) || question.map(arguments.isNull) == true { return nil }
+            let checker = PairChecker(minSupport: minSupport)
+            let terms = arguments.withUTF8(chunk) { chunks.terms(for: $0) }
+            let answerText = arguments.withUTF8(answer) { String(decoding: $0, as: UTF8.self) }
+            // A question's own checks are remembered while its answers follow one another.
+            let questionFlags = question.map { index in arguments.withUTF8(index) { chunks.questionFlags(for: $0, checker: checker) } } ?? []
+            return checker.check(question: "", answer: answerText, chunk: terms, questionFlags: questionFlags, stoppingAt: stop)
+        }
+        func minSupport(_ arguments: FunctionArguments, _ index: Int) throws -> Double {
+            guard arguments.count > index, !arguments.isNull(index) else { return QualityChecks.defaultMinSupport }
+            let value = arguments.double(index)
+            guard (0...1).contains(value) else { throw SelectionError.badMinSupport(value) }
+            return value
+        }
+        try db.registerFunction(pairFlags, arguments: 3...4) { arguments in
+            guard let verdict = verdict(arguments, question: 0, answer: 1, chunk: 2, minSupport: try minSupport(arguments, 3)),
+                  let names = verdict.flags.names else { return .null }
+            return .text(names)
+        }
+        try db.registerFunction(flagMask, arguments: 4...5) { arguments in
+            // A fifth argument: the checks that remove a pair; the work stops at the first that fails.
+            let stop = arguments.count > 4 ? QualityFlags(rawValue: UInt8(truncatingIfNeeded: arguments.int(4))) : []
+            let verdict = verdict(arguments, question: 0, answer: 1, chunk: 2, minSupport: try minSupport(arguments, 3), stoppingAt: stop)
+            return .integer(Int64(verdict?.flags.rawValue ?? 0))
+        }
+        try db.registerFunction(answerSupport, arguments: 2) { arguments in
+            // Support does not read the question: an empty one stands in.
+            guard let verdict = verdict(arguments, question: nil, answer: 0, chunk: 1, minSupport: 0), let support = verdict.support else {
+                return .null
+            }
+            return .real(support)
+        }
+    }
+}
+
+/// The last chunk's terms and the last question's checks against it: pair rows arrive
+/// grouped by chunk and question, so each is worked out once.
+private final class ChunkCache {
+    private var bytes: [UInt8] = []
+    private var cached: ChunkTerms?
+    private var questionBytes: [UInt8] = []
+    private var questionMinSupport = -1.0
+    private var cachedQuestionFlags: QualityFlags?
+
+    func terms(for chunk: UnsafeBufferPointer<UInt8>) -> ChunkTerms {
+        if let cached, bytes.count == chunk.count, bytes.elementsEqual(chunk) { return cached }
+        bytes = Array(chunk)
+        let terms = ChunkTerms(String(decoding: chunk, as: UTF8.self))
+        cached = terms
+        cachedQuestionFlags = nil
+        return terms
+    }
+
+    /// Call after `terms(for:)` for the same row.
+    func questionFlags(for question: UnsafeBufferPointer<UInt8>, checker: PairChecker) -> QualityFlags {
+        if let cachedQuestionFlags, questionMinSupport == checker.minSupport, questionBytes.count == question.count, questionBytes.elementsEqual(question) {
+            return cachedQuestionFlags
+        }
+        questionBytes = Array(question)
+        questionMinSupport = checker.minSupport
+        let flags = checker.questionFlags(String(decoding: question, as: UTF8.self), chunk: cached!)
+        cachedQuestionFlags = flags
+        return flags
+    }
+}
