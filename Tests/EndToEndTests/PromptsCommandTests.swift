@@ -60,6 +60,18 @@ import Testing
         #expect((try JSONSerialization.jsonObject(with: Data(listed.stdout.utf8)) as? [Any])?.count == 4)
     }
 
+    /// A template file that holds nothing is an empty template, not an unreadable file
+    /// (before the fix: "cannot read the template file empty.txt; check its permissions",
+    /// because reading a handle to its end gives nil for an empty file).
+    @Test func anEmptyTemplateFileIsNamedEmptyNotUnreadable() throws {
+        let folder = try TemporaryFolder()
+        try folder.write("empty.txt", "")
+        #expect(try iftdb(["init"], in: folder.path).status == 0)
+        let result = try iftdb(["prompts", "add", "x", "--role", "question", "--template-file", "empty.txt"], in: folder.path)
+        #expect(result.status == 2)
+        expectOneLineError(result, containing: "the template is empty")
+    }
+
     @Test func errorsAreOneLineWithExit2() throws {
         let folder = try TemporaryFolder()
         expectOneLineError(try iftdb(["prompts", "list"], in: folder.path), containing: "no iftdb store at iftdb.sqlite")

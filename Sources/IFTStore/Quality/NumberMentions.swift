@@ -1,8 +1,8 @@
 /// The numbers, amounts, percentages and dates a text mentions, folded so that equal forms
 /// are one: "$5,000,000", "5,000,000", "5000000" and "$5 million" are all 5000000;
 /// "October 1, 2023", "1 October 2023", "Oct 1, 2023" and "2023-10-01" are all 2023-10-01.
-struct NumberMentions {
-    enum Mention: Hashable {
+struct NumberMentions: Sendable {
+    enum Mention: Hashable, Sendable {
         case value(String)
         case date(year: Int, month: Int, day: Int)
         case month(year: Int, month: Int)

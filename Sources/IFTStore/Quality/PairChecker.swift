@@ -18,8 +18,6 @@ public struct ChunkTerms: Sendable {
     }
 }
 
-extension NumberMentions: @unchecked Sendable {}
-
 /// The verdict on one pair.
 public struct PairVerdict: Sendable, Equatable {
     /// The checks the pair fails; empty for a clean pair.
