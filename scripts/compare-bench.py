@@ -53,6 +53,9 @@ def slowdown_of(figure):
 
 def judge(figure):
     """(old median, new median, new/old, verdict) for one figure."""
+    if not figure["old"] and figure["new"]:
+        # A figure the old binary cannot give (a case for a new flag): nothing to compare.
+        return None, statistics.median(figure["new"]), None, "NEW"
     if not figure["old"] or not figure["new"]:
         return None, None, None, "MISSING"
     old, new = statistics.median(figure["old"]), statistics.median(figure["new"])
@@ -119,12 +122,17 @@ def self_test():
     add("old", 100, "calls_per_s", section="generate"); add("new", 89, "calls_per_s", section="generate")  # 12.4 % longer
     add("old", 30, "peak_mb", "lower", "memory", section="diff"); add("new", 40, "peak_mb", "lower", "memory", section="diff")
     add("old", 5, "mb_per_s", section="diff", subject="python"); add("new", 1, "mb_per_s", section="diff", subject="python")
+    # A case only the new binary runs is new, not slower; one the new binary lost is missing.
+    lines.append("side=new round=1 RESULT section=export case=added subject=iftdb metric=seconds value=3 unit=s better=lower kind=speed")
+    lines.append("side=old round=1 RESULT section=export case=dropped subject=iftdb metric=seconds value=3 unit=s better=lower kind=speed")
     figures = parse(lines)
     checks = {
         ("load", "c", "mb_per_s"): "ok",
         ("export", "c", "seconds"): "SLOWER >10 %",
         ("generate", "c", "calls_per_s"): "SLOWER >10 %",
         ("diff", "c", "peak_mb"): "LARGER >10 %",
+        ("export", "added", "seconds"): "NEW",
+        ("export", "dropped", "seconds"): "MISSING",
     }
     failures = [f"{key}: {judge(figures[key])[3]}, expected {want}" for key, want in checks.items()
                 if judge(figures[key])[3] != want]
@@ -155,6 +163,9 @@ def self_test():
 def main(argv):
     if argv[1:] == ["--self-test"]:
         return self_test()
+    if argv[1:2] in (["--help"], ["-h"]):
+        print(__doc__.strip())
+        return 0
     if len(argv) not in (2, 4) or (len(argv) == 4 and argv[2] != "--label"):
         print(__doc__.strip().splitlines()[-1], file=sys.stderr)
         return 64
