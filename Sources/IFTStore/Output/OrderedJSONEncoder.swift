@@ -39,9 +39,9 @@ public struct OrderedJSONEncoder {
 
     public func encode(_ value: some Encodable) throws -> String {
         let tree = try JSONTree.encoding(value)
-        var out = ""
+        var out: [UInt8] = []
         render(tree, depth: 0, into: &out)
-        return out
+        return String(decoding: out, as: UTF8.self)
     }
 
     /// An object's fields without its closing brace, so more fields can follow as they come.
@@ -52,42 +52,43 @@ public struct OrderedJSONEncoder {
         return text
     }
 
-    private func render(_ tree: JSONTree, depth: Int, into out: inout String) {
+    private func render(_ tree: JSONTree, depth: Int, into out: inout [UInt8]) {
         switch tree {
-        case .null: out += "null"
-        case .bool(let value): out += value ? "true" : "false"
-        case .number(let text): out += text
-        case .string(let value): out += JSONText.quoted(value, escapingLineSeparators: escapesLineSeparators)
+        case .null: out += "null".utf8
+        case .bool(let value): out += (value ? "true" : "false").utf8
+        case .number(let text): out += text.utf8
+        case .string(let value): JSONText.appendQuoted(value, escapingLineSeparators: escapesLineSeparators, to: &out)
         case .array(let elements):
-            out += "["
+            out.append(UInt8(ascii: "["))
             for (i, element) in elements.enumerated() {
-                if i > 0 { out += "," }
-                if layout == .elementPerLine, depth == 0, i > 0 { out += "\n" }
+                if i > 0 { out.append(UInt8(ascii: ",")) }
+                if layout == .elementPerLine, depth == 0, i > 0 { out.append(0x0A) }
                 newline(depth + 1, &out)
                 render(element, depth: depth + 1, into: &out)
             }
-            if layout == .pretty, elements.isEmpty { out += "\n" }
+            if layout == .pretty, elements.isEmpty { out.append(0x0A) }
             newline(depth, &out)
-            out += "]"
+            out.append(UInt8(ascii: "]"))
         case .object(let fields):
-            out += "{"
+            out.append(UInt8(ascii: "{"))
             let ordered = keys == .sorted ? fields.map { (JSONTree.snakeCase($0.0), $0.1) }.sorted { $0.0 < $1.0 } : fields
             for (i, (key, value)) in ordered.enumerated() {
-                if i > 0 { out += "," }
+                if i > 0 { out.append(UInt8(ascii: ",")) }
                 newline(depth + 1, &out)
-                out += JSONText.quoted(key, escapingLineSeparators: escapesLineSeparators)
-                out += layout == .pretty ? " : " : ":"
+                JSONText.appendQuoted(key, escapingLineSeparators: escapesLineSeparators, to: &out)
+                out += (layout == .pretty ? " : " : ":").utf8
                 render(value, depth: depth + 1, into: &out)
             }
-            if layout == .pretty, fields.isEmpty { out += "\n" }
+            if layout == .pretty, fields.isEmpty { out.append(0x0A) }
             newline(depth, &out)
-            out += "}"
+            out.append(UInt8(ascii: "}"))
         }
     }
 
-    private func newline(_ depth: Int, _ out: inout String) {
+    private func newline(_ depth: Int, _ out: inout [UInt8]) {
         guard layout == .pretty else { return }
-        out += "\n" + String(repeating: "  ", count: depth)
+        out.append(0x0A)
+        out += repeatElement(UInt8(ascii: " "), count: 2 * depth)
     }
 }
 

@@ -5,28 +5,43 @@ public enum JSONText {
     /// `value` as a JSON string literal, quotes included; U+2028 and U+2029 escaped unless
     /// `escapingLineSeparators` is false (Foundation's JSONEncoder writes them as they are).
     public static func quoted(_ value: String, escapingLineSeparators: Bool = true) -> String {
-        var out = "\""
-        out.reserveCapacity(value.utf8.count + 2)
-        for scalar in value.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            case "\u{08}": out += "\\b"
-            case "\u{0C}": out += "\\f"
-            default:
-                if scalar.value < 0x20 || (escapingLineSeparators && (scalar.value == 0x2028 || scalar.value == 0x2029)) {
-                    let hex = String(scalar.value, radix: 16)
-                    out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-                } else {
-                    out.unicodeScalars.append(scalar)
+        var out: [UInt8] = []
+        appendQuoted(value, escapingLineSeparators: escapingLineSeparators, to: &out)
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    private static let hexDigits = Array("0123456789abcdef".utf8)
+
+    /// `quoted(value)`'s UTF-8 bytes appended to `out`, worked on bytes: no string per value.
+    public static func appendQuoted(_ value: String, escapingLineSeparators: Bool = true, to out: inout [UInt8]) {
+        var value = value
+        out.append(UInt8(ascii: "\""))
+        value.withUTF8 { bytes in
+            out.reserveCapacity(out.count + bytes.count + 1)
+            var index = 0
+            while index < bytes.count {
+                let byte = bytes[index]
+                index += 1
+                switch byte {
+                case UInt8(ascii: "\""): out += [0x5C, UInt8(ascii: "\"")]
+                case 0x5C: out += [0x5C, 0x5C]
+                case 0x0A: out += [0x5C, UInt8(ascii: "n")]
+                case 0x0D: out += [0x5C, UInt8(ascii: "r")]
+                case 0x09: out += [0x5C, UInt8(ascii: "t")]
+                case 0x08: out += [0x5C, UInt8(ascii: "b")]
+                case 0x0C: out += [0x5C, UInt8(ascii: "f")]
+                case 0..<0x20:
+                    out += [0x5C, UInt8(ascii: "u"), UInt8(ascii: "0"), UInt8(ascii: "0"), hexDigits[Int(byte >> 4)], hexDigits[Int(byte & 0xF)]]
+                case 0xE2 where escapingLineSeparators && index + 1 < bytes.count && bytes[index] == 0x80 && (bytes[index + 1] == 0xA8 || bytes[index + 1] == 0xA9):
+                    // U+2028 and U+2029, which end a line in JavaScript.
+                    out += Array("\\u202".utf8) + [bytes[index + 1] == 0xA8 ? UInt8(ascii: "8") : UInt8(ascii: "9")]
+                    index += 2
+                default:
+                    out.append(byte)
                 }
             }
         }
-        out += "\""
-        return out
+        out.append(UInt8(ascii: "\""))
     }
 
     public static func number(_ value: Double) -> String {
