@@ -114,6 +114,17 @@ import Testing
         #expect(shown.stdout.contains("terms the chunk lacks: It is due each January, by ⟦January 31⟧."), "\(shown.stdout)")
         let idk = try iftdb(["show", "answer:5"], in: folder.path)
         #expect(idk.stdout.contains("not judged"))
+
+        let json = try iftdb(["show", "answer:3", "--json"], in: folder.path)
+        let object = try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as! [String: Any]
+        let quality = try #require(object["quality"] as? [String: Any], "\(json.stdout)")
+        #expect(quality["flags"] as? [String] == ["answer-supported", "answer-numbers"])
+        #expect(quality["support"] as? Double == 0.5)
+        #expect(quality["unsupported_terms"] as? [String] == ["January 31"])
+        #expect(quality["unsupported_numbers"] as? [String] == ["--01-31"])
+        #expect(quality["checks_version"] as? Int == 1 && quality["judged"] as? Bool == true)
+        let question = try iftdb(["show", "question:3", "--json"], in: folder.path)
+        #expect(!question.stdout.contains("\"quality\""))
     }
 
     @Test func jsonlWithQualityAddsFlagsAndSupportAndWithoutItTheBytesStay() throws {

@@ -50,6 +50,8 @@ public struct Lineage: Sendable, Codable {
     public let chunk: ChunkLink
     public let question: Generated
     public let answer: Generated?
+    /// For an answer: the built-in quality checks' verdict on the pair.
+    public var quality: QualityReport? = nil
 }
 
 extension StoreReader {
@@ -68,7 +70,12 @@ extension StoreReader {
                   let question = try lineageRow(questionID: Int64(questionID)) else {
                 throw LookupError.noAnswer(id)
             }
-            return Lineage(source: question.source, chunk: question.chunk, question: question.question, answer: try generated(table: "answers", id: id))
+            let answer = try generated(table: "answers", id: id)
+            var lineage = Lineage(source: question.source, chunk: question.chunk, question: question.question, answer: answer)
+            if let answer {
+                lineage.quality = QualityReport(question: question.question.text, answer: answer.text, chunk: question.chunk.text)
+            }
+            return lineage
         }
     }
 

@@ -1,0 +1,26 @@
+/// The built-in checks' verdict on one pair, as `show answer:ID --json` gives it.
+public struct QualityReport: Sendable, Codable, Equatable {
+    public let checksVersion: Int
+    public let minSupport: Double
+    /// False for an "I don't know" answer, which the checks do not judge.
+    public let judged: Bool
+    /// The failed checks' names, in table order.
+    public let flags: [String]
+    /// The share of the answer's content terms found in the chunk; nil when not judged.
+    public let support: Double?
+    /// The answer's content terms the chunk lacks, as written in the answer.
+    public let unsupportedTerms: [String]
+    /// The answer's numbers and dates the chunk lacks, folded (`2023-10-02`, `6000000`).
+    public let unsupportedNumbers: [String]
+
+    public init(question: String, answer: String, chunk: String, minSupport: Double = QualityChecks.defaultMinSupport) {
+        let verdict = PairChecker(minSupport: minSupport).check(question: question, answer: answer, chunk: chunk)
+        checksVersion = QualityChecks.version
+        self.minSupport = minSupport
+        judged = verdict.support != nil
+        flags = verdict.flags.checks.map(\.rawValue)
+        support = verdict.support
+        unsupportedTerms = verdict.unsupportedTerms.map { String(answer[$0]) }
+        unsupportedNumbers = verdict.unsupportedNumbers
+    }
+}
