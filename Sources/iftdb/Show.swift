@@ -119,37 +119,36 @@ extension IFTDB {
             text += generated("question", lineage.question)
             if let answer = lineage.answer { text += generated("answer", answer) }
             try sink.write(TerminalText.escaped(text))
-            if let answer = lineage.answer {
-                try sink.write(Self.qualityReport(question: lineage.question.text, answer: answer.text, chunk: c.text))
+            if let answer = lineage.answer, let quality = lineage.quality {
+                try sink.write(Self.qualityReport(quality, answer: answer.text))
             }
         }
 
         /// Each built-in check's verdict on the pair, the support score, and the answer with
         /// the terms its chunk lacks marked: reverse video on a terminal, ⟦ ⟧ in a pipe.
-        static func qualityReport(question: String, answer: String, chunk: String) -> String {
-            let verdict = PairChecker().check(question: question, answer: answer, chunk: chunk)
-            var lines = ["quality (checks v\(QualityChecks.version), --min-support \(QualityChecks.defaultMinSupport); English only)"]
-            guard let support = verdict.support else {
+        static func qualityReport(_ quality: QualityReport, answer: String) -> String {
+            var lines = ["quality (checks v\(quality.checksVersion), --min-support \(quality.minSupport); English only)"]
+            guard let support = quality.support else {
                 lines.append("  not judged: the answer is \"I don't know\" (--exclude-idk drops it)")
                 return lines.joined(separator: "\n") + "\n"
             }
             let width = QualityCheck.allCases.map(\.rawValue.count).max() ?? 0
             for check in QualityCheck.allCases {
-                var line = "  " + check.rawValue.padding(toLength: width, withPad: " ", startingAt: 0) + "  " + (verdict.flags.contains(check) ? "FLAGGED" : "pass")
+                var line = "  " + check.rawValue.padding(toLength: width, withPad: " ", startingAt: 0) + "  " + (quality.flags.contains(check.rawValue) ? "FLAGGED" : "pass")
                 if check == .answerSupported { line += String(format: " · support %.2f", support) }
-                if check == .answerNumbers, !verdict.unsupportedNumbers.isEmpty {
-                    line += " · not in the chunk: " + verdict.unsupportedNumbers.joined(separator: ", ")
+                if check == .answerNumbers, !quality.unsupportedNumbers.isEmpty {
+                    line += " · not in the chunk: " + quality.unsupportedNumbers.joined(separator: ", ")
                 }
                 lines.append(line)
             }
             let (open, close) = Console.colorsOnStdout ? ("\u{1B}[7m", "\u{1B}[0m") : ("⟦", "⟧")
             var marked = "", position = answer.startIndex
-            for range in verdict.unsupportedTerms {
+            for range in quality.unsupportedRanges {
                 marked += TerminalText.escaped(String(answer[position..<range.lowerBound])) + open + TerminalText.escaped(String(answer[range])) + close
                 position = range.upperBound
             }
             marked += TerminalText.escaped(String(answer[position...]))
-            lines.append(verdict.unsupportedTerms.isEmpty
+            lines.append(quality.unsupportedRanges.isEmpty
                 ? "  every content term of the answer is in the chunk"
                 : "  terms the chunk lacks: " + marked.replacingOccurrences(of: "\n", with: "\n  "))
             return lines.joined(separator: "\n") + "\n"

@@ -59,6 +59,7 @@ import Testing
             (["--min-support", "0.5"], "--min-support only changes --exclude-flagged"),
             (["--exclude-flagged", "--min-support", "1.5"], "--min-support must be from 0 to 1"),
             (["--exclude-flagged", "--min-support=-0.1"], "--min-support must be from 0 to 1"),
+            (["--exclude-flagged", "--min-support", "nan"], "--min-support must be from 0 to 1"),
             (["--exclude-flagged", "--allow-flag", "answer-length"], "the checks are question-form, question-grounded, answer-supported, answer-numbers, answer-form"),
         ] {
             for command in [["export", "--format", "csv"], ["stats"], ["dataset", "save", "d"]] {
@@ -87,6 +88,10 @@ import Testing
         #expect(rows[4]["support"] is NSNull)
         #expect(rows[2]["lenient"] as? String == "answer-numbers")
 
+        // NULL in, NULL out; text that is not UTF-8 is read with replacement characters, not refused.
+        let odd = try iftdb(["sql", "--csv", "SELECT pair_flags(NULL, 'b', 'c') IS NULL, answer_support('x', NULL) IS NULL, pair_flags('Why is it so?', CAST(x'ff00fe' AS TEXT), 'It is so.') IS NOT NULL"], in: folder.path)
+        #expect(odd.status == 0, "\(odd.stderr)")
+        #expect(odd.stdout.hasSuffix("1,1,1\r\n"), "\(odd.stdout)")  // RFC 4180 rows end in CRLF
         let bad = try iftdb(["sql", "SELECT pair_flags('a?', 'b', 'c', 7)"], in: folder.path)
         #expect(bad.status != 0)
         #expect(bad.stderr.contains("--min-support must be from 0 to 1"), "\(bad.stderr)")

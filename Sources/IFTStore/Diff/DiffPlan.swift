@@ -18,7 +18,6 @@ enum DiffPlan {
     static func resolve(_ request: DiffRequest, in db: Connection) throws -> any Comparison {
         try check(request)
         try request.filter.idkRule.register(on: db)
-        try QualitySQL.register(on: db)
         if request.filter.dataset != nil {
             throw DiffError.datasetFilter
         }
