@@ -56,7 +56,6 @@ private final class ChunkCache {
     private var bytes: [UInt8] = []
     private var cached: ChunkTerms?
     private var questionBytes: [UInt8] = []
-    private var questionMinSupport = -1.0
     private var cachedQuestionFlags: QualityFlags?
 
     func terms(for chunk: UnsafeBufferPointer<UInt8>) -> ChunkTerms {
@@ -68,13 +67,13 @@ private final class ChunkCache {
         return terms
     }
 
-    /// Call after `terms(for:)` for the same row.
+    /// Call after `terms(for:)` for the same row. The question's checks do not read
+    /// `--min-support`, so one verdict serves every threshold.
     func questionFlags(for question: UnsafeBufferPointer<UInt8>, checker: PairChecker) -> QualityFlags {
-        if let cachedQuestionFlags, questionMinSupport == checker.minSupport, questionBytes.count == question.count, questionBytes.elementsEqual(question) {
+        if let cachedQuestionFlags, questionBytes.count == question.count, questionBytes.elementsEqual(question) {
             return cachedQuestionFlags
         }
         questionBytes = Array(question)
-        questionMinSupport = checker.minSupport
         let flags = checker.questionFlags(String(decoding: question, as: UTF8.self), chunk: cached!)
         cachedQuestionFlags = flags
         return flags
