@@ -53,7 +53,7 @@ enum DiffPlan {
         for prompt in [a, b] { try checkOneModel(prompt, filter: request.filter, in: db) }
         return AnswerDiff(
             db: db, a: a, b: b, common: conditions.filter { $0.table != .answer }, answer: conditions.filter { $0.table == .answer },
-            sample: request.sample)
+            sample: request.sample, quality: request.filter.quality ?? QualityFilter())
     }
 
     private static func questionDiff(_ a: ResolvedPrompt, _ b: ResolvedPrompt, request: DiffRequest, in db: Connection) throws -> QuestionDiff {
@@ -103,10 +103,12 @@ enum DiffPlan {
         }
         var filter = base
         filter.dataset = name
-        return PairSetDiff.PairSet(label: "dataset:\(name)", query: try pruned(PairSelection(filter, in: db).query, in: db))
+        return PairSetDiff.PairSet(
+            label: "dataset:\(name)", query: try pruned(PairSelection(filter, in: db).query, in: db), quality: filter.quality ?? QualityFilter())
     }
 
     private static func filterSet(_ side: DiffSideFilter, base: PairFilter, in db: Connection) throws -> PairSetDiff.PairSet {
-        PairSetDiff.PairSet(label: side.label, query: try pruned(PairSelection(side.applied(to: base), in: db).query, in: db))
+        let filter = side.applied(to: base)
+        return PairSetDiff.PairSet(label: side.label, query: try pruned(PairSelection(filter, in: db).query, in: db), quality: filter.quality ?? QualityFilter())
     }
 }

@@ -130,7 +130,11 @@ public struct DiffSideStats: Sendable, Hashable {
     public let answerChars: Int?
     public let promptTokens: Int?
     public let completionTokens: Int?
+    /// Answers a built-in quality check flags (answer and pair diffs), judged with the
+    /// side's `--min-support` and `--allow-flag`, or the defaults.
+    public var flagged: Int?
 
+    public var flaggedRate: Double? { flagged.map { items == 0 ? 0 : Double($0) / Double(items) } }
     public var idkRate: Double? { idk.map { items == 0 ? 0 : Double($0) / Double(items) } }
     public var meanAnswerChars: Double? { answerChars.map { items == 0 ? 0 : Double($0) / Double(items) } }
 }
