@@ -20,6 +20,9 @@ struct TextToken {
     let isCapitalised: Bool
     /// The number a `.number` token reads (commas dropped, one decimal point kept).
     let value: Double?
+    /// The whole number a `.number` token of ASCII digits and no point reads, as `Int(folded)`
+    /// gives it; nil otherwise.
+    let integer: Int?
 }
 
 /// The text between two tokens, as much as the checks ask of it: its length, its first byte,
@@ -103,41 +106,53 @@ enum TextTokenizer {
     static func tokens(in text: UnsafeBufferPointer<UInt8>) -> [TextToken] {
         var tokens: [TextToken] = []
         tokens.reserveCapacity(text.count / 6 + 4)
-        var folded: [UInt8] = [], numberText: [UInt8] = []
-        folded.reserveCapacity(32)
-        numberText.reserveCapacity(16)
+        // Scratch for one token's folded text and its digits: a lower-case mapping is at most
+        // three times as long as the scalar it maps, in UTF-8.
+        let folded = UnsafeMutablePointer<UInt8>.allocate(capacity: text.count * 3 + 8)
+        let digitsText = UnsafeMutablePointer<UInt8>.allocate(capacity: text.count + 8)
+        defer {
+            folded.deallocate()
+            digitsText.deallocate()
+        }
         let end = text.count
         var index = 0, gapStart = 0
         while index < end {
-            let (scalar, length) = decode(text, at: index)
-            guard isWordScalar(scalar) else {
+            let (_, length, startClasses) = classified(text, at: index)
+            guard startClasses.contains(.word) else {
                 index += length
                 continue
             }
             let start = index
-            folded.removeAll(keepingCapacity: true)
-            numberText.removeAll(keepingCapacity: true)
+            var foldedCount = 0, digitCount = 0
             var letters = 0, digits = 0
             var sawPoint = false, lastWasDigit = false
             while index < end {
-                let (current, width) = decode(text, at: index)
-                if isWordScalar(current) {
-                    lastWasDigit = isDigit(current)
+                let (current, width, classes) = classified(text, at: index)
+                if classes.contains(.word) {
+                    lastWasDigit = classes.contains(.digit)
                     if lastWasDigit {
                         digits += 1
-                        numberText.append(contentsOf: text[index..<index + width])
-                        folded.append(contentsOf: text[index..<index + width])
-                    } else if current.isASCII {
+                        for offset in 0..<width {
+                            digitsText[digitCount + offset] = text[index + offset]
+                            folded[foldedCount + offset] = text[index + offset]
+                        }
+                        digitCount += width
+                        foldedCount += width
+                    } else if width == 1 {
                         letters += 1
-                        let byte = UInt8(current.value)
-                        folded.append(byte <= 0x5A ? byte | 0x20 : byte)
+                        let byte = text[index]
+                        folded[foldedCount] = byte <= 0x5A ? byte | 0x20 : byte
+                        foldedCount += 1
                     } else {
-                        let classes = ScalarClass.of(current)
                         letters += classes.contains(.alphabetic) ? 1 : 0
                         if classes.contains(.changesWhenLowercased) {
-                            folded.append(contentsOf: current.properties.lowercaseMapping.utf8)
+                            for byte in current.properties.lowercaseMapping.utf8 {
+                                folded[foldedCount] = byte
+                                foldedCount += 1
+                            }
                         } else {
-                            folded.append(contentsOf: text[index..<index + width])
+                            for offset in 0..<width { folded[foldedCount + offset] = text[index + offset] }
+                            foldedCount += width
                         }
                     }
                     index += width
@@ -146,44 +161,67 @@ enum TextTokenizer {
                 // A joiner kept only between two word characters of the right kind.
                 let next = index + width
                 guard next < end else { break }
-                let following = decode(text, at: next).scalar
-                if isApostrophe(current), letters > 0, isAlphabetic(following) {
-                    index = next
-                    continue
-                }
-                if current == "," || current == ".", digits > 0, letters == 0, isDigit(following), lastWasDigit {
-                    if current == "." {
-                        if sawPoint { break }
-                        sawPoint = true
-                        numberText.append(UInt8(ascii: "."))
-                        folded.append(UInt8(ascii: "."))
+                let byte = text[index]
+                if byte == UInt8(ascii: ",") || byte == UInt8(ascii: ".") {
+                    if digits > 0, letters == 0, lastWasDigit, classified(text, at: next).classes.contains(.digit) {
+                        if byte == UInt8(ascii: ".") {
+                            if sawPoint { break }
+                            sawPoint = true
+                            digitsText[digitCount] = byte
+                            digitCount += 1
+                            folded[foldedCount] = byte
+                            foldedCount += 1
+                        }
+                        index = next
+                        continue
                     }
+                } else if letters > 0, isApostrophe(current), classified(text, at: next).classes.contains(.alphabetic) {
                     index = next
                     continue
                 }
                 break
             }
             let kind: TextToken.Kind = digits == 0 ? .word : (letters == 0 ? .number : .mixed)
-            let first = decode(text, at: start).scalar
+            let foldedBytes = UnsafeBufferPointer(start: folded, count: foldedCount)
+            let digitBytes = UnsafeBufferPointer(start: digitsText, count: digitCount)
             let foldedText: String = switch kind {
             case .word: ""
-            case .number: canonicalNumber(numberText)
-            case .mixed: String(decoding: folded, as: UTF8.self)
+            case .number: canonicalNumber(digitBytes)
+            case .mixed: String(decoding: foldedBytes, as: UTF8.self)
             }
-            let key = kind == .number ? TermKey.of(foldedText) : TermKey.of(folded)
+            let key = kind == .number ? TermKey.of(foldedText.utf8) : TermKey.of(foldedBytes)
             tokens.append(TextToken(
                 kind: kind,
                 bytes: start..<index,
                 key: key,
-                stem: kind == .number ? key : TermStem.key(folded),
+                stem: kind == .number ? key : TermStem.key(foldedBytes),
                 folded: foldedText,
                 gap: TokenGap(UnsafeBufferPointer(rebasing: text[gapStart..<start])),
                 letterCount: letters,
-                isCapitalised: isUppercase(first),
-                value: kind == .word || !isDigit(first) ? nil : number(numberText)))
+                isCapitalised: startClasses.contains(.uppercase),
+                value: kind == .word || !startClasses.contains(.digit) ? nil : number(digitBytes),
+                integer: kind == .number ? Int(foldedText) : nil))
             gapStart = index
         }
         return tokens
+    }
+
+    /// The scalar at `offset`, its length in bytes and its classes; ASCII without a lookup.
+    @inline(__always)
+    static func classified(_ text: UnsafeBufferPointer<UInt8>, at offset: Int) -> (scalar: Unicode.Scalar, length: Int, classes: ScalarClass) {
+        let byte = text[offset]
+        if byte < 0x80 {
+            let classes: ScalarClass
+            switch byte {
+            case 0x30...0x39: classes = [.word, .digit]
+            case 0x41...0x5A: classes = [.word, .alphabetic, .uppercase, .changesWhenLowercased]
+            case 0x61...0x7A: classes = [.word, .alphabetic]
+            default: classes = []
+            }
+            return (Unicode.Scalar(byte), 1, classes)
+        }
+        let (scalar, length) = decode(text, at: offset)
+        return (scalar, length, ScalarClass.of(scalar))
     }
 
     /// The scalar at `offset` of valid UTF-8, and how many bytes it takes.
@@ -222,7 +260,7 @@ enum TextTokenizer {
     }
 
     /// The number digits (and one point) read; nil when they are not ASCII.
-    private static func number(_ text: [UInt8]) -> Double? {
+    private static func number(_ text: UnsafeBufferPointer<UInt8>) -> Double? {
         if text.count <= 15, !text.contains(UInt8(ascii: ".")), text.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }) {
             return Double(text.reduce(Int64(0)) { $0 * 10 + Int64($1 - 0x30) })
         }
@@ -230,7 +268,7 @@ enum TextTokenizer {
     }
 
     /// "05" and "5" are one number; "5.50" and "5.5" too.
-    static func canonicalNumber(_ text: [UInt8]) -> String {
+    static func canonicalNumber(_ text: UnsafeBufferPointer<UInt8>) -> String {
         if text.count <= 15, text.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }) {
             // Whole ASCII numbers: the digits without leading zeros, as Int64(Double(text)) gives.
             let digits = text.drop { $0 == UInt8(ascii: "0") }
@@ -315,12 +353,12 @@ enum TermStem {
     static func stem(_ folded: String) -> String {
         // Apostrophes inside a word are dropped by the tokenizer; any left go now.
         let word = Array(folded.utf8.filter { $0 != UInt8(ascii: "'") })
-        let (count, y) = cut(word)
+        let (count, y) = word.withUnsafeBufferPointer { cut($0) }
         return String(decoding: word[..<count] + (y ? [UInt8(ascii: "y")] : []), as: UTF8.self)
     }
 
     /// The stem of a tokenizer's folded bytes, hashed (`TermKey`), with no copy made.
-    static func key(_ folded: [UInt8]) -> UInt64 {
+    static func key(_ folded: UnsafeBufferPointer<UInt8>) -> UInt64 {
         let (count, y) = cut(folded)
         var hash = TermKey.of(folded[..<count])
         if y { hash = (hash ^ UInt64(UInt8(ascii: "y"))) &* TermKey.prime }
@@ -328,7 +366,7 @@ enum TermStem {
     }
 
     /// How much of `word` the stem keeps, and whether a `y` follows it (policies → policy).
-    private static func cut(_ word: [UInt8]) -> (count: Int, y: Bool) {
+    private static func cut(_ word: UnsafeBufferPointer<UInt8>) -> (count: Int, y: Bool) {
         var count = word.count
         @inline(__always) func at(_ back: Int) -> UInt8 { word[count - back] }
         let (s, e, i) = (UInt8(ascii: "s"), UInt8(ascii: "e"), UInt8(ascii: "i"))
