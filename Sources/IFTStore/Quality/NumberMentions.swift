@@ -19,7 +19,7 @@ struct NumberMentions: Sendable {
 
     /// `everyNumber` is worked out only for a chunk (`forChunk`): answers and questions are
     /// looked up in it, never the other way round.
-    init(_ tokens: [TextToken], forChunk: Bool = false) {
+    init(_ tokens: TokenList, forChunk: Bool = false) {
         var index = 0
         while index < tokens.count {
             // Every form starts with a number or a word of 3 to 9 letters (a month's name, a
@@ -29,7 +29,7 @@ struct NumberMentions: Sendable {
                 index += 1
                 continue
             }
-            if forChunk, kind == .number { everyNumber.insert(tokens[index].folded) }
+            if forChunk, kind == .number { everyNumber.insert(tokens.folded(index)) }
             if let (mention, used) = Self.date(at: index, in: tokens) {
                 mentions.insert(mention)
                 spans.append((index..<index + used, mention))
@@ -40,7 +40,7 @@ struct NumberMentions: Sendable {
                 case .month, .dayOfMonth, .value: break
                 }
                 if forChunk {
-                    for part in tokens[index..<index + used] where part.kind == .number { everyNumber.insert(part.folded) }
+                    for part in index..<index + used where tokens[part].kind == .number { everyNumber.insert(tokens.folded(part)) }
                 }
                 index += used
                 continue
@@ -78,42 +78,42 @@ struct NumberMentions: Sendable {
     }()
 
     /// A month's name; "may" and "mar" only when a number is next to them.
-    private static func month(_ tokens: [TextToken], _ index: Int) -> Int? {
+    private static func month(_ tokens: TokenList, _ index: Int) -> Int? {
         guard index < tokens.count, tokens[index].kind == .word, (3...9).contains(tokens[index].letterCount) else { return nil }
         return months[tokens[index].key]
     }
 
-    private static func day(_ tokens: [TextToken], _ index: Int) -> Int? {
+    private static func day(_ tokens: TokenList, _ index: Int) -> Int? {
         guard index < tokens.count else { return nil }
         switch tokens[index].kind {
         case .word: return nil
         case .number: return tokens[index].integer.flatMap { (1...31).contains($0) ? $0 : nil }
         case .mixed:
-            var text = tokens[index].folded
+            var text = tokens.folded(index)
             for suffix in ["st", "nd", "rd", "th"] where text.hasSuffix(suffix) { text.removeLast(2) }
             guard text.allSatisfy(\.isASCII), let day = Int(text), (1...31).contains(day), text.count <= 2 else { return nil }
             return day
         }
     }
 
-    private static func year(_ tokens: [TextToken], _ index: Int) -> Int? {
-        guard index < tokens.count, tokens[index].kind == .number, tokens[index].folded.utf8.count == 4,
+    private static func year(_ tokens: TokenList, _ index: Int) -> Int? {
+        guard index < tokens.count, tokens[index].kind == .number, tokens.folded(index).utf8.count == 4,
               let year = tokens[index].integer, (1000...2999).contains(year) else { return nil }
         return year
     }
 
     /// Whether the token at `index` is there and separated from the one before only by spaces
     /// and `allowed`.
-    private static func separatedOnlyBy(_ tokens: [TextToken], _ index: Int, _ allowed: StaticString) -> Bool {
+    private static func separatedOnlyBy(_ tokens: TokenList, _ index: Int, _ allowed: StaticString) -> Bool {
         index < tokens.count && tokens[index].gap.isMade(of: allowed)
     }
 
-    private static func gap(_ tokens: [TextToken], _ index: Int, is character: Unicode.Scalar) -> Bool {
+    private static func gap(_ tokens: TokenList, _ index: Int, is character: Unicode.Scalar) -> Bool {
         index < tokens.count && tokens[index].gap.isOnly(character)
     }
 
     /// A date starting at `index`, and how many tokens it takes.
-    static func date(at index: Int, in tokens: [TextToken]) -> (Mention, Int)? {
+    static func date(at index: Int, in tokens: TokenList) -> (Mention, Int)? {
         let kind = tokens[index].kind
         // Every form starts with a number or a month's name.
         if kind == .word, month(tokens, index) == nil { return nil }
@@ -177,7 +177,7 @@ struct NumberMentions: Sendable {
 
     /// A number (with its scale and unit words, if any) at `index`: "5", "5,000,000",
     /// "$5 million", "$5m", "12.5%", "six", "40 dollars".
-    static func amount(at index: Int, in tokens: [TextToken]) -> (String, Int)? {
+    static func amount(at index: Int, in tokens: TokenList) -> (String, Int)? {
         if tokens[index].kind == .word, !(3...9).contains(tokens[index].letterCount) { return nil }
         func word(_ offset: Int) -> UInt64? {
             guard index + offset < tokens.count, tokens[index + offset].kind == .word, tokens[index + offset].gap.isOnly(" ") else { return nil }
@@ -197,8 +197,9 @@ struct NumberMentions: Sendable {
         case .mixed:
             // "5m", "3.5bn", "2k": a number, then a scale.
             let token = tokens[index]
-            let head = token.folded.prefix(while: { ($0.isASCII && $0.isNumber) || $0 == "." })
-            guard let value = token.value, !head.isEmpty, let scale = scales[String(token.folded.dropFirst(head.count))] else { return nil }
+            let folded = tokens.folded(index)
+            let head = folded.prefix(while: { ($0.isASCII && $0.isNumber) || $0 == "." })
+            guard let value = token.value, !head.isEmpty, let scale = scales[String(folded.dropFirst(head.count))] else { return nil }
             return (TextTokenizer.canonical(value * scale), 1)
         }
     }

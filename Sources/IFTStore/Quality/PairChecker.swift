@@ -8,7 +8,7 @@ public struct ChunkTerms: Sendable {
         self.init(tokens: TextTokenizer.tokens(chunk))
     }
 
-    private init(tokens: [TextToken]) {
+    private init(tokens: TokenList) {
         stems = KeySet(tokens.map(\.stem))
         numbers = NumberMentions(tokens, forChunk: true)
     }
@@ -129,7 +129,7 @@ public struct PairChecker: Sendable {
     /// A word of 4+ letters not in the stop-word list, a number (an amount or a date read
     /// whole: "$5 million", "October 1, 2023"), or a capitalised word that is not the text's
     /// first word (and not a stop word).
-    static func contentTerms(_ tokens: [TextToken], _ numbers: NumberMentions) -> [Term] {
+    static func contentTerms(_ tokens: TokenList, _ numbers: NumberMentions) -> [Term] {
         var terms: [Term] = []
         var spans = numbers.spans[...]
         var position = 0
@@ -174,7 +174,7 @@ public struct PairChecker: Sendable {
     ].map(TermKey.of))
     static let questionLabels = KeySet(["question", "questions", "q"].map(TermKey.of))
 
-    static func isOneQuestion(_ question: UnsafeBufferPointer<UInt8>, _ tokens: [TextToken]) -> Bool {
+    static func isOneQuestion(_ question: UnsafeBufferPointer<UInt8>, _ tokens: TokenList) -> Bool {
         let trimmed = trimmingWhitespace(question)
         guard endsWithQuestionMark(trimmed), tokens.count >= 3 else { return false }
         var questionMarks = 0

@@ -11,9 +11,10 @@ struct TextToken {
     let key: UInt64
     /// The stem of the folded text (`TermStem`), hashed; for a number, its folded form.
     let stem: UInt64
-    /// The folded text of a number or a mixed token ("5000", "1st"); empty for a word, whose
-    /// lookups go through `key`.
-    let folded: String
+    /// Where the folded text of a number or a mixed token ("5000", "1st") is in its
+    /// `TokenList`'s `texts` (-1 for a word, whose lookups go through `key`): tokens stay
+    /// plain data, copied without reference counting.
+    let foldedIndex: Int32
     /// The text between the previous token (or the start) and this one.
     let gap: TokenGap
     let letterCount: Int
@@ -23,6 +24,22 @@ struct TextToken {
     /// The whole number a `.number` token of ASCII digits and no point reads, as `Int(folded)`
     /// gives it; nil otherwise.
     let integer: Int?
+}
+
+/// A text's tokens, and the folded texts of its numbers and mixed tokens.
+struct TokenList: RandomAccessCollection {
+    var tokens: [TextToken] = []
+    var texts: [String] = []
+
+    var startIndex: Int { 0 }
+    var endIndex: Int { tokens.count }
+    subscript(position: Int) -> TextToken { tokens[position] }
+
+    /// The folded text of the token at `position` ("" for a word).
+    func folded(_ position: Int) -> String {
+        let index = tokens[position].foldedIndex
+        return index < 0 ? "" : texts[Int(index)]
+    }
 }
 
 /// The text between two tokens, as much as the checks ask of it: its length, its first byte,
@@ -98,14 +115,14 @@ enum TermKey {
 /// digits kept ("5,000,000", "3.5"); any other character separates. Works on the UTF-8 bytes,
 /// decoding only what is not ASCII.
 enum TextTokenizer {
-    static func tokens(_ text: String) -> [TextToken] {
+    static func tokens(_ text: String) -> TokenList {
         var text = text
         return text.withUTF8 { tokens(in: $0) }
     }
 
-    static func tokens(in text: UnsafeBufferPointer<UInt8>) -> [TextToken] {
-        var tokens: [TextToken] = []
-        tokens.reserveCapacity(text.count / 6 + 4)
+    static func tokens(in text: UnsafeBufferPointer<UInt8>) -> TokenList {
+        var list = TokenList()
+        list.tokens.reserveCapacity(text.count / 6 + 4)
         // Scratch for one token's folded text and its digits: a lower-case mapping is at most
         // three times as long as the scalar it maps, in UTF-8.
         let folded = UnsafeMutablePointer<UInt8>.allocate(capacity: text.count * 3 + 8)
@@ -189,13 +206,18 @@ enum TextTokenizer {
             case .number: canonicalNumber(digitBytes)
             case .mixed: String(decoding: foldedBytes, as: UTF8.self)
             }
-            let key = kind == .number ? TermKey.of(foldedText.utf8) : TermKey.of(foldedBytes)
-            tokens.append(TextToken(
+            let (key, stem) = kind == .number ? { let key = TermKey.of(foldedText.utf8); return (key, key) }() : TermStem.keys(foldedBytes)
+            var foldedIndex: Int32 = -1
+            if kind != .word {
+                foldedIndex = Int32(list.texts.count)
+                list.texts.append(foldedText)
+            }
+            list.tokens.append(TextToken(
                 kind: kind,
                 bytes: start..<index,
                 key: key,
-                stem: kind == .number ? key : TermStem.key(foldedBytes),
-                folded: foldedText,
+                stem: stem,
+                foldedIndex: foldedIndex,
                 gap: TokenGap(UnsafeBufferPointer(rebasing: text[gapStart..<start])),
                 letterCount: letters,
                 isCapitalised: startClasses.contains(.uppercase),
@@ -203,7 +225,7 @@ enum TextTokenizer {
                 integer: kind == .number ? Int(foldedText) : nil))
             gapStart = index
         }
-        return tokens
+        return list
     }
 
     /// The scalar at `offset`, its length in bytes and its classes; ASCII without a lookup.
@@ -357,12 +379,14 @@ enum TermStem {
         return String(decoding: word[..<count] + (y ? [UInt8(ascii: "y")] : []), as: UTF8.self)
     }
 
-    /// The stem of a tokenizer's folded bytes, hashed (`TermKey`), with no copy made.
-    static func key(_ folded: UnsafeBufferPointer<UInt8>) -> UInt64 {
+    /// A tokenizer's folded bytes and their stem, hashed (`TermKey`) in one pass, with no copy made.
+    static func keys(_ folded: UnsafeBufferPointer<UInt8>) -> (key: UInt64, stem: UInt64) {
         let (count, y) = cut(folded)
-        var hash = TermKey.of(folded[..<count])
-        if y { hash = (hash ^ UInt64(UInt8(ascii: "y"))) &* TermKey.prime }
-        return hash
+        var hash = TermKey.offset
+        for byte in folded[..<count] { hash = (hash ^ UInt64(byte)) &* TermKey.prime }
+        let stem = y ? (hash ^ UInt64(UInt8(ascii: "y"))) &* TermKey.prime : hash
+        for byte in folded[count...] { hash = (hash ^ UInt64(byte)) &* TermKey.prime }
+        return (hash, stem)
     }
 
     /// How much of `word` the stem keeps, and whether a `y` follows it (policies → policy).
