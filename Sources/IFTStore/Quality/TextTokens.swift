@@ -123,8 +123,8 @@ enum TextTokenizer {
     static func tokens(in text: UnsafeBufferPointer<UInt8>) -> TokenList {
         var list = TokenList()
         list.tokens.reserveCapacity(text.count / 6 + 4)
-        // Scratch for one token's folded text and its digits: a lower-case mapping is at most
-        // three times as long as the scalar it maps, in UTF-8.
+        // Scratch for one token's folded text and its digits: in UTF-8, a lower-case mapping
+        // is at most 1.5 times as long as the scalar it maps (İ, 2 bytes, to i̇, 3).
         let folded = UnsafeMutablePointer<UInt8>.allocate(capacity: text.count * 3 + 8)
         let digitsText = UnsafeMutablePointer<UInt8>.allocate(capacity: text.count + 8)
         defer {
@@ -264,18 +264,6 @@ enum TextTokenizer {
         }
         return (Unicode.Scalar(value) ?? "\u{FFFD}", length)
     }
-
-    @inline(__always)
-    static func isWordScalar(_ scalar: Unicode.Scalar) -> Bool { ScalarClass.of(scalar).contains(.word) }
-
-    @inline(__always)
-    static func isAlphabetic(_ scalar: Unicode.Scalar) -> Bool { ScalarClass.of(scalar).contains(.alphabetic) }
-
-    @inline(__always)
-    static func isDigit(_ scalar: Unicode.Scalar) -> Bool { ScalarClass.of(scalar).contains(.digit) }
-
-    @inline(__always)
-    static func isUppercase(_ scalar: Unicode.Scalar) -> Bool { ScalarClass.of(scalar).contains(.uppercase) }
 
     static func isApostrophe(_ scalar: Unicode.Scalar) -> Bool {
         scalar == "'" || scalar == "\u{2019}" || scalar == "\u{02BC}"
