@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 /// Runs the built `iftdb` the way a user does.
@@ -9,8 +10,6 @@ struct CommandResult {
 
     var stderrLines: [Substring] { stderr.split(separator: "\n", omittingEmptySubsequences: true) }
 }
-
-let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 
 /// `IFTDB_BIN`, else the `iftdb` beside the test bundle, else `.build/debug/iftdb`.
 let iftdbBinary: String = {
@@ -58,32 +57,6 @@ func runProcess(_ executable: String, _ arguments: [String], in folder: String, 
     group.wait()
     process.waitUntilExit()
     return CommandResult(status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self), stderr: String(decoding: errData, as: UTF8.self))
-}
-
-final class TemporaryFolder {
-    let url: URL
-    var path: String { url.path }
-
-    init() throws {
-        url = FileManager.default.temporaryDirectory.appending(path: "iftdb-e2e-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-    }
-
-    func file(_ name: String) -> String { url.appending(path: name).path }
-
-    func write(_ name: String, _ text: String) throws { try write(name, Data(text.utf8)) }
-
-    func write(_ name: String, _ data: Data) throws {
-        let target = url.appending(path: name)
-        try FileManager.default.createDirectory(at: target.deletingLastPathComponent(), withIntermediateDirectories: true)
-        try data.write(to: target)
-    }
-
-    func listing() throws -> [String] {
-        try FileManager.default.contentsOfDirectory(atPath: path).sorted()
-    }
-
-    deinit { try? FileManager.default.removeItem(at: url) }
 }
 
 /// A one-line error: exit 2, a single `iftdb: error:` line on stderr, nothing on stdout.

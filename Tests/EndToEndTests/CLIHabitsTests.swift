@@ -1,5 +1,5 @@
 import Foundation
-import ModelServerFixture
+import TestSupport
 import Testing
 
 /// The habits people bring from git, llm and sqlite-utils (issue 18): `--db` before the

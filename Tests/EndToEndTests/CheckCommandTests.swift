@@ -1,5 +1,5 @@
 import Foundation
-import ModelServerFixture
+import TestSupport
 import Testing
 
 /// `iftdb check` on a store made by the real commands (clean), then on copies broken with

@@ -1,5 +1,5 @@
 import Foundation
-import ModelServerFixture
+import TestSupport
 import Testing
 
 /// `dataset`, `export --dedupe/--split` and `stats` through the built binary, on stores built

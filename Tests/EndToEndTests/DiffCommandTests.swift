@@ -1,5 +1,5 @@
 import Foundation
-import ModelServerFixture
+import TestSupport
 import Testing
 
 /// `iftdb diff` on stores built through the real generation path, with a test server that

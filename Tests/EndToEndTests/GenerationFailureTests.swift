@@ -1,5 +1,5 @@
 import Foundation
-import ModelServerFixture
+import TestSupport
 import Testing
 
 /// `generate` failures that are not one item's: a server that refuses every request ends the

@@ -1,5 +1,5 @@
 import Foundation
-import ModelServerFixture
+import TestSupport
 import Testing
 
 /// Folders and model replies made to hurt: links out of the folder, file names that are not

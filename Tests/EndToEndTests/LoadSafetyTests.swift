@@ -1,5 +1,6 @@
 import Foundation
 import IFTStore
+import TestSupport
 import Testing
 
 /// `load` under pressure: two loads at once, loads that find nothing to load, a store inside

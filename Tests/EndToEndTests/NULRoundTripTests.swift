@@ -1,5 +1,5 @@
 import Foundation
-import ModelServerFixture
+import TestSupport
 import Testing
 
 /// A NUL (U+0000) in a reply, a question or a chunk is stored, exported and shown whole;

@@ -1,5 +1,5 @@
 import Foundation
-import ModelServerFixture
+import TestSupport
 import Testing
 
 /// A reply over the 16 MiB body cap fails its item, said as such, and is asked once.

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 /// The quality checks from the command line, on `Tests/Fixtures/quality/quality-store.sql`:

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 /// The read-only commands on a store in a folder the user cannot write, run as the user

@@ -1,6 +1,6 @@
 import Foundation
 import IFTStore
-import ModelServerFixture
+import TestSupport
 import Testing
 
 /// A `generate` run claims its (kind, prompt, model): a second run for the same exits 2 at

@@ -1,6 +1,6 @@
 import Foundation
 import IFTSQLite
-import ModelServerFixture
+import TestSupport
 import Testing
 @testable import IFTStore
 
