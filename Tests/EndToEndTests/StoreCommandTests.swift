@@ -105,7 +105,7 @@ import Testing
         let folder = try TemporaryFolder()
         #expect(try await iftdb(["init"], in: folder.path).status == 0)
         try folder.write("docs/a.txt", "The Ørsted lab in Zürich logged sample 42 on day 7.")
-        // Holds the lock until its stdin closes; killed with the test's ChildProcess if a check throws.
+        // Holds the lock until its stdin closes (or until it is killed, if a check throws first).
         let holder = try ChildProcess("/usr/bin/env", ["python3", "-c", """
             import sqlite3, sys, time
             c = sqlite3.connect("iftdb.sqlite", isolation_level=None)
