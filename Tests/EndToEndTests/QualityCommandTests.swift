@@ -187,8 +187,8 @@ import Testing
         #expect(questions.stderr.contains("--exclude-flagged (pairs a quality check flags) is about answers"), "\(questions.stderr)")
     }
 
-    @Test func diffSummariesCountEachSidesFlaggedAnswers() throws {
-        let folder = try store()
+    @Test func diffSummariesCountEachSidesFlaggedAnswers() async throws {
+        let folder = try await store()
         // answers@2 answers question 3 from the chunk, without answer 3's invented date, and
         // question 4 without boilerplate; it keeps answers 1, 2 and 5. Question 4 itself is
         // not grounded in the chunk, so its pair stays flagged on both sides.
@@ -199,26 +199,26 @@ import Testing
               SELECT id + 10, question_id, 3, 1, 3, 2, 1, CASE id WHEN 3 THEN 'It is due each January.' WHEN 4 THEN 'The annual membership fee is $40.' ELSE text END,
                      '2026-01-05T10:00:00.000Z' FROM answers;
             """
-        #expect(try runProgram("sqlite3", ["iftdb.sqlite"], in: folder.path, stdin: Data(extra.utf8)).status == 0)
+        #expect(try await runProgram("sqlite3", ["iftdb.sqlite"], in: folder.path, stdin: Data(extra.utf8)).status == 0)
         func side(_ json: String, _ name: String) throws -> [String: Any] {
             let object = try JSONSerialization.jsonObject(with: Data(json.split(separator: "\n")[0].utf8)) as! [String: Any]
             return object[name] as! [String: Any]
         }
-        let diff = try iftdb(["diff", "answers@1", "answers@2", "--json"], in: folder.path)
+        let diff = try await iftdb(["diff", "answers@1", "answers@2", "--json"], in: folder.path)
         #expect(diff.status == 0, "\(diff.stderr)")
         #expect(try side(diff.stdout, "a")["flagged"] as? Int == 2, "\(diff.stdout)")
         #expect(try side(diff.stdout, "b")["flagged"] as? Int == 1, "\(diff.stdout)")
         #expect(try side(diff.stdout, "a")["flagged_rate"] as? Double == 0.4, "\(diff.stdout)")
-        let text = try iftdb(["diff", "answers@1", "answers@2"], in: folder.path)
+        let text = try await iftdb(["diff", "answers@1", "answers@2"], in: folder.path)
         #expect(text.stdout.contains("flagged (quality checks)"), "\(text.stdout)")
 
         // With --exclude-flagged the flagged answers are gone from the counts.
-        let allowed = try iftdb(["diff", "answers@1", "answers@2", "--exclude-flagged", "--allow-flag", "answer-form", "--json"], in: folder.path)
+        let allowed = try await iftdb(["diff", "answers@1", "answers@2", "--exclude-flagged", "--allow-flag", "answer-form", "--json"], in: folder.path)
         #expect(try side(allowed.stdout, "a")["flagged"] as? Int == 0, "\(allowed.stdout)")
         #expect(try side(allowed.stdout, "a")["answers"] as? Int == 3, "\(allowed.stdout)")
 
         // Filter sets: each side judged with its own settings.
-        let sets = try iftdb(["diff", "--a-answer-prompt", "answers@1", "--b-answer-prompt", "answers@2", "--json"], in: folder.path)
+        let sets = try await iftdb(["diff", "--a-answer-prompt", "answers@1", "--b-answer-prompt", "answers@2", "--json"], in: folder.path)
         #expect(sets.status == 0, "\(sets.stderr)")
         #expect(try side(sets.stdout, "a")["flagged"] as? Int == 2, "\(sets.stdout)")
         #expect(try side(sets.stdout, "b")["flagged"] as? Int == 1, "\(sets.stdout)")
