@@ -1,5 +1,4 @@
 import ArgumentParser
-import Dispatch
 import Foundation
 import IFTStore
 
@@ -132,10 +131,13 @@ struct GenerationCommand {
         defer { session.close() }
         if generation.dryRun { return try reportDryRun(try session.dryRun(maxCalls: generation.maxCalls)) }
 
+        let stop = StopSignal()
         let bar = GenerationProgressView(quiet: generation.quiet, kind: request.kind)
         defer { bar.finish() }
         var started = Date()
-        let outcome = try await session.run(concurrency: generation.concurrency, maxCalls: generation.maxCalls, stop: processStopSignal) { event in
+        var stopWatch: SignalWatch?
+        defer { stopWatch?.cancel() }
+        let outcome = try await session.run(concurrency: generation.concurrency, maxCalls: generation.maxCalls, stop: stop) { event in
             switch event {
             case .waiting(let claim):
                 Console.info("waiting for run \(claim.runID) (\(claim.key.kind.rawValue) with \(claim.prompt) and \(claim.model)), running in process \(claim.process.pid), to end")
@@ -143,7 +145,7 @@ struct GenerationCommand {
                 let plan = run.plan
                 Console.info("run \(run.id): \(plan.pending.count) \(plan.kind.subject)s to ask \(settings.model) with \(plan.prompt.ref)\(plan.alreadyDone > 0 ? " (\(plan.alreadyDone) already done)" : "")")
                 reportUnchangedCount(plan)
-                installStopHandlers()
+                stopWatch = SignalWatch.stopping(stop)
                 started = Date()
             case .progress(let progress):
                 bar.update(progress, started: started)
@@ -200,29 +202,11 @@ struct GenerationCommand {
         }
     }
 
-    /// Ctrl-C (or SIGTERM) once: stop sending and let calls in flight finish; twice: abandon
-    /// them. A plain signal handler sets the stop flag (an atomic add, safe in a handler) and
-    /// writes a fixed message.
-    private func installStopHandlers() {
-        for number in [SIGINT, SIGTERM] {
-            signal(number) { _ in
-                processStopSignal.request()
-                let message: StaticString = processStopSignal.isForced
-                    ? "\niftdb: abandoning the calls in flight\n"
-                    : "\niftdb: stopping: no new requests; waiting for the ones in flight (Ctrl-C again to abandon them)\n"
-                _ = write(STDERR_FILENO, message.utf8Start, message.utf8CodeUnitCount)
-            }
-        }
-    }
-
     private func resumeCommand() -> String {
         let arguments = CommandLine.arguments.dropFirst().filter { $0 != "--dry-run" }
         return (["iftdb"] + arguments.map(shellQuoted)).joined(separator: " ")
     }
 }
-
-/// The process's one stop flag, set from the signal handler.
-let processStopSignal = StopSignal()
 
 func shellQuoted(_ text: String) -> String {
     let safe = CharacterSet.alphanumerics.union(CharacterSet(charactersIn: "-_./@=:,+%"))
