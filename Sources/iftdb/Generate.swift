@@ -114,7 +114,6 @@ func parsePromptRef(_ text: String, flag: String) throws -> PromptRef {
     }
 }
 
-
 /// The shared body of `generate questions` and `generate answers`: one session, and what it
 /// says printed for people on stderr (and with --json, the summary on stdout).
 struct GenerationCommand {
@@ -129,7 +128,7 @@ struct GenerationCommand {
         settings.questionPattern = questionPattern
         let session = try GenerationSession(storePath: store.path, request: request, settings: settings, waitsForClaim: generation.wait)
         defer { session.close() }
-        if generation.dryRun { return try reportDryRun(try session.dryRun(maxCalls: generation.maxCalls)) }
+        if generation.dryRun { return try reportDryRun(try session.dryRun(maxCalls: generation.maxCalls), settings: settings) }
 
         let stop = StopSignal()
         let bar = GenerationProgressView(quiet: generation.quiet, kind: request.kind)
@@ -159,8 +158,8 @@ struct GenerationCommand {
         if outcome.exitStatus != 0 { throw ExitCode(outcome.exitStatus) }
     }
 
-    private func reportDryRun(_ estimate: GenerationEstimate) throws {
-        let plan = estimate.plan, settings = model.settings(defaultMaxTokens: defaultMaxTokens)
+    private func reportDryRun(_ estimate: GenerationEstimate, settings: ModelSettings) throws {
+        let plan = estimate.plan
         Console.info("dry run: \(estimate.calls) calls to \(settings.model) at \(settings.displayBaseURL) with \(plan.prompt.ref) (\(plan.alreadyDone) \(plan.kind.subject)s already done); about \(estimate.estimatedPromptTokens) prompt tokens; nothing sent")
         if generation.json {
             try ByteSink.standardOutput().writeJSON(
