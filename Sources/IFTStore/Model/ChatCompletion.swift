@@ -26,7 +26,7 @@ struct ChatCompletion: Decodable, Equatable {
     /// counts are kept only then).
     var isChatReply: Bool { content != nil || error.message != nil || hasChoices }
 
-    private enum Keys: String, CodingKey { case choices, usage }
+    private enum Keys: String, CodingKey { case choices, usage, error, detail, message }
     private enum UsageKeys: String, CodingKey { case promptTokens = "prompt_tokens", completionTokens = "completion_tokens" }
 
     private struct Choice: Decodable {
@@ -51,7 +51,8 @@ struct ChatCompletion: Decodable, Equatable {
 
     init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: Keys.self)
-        error = try ErrorBody(from: decoder)
+        // Most replies are completions: read the error only from a body that has one of its keys.
+        error = c.contains(.error) || c.contains(.detail) || c.contains(.message) ? try ErrorBody(from: decoder) : ErrorBody()
         hasChoices = c.contains(.choices)
         if let first = c.lenient([Choice].self, .choices)?.first {
             content = first.content ?? first.text
@@ -77,6 +78,8 @@ struct ErrorBody: Decodable, Equatable {
     var message: String?
     /// `error.code`, when it is a string (`model_not_found`).
     var code: String?
+
+    init() {}
 
     private enum Keys: String, CodingKey { case error, detail, message, choices }
     private enum ErrorKeys: String, CodingKey { case message, code }
