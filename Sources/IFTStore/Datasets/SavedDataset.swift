@@ -82,8 +82,8 @@ extension StoreWriter {
             try db.transaction(.immediate) {
                 // The record says which versions "latest" meant when the dataset was saved.
                 var filter = given
-                filter.questionPrompt = try filter.questionPrompt.map { PromptRef(name: $0.name, version: try $0.resolve(in: db).version) }
-                filter.answerPrompt = try filter.answerPrompt.map { PromptRef(name: $0.name, version: try $0.resolve(in: db).version) }
+                filter.questionPrompt = try filter.questionPrompt.map { PromptRef(name: $0.name, version: try $0.resolve(in: db, listingNames: false).version) }
+                filter.answerPrompt = try filter.answerPrompt.map { PromptRef(name: $0.name, version: try $0.resolve(in: db, listingNames: false).version) }
                 let filterJSON = try Self.encodeFilter(filter)
                 let existing = try db.scalarInt("SELECT id FROM datasets WHERE name = ?", [name])
                 if existing != nil && !replace {

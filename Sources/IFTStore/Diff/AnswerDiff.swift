@@ -6,8 +6,8 @@ internal import IFTSQLite
 /// the B answers nothing in A matches (one model a side: at most one match).
 struct AnswerDiff: Comparison {
     let db: Connection
-    let a: ResolvedPrompt
-    let b: ResolvedPrompt
+    let a: Prompt
+    let b: Prompt
     /// Conditions on the source, chunk or question: both answers of a question share them.
     let common: [PairCondition]
     /// Conditions on the answer: each side's answer must meet them.
@@ -18,7 +18,7 @@ struct AnswerDiff: Comparison {
 
     var kind: DiffKind { .answers }
 
-    func prompt(_ side: Side) -> ResolvedPrompt { side == .a ? a : b }
+    func prompt(_ side: Side) -> Prompt { side == .a ? a : b }
 
     /// One side's answers against the other's (`other_…` are the other side's, over matches).
     struct Totals {
@@ -60,9 +60,9 @@ struct AnswerDiff: Comparison {
         else { throw InternalError("a counting query gave no row") }
         return DiffSummary(
             kind: .answers,
-            a: DiffSideStats(label: a.ref, items: sideA.items, chunks: nil, idk: sideA.idk, answerChars: sideA.chars,
+            a: DiffSideStats(label: a.ref.description, items: sideA.items, chunks: nil, idk: sideA.idk, answerChars: sideA.chars,
                              promptTokens: sideA.promptTokens, completionTokens: sideA.completionTokens, flagged: sideA.flagged),
-            b: DiffSideStats(label: b.ref, items: sideA.matched + onlyB.items, chunks: nil, idk: sideA.otherIDK + onlyB.idk,
+            b: DiffSideStats(label: b.ref.description, items: sideA.matched + onlyB.items, chunks: nil, idk: sideA.otherIDK + onlyB.idk,
                              answerChars: sideA.otherChars + onlyB.chars, promptTokens: sideA.otherPromptTokens + onlyB.promptTokens,
                              completionTokens: sideA.otherCompletionTokens + onlyB.completionTokens, flagged: sideA.otherFlagged + onlyB.flagged),
             counts: [

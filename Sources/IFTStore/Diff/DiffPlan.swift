@@ -32,12 +32,12 @@ enum DiffPlan {
             return PairSetDiff(
                 db: db, a: try datasetSet(nameA, base: request.filter, in: db), b: try datasetSet(nameB, base: request.filter, in: db))
         case (.prompt(let refA), .prompt(let refB)):
-            let promptA = try refA.resolve(in: db), promptB = try refB.resolve(in: db)
+            let promptA = try refA.resolve(in: db, listingNames: false), promptB = try refB.resolve(in: db, listingNames: false)
             guard promptA.role == promptB.role else {
-                let (answer, question) = promptA.role == "answer" ? (promptA, promptB) : (promptB, promptA)
-                throw DiffError.mixedPromptKinds(answerPrompt: answer.ref, questionPrompt: question.ref)
+                let (answer, question) = promptA.role == .answer ? (promptA, promptB) : (promptB, promptA)
+                throw DiffError.mixedPromptKinds(answerPrompt: answer.ref.description, questionPrompt: question.ref.description)
             }
-            return promptA.role == "answer"
+            return promptA.role == .answer
                 ? try answerDiff(promptA, promptB, request: request, in: db)
                 : try questionDiff(promptA, promptB, request: request, in: db)
         default:
@@ -45,9 +45,9 @@ enum DiffPlan {
         }
     }
 
-    private static func answerDiff(_ a: ResolvedPrompt, _ b: ResolvedPrompt, request: DiffRequest, in db: Connection) throws -> AnswerDiff {
+    private static func answerDiff(_ a: Prompt, _ b: Prompt, request: DiffRequest, in db: Connection) throws -> AnswerDiff {
         if request.filter.answerPrompt != nil {
-            throw DiffError.comparedPromptFilter(flag: "--answer-prompt", a: a.ref, b: b.ref, kind: .answer)
+            throw DiffError.comparedPromptFilter(flag: "--answer-prompt", a: a.ref.description, b: b.ref.description, kind: .answer)
         }
         let conditions = try pruned(PairSelection(request.filter, in: db).query, in: db).conditions
         for prompt in [a, b] { try checkOneModel(prompt, filter: request.filter, in: db) }
@@ -56,9 +56,9 @@ enum DiffPlan {
             sample: request.sample, quality: request.filter.quality ?? QualityFilter())
     }
 
-    private static func questionDiff(_ a: ResolvedPrompt, _ b: ResolvedPrompt, request: DiffRequest, in db: Connection) throws -> QuestionDiff {
+    private static func questionDiff(_ a: Prompt, _ b: Prompt, request: DiffRequest, in db: Connection) throws -> QuestionDiff {
         if request.filter.questionPrompt != nil {
-            throw DiffError.comparedPromptFilter(flag: "--question-prompt", a: a.ref, b: b.ref, kind: .question)
+            throw DiffError.comparedPromptFilter(flag: "--question-prompt", a: a.ref.description, b: b.ref.description, kind: .question)
         }
         let conditions = try pruned(PairSelection(request.filter, in: db).query, in: db).conditions
         if let answerLevel = conditions.first(where: { $0.table == .answer || $0.readsPairs }) {
@@ -78,7 +78,7 @@ enum DiffPlan {
 
     /// Answers are matched by question and sample: one side with answers from several models
     /// would match one question twice, so it must be narrowed first.
-    private static func checkOneModel(_ prompt: ResolvedPrompt, filter: PairFilter, in db: Connection) throws {
+    private static func checkOneModel(_ prompt: Prompt, filter: PairFilter, in db: Connection) throws {
         // An answers run has one model: --run of one narrows every side it touches.
         if let run = filter.run, case .text("answers")? = try db.scalar("SELECT kind FROM runs WHERE id = ?", [run]) { return }
         var sql = "SELECT DISTINCT m.name, m.params FROM answers a JOIN models m ON m.id = a.model_id WHERE a.prompt_id = ?"
@@ -94,7 +94,7 @@ enum DiffPlan {
         guard models.count > 1 else { return }
         let names = Set(models.map(\.0))
         let listed = names.count > 1 ? names.sorted() : models.map { "\($0.0) \($0.1)" }
-        throw DiffError.severalModels(prompt: prompt.ref, models: listed, narrowing: names.count > 1 ? "--model" : "--run")
+        throw DiffError.severalModels(prompt: prompt.ref.description, models: listed, narrowing: names.count > 1 ? "--model" : "--run")
     }
 
     private static func datasetSet(_ name: String, base: PairFilter, in db: Connection) throws -> PairSetDiff.PairSet {

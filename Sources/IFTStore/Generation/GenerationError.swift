@@ -21,7 +21,7 @@ public enum GenerationError: UserFacingError, Equatable {
         case .noChunks:
             return "the store has no chunks yet; load documents first with `iftdb load DIR`"
         case .wrongPromptRole(let prompt, let role, let kind):
-            let wanted: PromptRole = kind == .questions ? .question : .answer
+            let wanted = kind.promptRole
             return "\(prompt) is a\(role == .answer ? "n answer" : " question") prompt; `generate \(kind.rawValue)` needs a\(wanted == .answer ? "n answer" : " question") prompt (see `iftdb prompts list`)"
         case .questionsFromAnswerPrompt(let prompt):
             return "\(prompt) is an answer prompt; --questions takes a question prompt, e.g. questions@1"

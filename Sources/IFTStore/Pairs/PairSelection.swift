@@ -33,18 +33,18 @@ final class PairSelection {
             conditions.append(.currentVersion)
         }
         if let ref = filter.questionPrompt {
-            let prompt = try ref.resolve(in: db)
-            guard prompt.role == "question" else {
-                throw SelectionError.notAQuestionPrompt(prompt.ref)
+            let prompt = try ref.resolve(in: db, listingNames: false)
+            guard prompt.role == .question else {
+                throw SelectionError.notAQuestionPrompt(prompt.ref.description)
             }
-            conditions.append(.questionPrompt(id: prompt.id, ref: prompt.ref))
+            conditions.append(.questionPrompt(id: prompt.id, ref: prompt.ref.description))
         }
         if let ref = filter.answerPrompt {
-            let prompt = try ref.resolve(in: db)
-            guard prompt.role == "answer" else {
-                throw SelectionError.notAnAnswerPrompt(prompt.ref)
+            let prompt = try ref.resolve(in: db, listingNames: false)
+            guard prompt.role == .answer else {
+                throw SelectionError.notAnAnswerPrompt(prompt.ref.description)
             }
-            conditions.append(.answerPrompt(id: prompt.id, ref: prompt.ref))
+            conditions.append(.answerPrompt(id: prompt.id, ref: prompt.ref.description))
         }
         if let model = filter.model {
             guard (try db.scalarInt("SELECT count(*) FROM models WHERE name = ?", [model]) ?? 0) > 0 else {

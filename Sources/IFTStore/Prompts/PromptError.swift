@@ -15,7 +15,7 @@ public enum PromptError: UserFacingError, Equatable {
     case questionInQuestionPrompt
     case noQuestionInAnswerPrompt
     /// A new version of `name` (a `role` prompt) asked for another role.
-    case roleKept(name: String, role: String, asked: PromptRole)
+    case roleKept(name: String, role: PromptRole, asked: PromptRole)
     /// The prompt uses `{{question}}` and no question was given.
     case needsQuestion(prompt: String)
     /// Asked to make questions with an answer prompt.
