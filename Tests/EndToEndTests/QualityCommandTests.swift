@@ -166,16 +166,23 @@ import Testing
         #expect(shown.stdout.contains("--exclude-flagged --allow-flag answer-form"), "\(shown.stdout)")
     }
 
-    @Test func diffTakesTheQualityFilters() async throws {
-        let folder = try await store()
-        // answers@2 repeats answers 1-3 of answers@1.
-        let extra = """
+    /// Adds prompt answers@2 (id 3, run 3) with, for each answer of answers@1 that `where`
+    /// keeps, an answer whose text is the SQL expression `text` over that answer's row.
+    func addAnswersV2(in folder: TemporaryFolder, text: String, where condition: String = "1") async throws {
+        let sql = """
             INSERT INTO prompts (id, name, version, role, system, template, sha256, created_at) VALUES (3, 'answers', 2, 'answer', NULL, 'x', 'p3', '2026-01-01T09:00:00.000Z');
             INSERT INTO runs (id, kind, prompt_id, model_id, endpoint, status, started_at) VALUES (3, 'answers', 3, 1, 'x', 'done', '2026-01-05T10:00:00.000Z');
             INSERT INTO answers (id, question_id, prompt_id, model_id, run_id, call_id, sample, text, created_at)
-              SELECT id + 10, question_id, 3, 1, 3, 2, 1, text, '2026-01-05T10:00:00.000Z' FROM answers WHERE id <= 3;
+              SELECT id + 10, question_id, 3, 1, 3, 2, 1, \(text), '2026-01-05T10:00:00.000Z' FROM answers WHERE \(condition);
             """
-        #expect(try await runProgram("sqlite3", ["iftdb.sqlite"], in: folder.path, stdin: Data(extra.utf8)).status == 0)
+        let added = try await runProgram("sqlite3", ["iftdb.sqlite"], in: folder.path, stdin: Data(sql.utf8))
+        #expect(added.status == 0, "\(added.stderr)")
+    }
+
+    @Test func diffTakesTheQualityFilters() async throws {
+        let folder = try await store()
+        // answers@2 repeats answers 1-3 of answers@1.
+        try await addAnswersV2(in: folder, text: "text", where: "id <= 3")
         // An answer diff reads only answers unless a condition needs more: the checks read the
         // question and the chunk too (before: "no such column: q.text").
         let diff = try await iftdb(["diff", "answers@1", "answers@2", "--exclude-flagged", "--json"], in: folder.path)
@@ -192,14 +199,8 @@ import Testing
         // answers@2 answers question 3 from the chunk, without answer 3's invented date, and
         // question 4 without boilerplate; it keeps answers 1, 2 and 5. Question 4 itself is
         // not grounded in the chunk, so its pair stays flagged on both sides.
-        let extra = """
-            INSERT INTO prompts (id, name, version, role, system, template, sha256, created_at) VALUES (3, 'answers', 2, 'answer', NULL, 'x', 'p3', '2026-01-01T09:00:00.000Z');
-            INSERT INTO runs (id, kind, prompt_id, model_id, endpoint, status, started_at) VALUES (3, 'answers', 3, 1, 'x', 'done', '2026-01-05T10:00:00.000Z');
-            INSERT INTO answers (id, question_id, prompt_id, model_id, run_id, call_id, sample, text, created_at)
-              SELECT id + 10, question_id, 3, 1, 3, 2, 1, CASE id WHEN 3 THEN 'It is due each January.' WHEN 4 THEN 'The annual membership fee is $40.' ELSE text END,
-                     '2026-01-05T10:00:00.000Z' FROM answers;
-            """
-        #expect(try await runProgram("sqlite3", ["iftdb.sqlite"], in: folder.path, stdin: Data(extra.utf8)).status == 0)
+        try await addAnswersV2(
+            in: folder, text: "CASE id WHEN 3 THEN 'It is due each January.' WHEN 4 THEN 'The annual membership fee is $40.' ELSE text END")
         func side(_ json: String, _ name: String) throws -> [String: Any] {
             let object = try JSONSerialization.jsonObject(with: Data(json.split(separator: "\n")[0].utf8)) as! [String: Any]
             return object[name] as! [String: Any]
