@@ -114,6 +114,9 @@ extension PairStats {
         _ = try totals.step()
         var store = StoreCounts(sources: totals.int(0), sourceVersions: totals.int(1), chunks: totals.int(2), questions: totals.int(3), answers: totals.int(4))
         store.shortSets = totals.int(5)
+        // Done with it: SQLite refuses to register a function again (the selection's `is_idk`)
+        // while a statement is still running.
+        totals.reset()
 
         let selection = try PairSelection(filter, in: db)
         let clause = selection.query.whereClause()
