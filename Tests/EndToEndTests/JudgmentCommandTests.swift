@@ -1,0 +1,158 @@
+import Foundation
+import Testing
+
+/// The judge filters and where judgments show, from the command line, on
+/// `Tests/Fixtures/quality/quality-store.sql` and `judgments.sql`: judge@1 with llama gave
+/// answer 1 a mean of 4.5 (two samples), answer 2 4, answer 3 2, answer 4 1, and did not
+/// grade answer 5 ("I don't know"). Answers 3 and 4 are the ones the quality checks flag.
+@Suite struct JudgmentCommandTests {
+    func store(judged: Bool = true) throws -> TemporaryFolder {
+        let folder = try TemporaryFolder()
+        #expect(try iftdb(["init"], in: folder.path).status == 0)
+        for file in judged ? ["quality-store.sql", "judgments.sql"] : ["quality-store.sql"] {
+            let sql = try Data(contentsOf: packageRoot.appending(path: "Tests/Fixtures/quality/\(file)"))
+            let loaded = try runProgram("sqlite3", ["iftdb.sqlite"], in: folder.path, stdin: sql)
+            #expect(loaded.status == 0, "\(file): \(loaded.stderr)")
+        }
+        return folder
+    }
+
+    func sql(_ text: String, in folder: TemporaryFolder) throws {
+        let result = try runProgram("sqlite3", ["iftdb.sqlite"], in: folder.path, stdin: Data(text.utf8))
+        #expect(result.status == 0, "\(result.stderr)")
+    }
+
+    /// judge@2 with llama graded answers 1 and 2 (3 each); judge@1 with qwen graded answer 3 (5).
+    func addOtherJudges(_ folder: TemporaryFolder) throws {
+        try sql("""
+            INSERT INTO prompts (id, name, version, role, template, sha256, created_at) VALUES (4, 'judge', 2, 'judge', 'x {{answer}}', 'p4', 'x');
+            INSERT INTO models (id, name, params, created_at) VALUES (2, 'qwen', '{}', 'x');
+            INSERT INTO runs (id, kind, prompt_id, model_id, endpoint, status, started_at) VALUES (4, 'judgments', 4, 1, 'x', 'done', 'x'), (5, 'judgments', 3, 2, 'x', 'done', 'x');
+            INSERT INTO calls (id, run_id, request, started_at) VALUES (4, 4, '{}', 'x'), (5, 5, '{}', 'x');
+            INSERT INTO judgments (answer_id, prompt_id, model_id, run_id, call_id, sample, score, reason, created_at) VALUES
+              (1, 4, 1, 4, 4, 1, 3, 'r', 'x'), (2, 4, 1, 4, 4, 1, 3, 'r', 'x'), (3, 3, 2, 5, 5, 1, 5, 'r', 'x');
+            """, in: folder)
+    }
+
+    func answerIDs(_ jsonl: String) throws -> [Int] {
+        try jsonl.split(separator: "\n").map { line in
+            let object = try JSONSerialization.jsonObject(with: Data(line.utf8)) as! [String: Any]
+            return object["answer_id"] as! Int
+        }
+    }
+
+    @Test func minScoreKeepsPairsTheJudgeGradedWellAndCountsTheUngraded() throws {
+        let folder = try store()
+        let four = try iftdb(["export", "--format", "jsonl", "--min-score", "4"], in: folder.path)
+        #expect(four.status == 0, "\(four.stderr)")
+        #expect(try answerIDs(four.stdout) == [1, 2])
+        #expect(four.stderr.contains("  pairs judge@1 with llama has not graded: removed 1\n"), "\(four.stderr)")
+        #expect(four.stderr.contains("  --min-score 4 (mean score from judge@1 with llama): removed 2\n"), "\(four.stderr)")
+        // The mean over samples: 4.5 passes 4.5, 4 does not.
+        #expect(try answerIDs(try iftdb(["export", "--format", "jsonl", "--min-score", "4.5"], in: folder.path).stdout) == [1])
+        // Choosing a judge without --min-score keeps what it graded.
+        let judged = try iftdb(["export", "--format", "jsonl", "--judge", "judge@1", "--judge-model", "llama"], in: folder.path)
+        #expect(try answerIDs(judged.stdout) == [1, 2, 3, 4])
+        #expect(judged.stderr.contains("pairs judge@1 with llama has not graded: removed 1"), "\(judged.stderr)")
+        // Nothing left: the summary names the judge's conditions.
+        let none = try iftdb(["export", "--format", "csv", "--min-score", "5"], in: folder.path)
+        expectOneLineError(none, containing: "--min-score 5 (mean score from judge@1 with llama) removed 4")
+    }
+
+    @Test func judgeFiltersComposeWithTheOtherFilters() throws {
+        let folder = try store()
+        // The checks flag 3 and 4; the judge has not graded 5.
+        let flagged = try iftdb(["export", "--format", "jsonl", "--min-score", "1", "--exclude-flagged"], in: folder.path)
+        #expect(try answerIDs(flagged.stdout) == [1, 2])
+        let all = try iftdb(["export", "--format", "jsonl", "--min-score", "2", "--exclude-idk", "--dedupe"], in: folder.path)
+        #expect(try answerIDs(all.stdout) == [1, 2, 3])
+        #expect(all.stderr.contains("--exclude-idk: removed 1") && all.stderr.contains("has not graded: removed 0"), "\(all.stderr)")
+
+        let split = try iftdb(["export", "--format", "csv", "--min-score", "2", "--split", "train=0.5,valid=0.5", "--split-by", "pair", "--seed", "3", "-o", "splits"], in: folder.path)
+        #expect(split.status == 0, "\(split.stderr)")
+        let rows = try ["train", "valid"].map { try String(contentsOfFile: folder.file("splits/\($0).csv"), encoding: .utf8).split(separator: "\r\n").count - 1 }
+        #expect(rows.reduce(0, +) == 3)
+
+        #expect(try iftdb(["dataset", "save", "every"], in: folder.path).status == 0)
+        let fromDataset = try iftdb(["export", "--format", "jsonl", "--dataset", "every", "--min-score", "4", "--exclude-flagged"], in: folder.path)
+        #expect(fromDataset.status == 0, "\(fromDataset.stderr)")
+        #expect(try answerIDs(fromDataset.stdout) == [1, 2])
+
+        let stats = try iftdb(["stats", "--json", "--min-score", "4"], in: folder.path)
+        let selection = (try JSONSerialization.jsonObject(with: Data(stats.stdout.utf8)) as! [String: Any])["selection"] as! [String: Any]
+        #expect(selection["pairs"] as? Int == 2)
+        #expect(selection["filters"] as? [String] == ["--min-score 4"])
+    }
+
+    @Test func judgeFlagsThatCannotWorkSayWhy() throws {
+        for command in [["export", "--format", "csv"], ["stats"], ["dataset", "save", "d"], ["diff", "answers@1", "answers@1"]] {
+            let folder = try store()
+            for (arguments, text) in [
+                (["--min-score", "6"], "--min-score must be from 1 to 5"),
+                (["--min-score", "0.5"], "--min-score must be from 1 to 5"),
+                (["--min-score", "nan"], "--min-score must be from 1 to 5"),
+            ] {
+                let result = try iftdb(command + arguments, in: folder.path)
+                #expect(result.status == 64, "\(command + arguments): \(result.stderr)")
+                #expect(result.stderr.contains(text), "\(command + arguments): \(result.stderr)")
+            }
+            expectOneLineError(try iftdb(command + ["--min-score", "3", "--judge", "answers"], in: folder.path),
+                               containing: "prompt answers@1 is an answer prompt; --judge takes a judge prompt")
+            expectOneLineError(try iftdb(command + ["--min-score", "3", "--judge", "judge@7"], in: folder.path),
+                               containing: "no prompt named 'judge' has version 7")
+            expectOneLineError(try iftdb(command + ["--judge-model", "qwen"], in: folder.path), containing: "no model named 'qwen'")
+            try sql("INSERT INTO models (id, name, params, created_at) VALUES (2, 'qwen', '{}', 'x')", in: folder)
+            expectOneLineError(try iftdb(command + ["--judge-model", "qwen"], in: folder.path),
+                               containing: "no judgments by --judge-model qwen in this store (there are judgments by judge@1 with llama)")
+        }
+        // A store with no judgments names the command that makes them.
+        let bare = try store(judged: false)
+        expectOneLineError(try iftdb(["export", "--format", "csv", "--min-score", "3"], in: bare.path),
+                           containing: "--min-score 3 needs judgments, and this store has none; make them with `iftdb generate judgments`")
+        expectOneLineError(try iftdb(["stats", "--judge", "judge"], in: bare.path), containing: "make them with `iftdb generate judgments`")
+    }
+
+    @Test func severalJudgesAreRefusedUntilNarrowed() throws {
+        let folder = try store()
+        try addOtherJudges(folder)
+        expectOneLineError(try iftdb(["export", "--format", "csv", "--min-score", "3"], in: folder.path),
+                           containing: "the selected pairs were graded by several judges (judge@1 with llama, judge@1 with qwen, judge@2 with llama); choose one with --judge and --judge-model")
+        expectOneLineError(try iftdb(["export", "--format", "csv", "--min-score", "3", "--judge", "judge@1"], in: folder.path),
+                           containing: "several judges (judge@1 with llama, judge@1 with qwen); choose one with --judge-model")
+        let narrowed = try iftdb(["export", "--format", "jsonl", "--min-score", "3", "--judge", "judge@2"], in: folder.path)
+        #expect(narrowed.status == 0, "\(narrowed.stderr)")
+        #expect(try answerIDs(narrowed.stdout) == [1, 2])
+        let qwen = try iftdb(["export", "--format", "jsonl", "--min-score", "5", "--judge-model", "qwen"], in: folder.path)
+        #expect(try answerIDs(qwen.stdout) == [3])
+        // Only the judges of the selected pairs count: answers 4 and 5 only judge@1 with llama graded.
+        let late = try iftdb(["export", "--format", "jsonl", "--min-score", "1", "--since", "2026-01-03T10:00:04Z"], in: folder.path)
+        #expect(late.status == 0, "\(late.stderr)")
+        #expect(try answerIDs(late.stdout) == [4])
+        // Judges exist, but none of them graded the selection.
+        try sql("UPDATE judgments SET answer_id = 1, sample = 9 WHERE answer_id = 4", in: folder)
+        expectOneLineError(try iftdb(["export", "--format", "csv", "--min-score", "1", "--since", "2026-01-03T10:00:04Z"], in: folder.path),
+                           containing: "no judge graded the selected pairs (this store has judgments by judge@1 with llama, judge@1 with qwen, judge@2 with llama of other pairs)")
+    }
+
+    @Test func aDatasetSavedWithMinScorePinsTheJudgeAndExportsTheSameLater() throws {
+        let folder = try store()
+        let saved = try iftdb(["dataset", "save", "good", "--min-score", "4"], in: folder.path)
+        #expect(saved.status == 0, "\(saved.stderr)")
+        #expect(saved.stderr.contains("--judge judge@1 --judge-model llama --min-score 4"), "\(saved.stderr)")
+        let filter = try iftdb(["sql", "SELECT filter FROM datasets WHERE name = 'good'"], in: folder.path)
+        #expect(filter.stdout.contains(#"""judge"":{""min_score"":4,""model"":""llama"",""prompt"":{""name"":""judge"",""version"":1}}"#), "\(filter.stdout)")
+        let direct = try iftdb(["export", "--format", "openai", "--min-score", "4"], in: folder.path)
+        let first = try iftdb(["export", "--format", "openai", "--dataset", "good"], in: folder.path)
+        // New judgments change what --min-score selects, not the frozen dataset.
+        try addOtherJudges(folder)
+        try sql("UPDATE judgments SET score = 1 WHERE answer_id = 2", in: folder)
+        let later = try iftdb(["export", "--format", "openai", "--dataset", "good"], in: folder.path)
+        #expect(first.status == 0 && later.status == 0)
+        #expect(first.stdout == direct.stdout)
+        #expect(later.stdout == first.stdout)
+        #expect(first.stdout.split(separator: "\n").count == 2)
+        #expect(try iftdb(["export", "--format", "openai", "--min-score", "4", "--judge", "judge@1", "--judge-model", "llama"], in: folder.path).stdout.split(separator: "\n").count == 1)
+        let shown = try iftdb(["dataset", "show", "good"], in: folder.path)
+        #expect(shown.stdout.contains("--judge judge@1 --judge-model llama --min-score 4"), "\(shown.stdout)")
+    }
+}
