@@ -155,4 +155,32 @@ import Testing
         let shown = try iftdb(["dataset", "show", "good"], in: folder.path)
         #expect(shown.stdout.contains("--judge judge@1 --judge-model llama --min-score 4"), "\(shown.stdout)")
     }
+
+    @Test func jsonlWithQualityListsEveryJudgmentAndWithoutItTheBytesStay() throws {
+        let folder = try store()
+        let bare = try store(judged: false)
+        // Judgments change nothing in an export that does not ask for them.
+        let plain = try iftdb(["export", "--format", "jsonl"], in: folder.path)
+        #expect(plain.stdout == (try iftdb(["export", "--format", "jsonl"], in: bare.path)).stdout)
+        #expect(!plain.stdout.contains("judgments"))
+        try addOtherJudges(folder)
+        let with = try iftdb(["export", "--format", "jsonl", "--with-quality"], in: folder.path)
+        #expect(with.status == 0, "\(with.stderr)")
+        let lines = with.stdout.split(separator: "\n")
+        #expect(lines[0].hasSuffix(#","judgments":[{"prompt":"judge@1","model":"llama","score":5,"reason":"States the fee the text gives."},{"prompt":"judge@1","model":"llama","score":4,"reason":"Right, but terse."},{"prompt":"judge@2","model":"llama","score":3,"reason":"r"}]}"#), "\(lines[0])")
+        #expect(lines[1].contains(#"{"prompt":"judge@1","model":"llama","score":4,"reason":"Grounded and answers the question, \"10% off\"."}"#), "\(lines[1])")
+        #expect(lines[2].hasSuffix(#""judgments":[{"prompt":"judge@1","model":"llama","score":2,"reason":"The text names no January 31."},{"prompt":"judge@1","model":"qwen","score":5,"reason":"r"}]}"#), "\(lines[2])")
+        #expect(lines[3].hasSuffix(#""judgments":[{"prompt":"judge@1","model":"llama","score":1,"reason":null}]}"#), "\(lines[3])")
+        #expect(lines[4].hasSuffix(#""judgments":[]}"#), "\(lines[4])")
+        for (a, b) in zip(plain.stdout.split(separator: "\n"), lines) { #expect(b.hasPrefix(a.dropLast())) }
+        // With a split too, and each line is JSON.
+        let split = try iftdb(["export", "--format", "jsonl", "--with-quality", "--split", "a=0.5,b=0.5", "--split-by", "pair", "-o", "parts"], in: folder.path)
+        #expect(split.status == 0, "\(split.stderr)")
+        for part in ["a", "b"] {
+            for line in try String(contentsOfFile: folder.file("parts/\(part).jsonl"), encoding: .utf8).split(separator: "\n") {
+                let object = try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any]
+                #expect(object?["judgments"] is [Any])
+            }
+        }
+    }
 }

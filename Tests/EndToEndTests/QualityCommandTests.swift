@@ -138,9 +138,9 @@ import Testing
         #expect(!plain.stdout.contains("\"flags\""))
         let with = try iftdb(["export", "--format", "jsonl", "--with-quality"], in: folder.path)
         let lines = with.stdout.split(separator: "\n")
-        #expect(lines[3].hasSuffix(",\"flags\":[\"question-grounded\",\"answer-form\"],\"support\":1.0}"), "\(lines[3])")
-        #expect(lines[0].hasSuffix(",\"flags\":[],\"support\":1.0}"), "\(lines[0])")
-        #expect(lines[4].hasSuffix(",\"flags\":[],\"support\":null}"), "\(lines[4])")
+        #expect(lines[3].hasSuffix(",\"flags\":[\"question-grounded\",\"answer-form\"],\"support\":1.0,\"judgments\":[]}"), "\(lines[3])")
+        #expect(lines[0].hasSuffix(",\"flags\":[],\"support\":1.0,\"judgments\":[]}"), "\(lines[0])")
+        #expect(lines[4].hasSuffix(",\"flags\":[],\"support\":null,\"judgments\":[]}"), "\(lines[4])")
         // The fields before are the plain export's.
         for (a, b) in zip(plain.stdout.split(separator: "\n"), lines) { #expect(b.hasPrefix(a.dropLast())) }
     }
