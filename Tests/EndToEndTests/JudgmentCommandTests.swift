@@ -183,4 +183,30 @@ import Testing
             }
         }
     }
+
+    @Test func showListsAnAnswersJudgments() throws {
+        let folder = try store()
+        let shown = try iftdb(["show", "answer:1"], in: folder.path)
+        #expect(shown.status == 0, "\(shown.stderr)")
+        #expect(shown.stdout.hasSuffix("""
+            judgments (score 1 to 5)
+              judge@1 with llama, sample 1: 5 · States the fee the text gives. · run 3, call 3, 2026-01-04T10:00:01.000Z
+              judge@1 with llama, sample 2: 4 · Right, but terse. · run 3, call 3, 2026-01-04T10:00:02.000Z
+
+            """), "\(shown.stdout)")
+        #expect(try iftdb(["show", "answer:4"], in: folder.path).stdout.contains("judge@1 with llama, sample 1: 1 · (no reason given)"))
+        #expect(try iftdb(["show", "answer:5"], in: folder.path).stdout.hasSuffix("judgments: none\n"))
+
+        let json = try iftdb(["show", "answer:1", "--json"], in: folder.path)
+        let object = try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as! [String: Any]
+        let judgments = try #require(object["judgments"] as? [[String: Any]], "\(json.stdout)")
+        #expect(judgments.map { $0["score"] as? Int } == [5, 4])
+        #expect(judgments[0]["prompt"] as? String == "judge@1" && judgments[0]["model"] as? String == "llama")
+        #expect(judgments[1]["sample"] as? Int == 2 && judgments[1]["run_id"] as? Int == 3 && judgments[1]["call_id"] as? Int == 3)
+        #expect(judgments[1]["reason"] as? String == "Right, but terse.")
+        let four = try JSONSerialization.jsonObject(with: Data(try iftdb(["show", "answer:4", "--json"], in: folder.path).stdout.utf8)) as! [String: Any]
+        #expect((four["judgments"] as? [[String: Any]])?.first?["reason"] is NSNull)
+        let question = try iftdb(["show", "question:1", "--json"], in: folder.path)
+        #expect(!question.stdout.contains("\"judgments\""))
+    }
 }
