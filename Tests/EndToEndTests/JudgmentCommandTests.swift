@@ -209,4 +209,47 @@ import Testing
         let question = try iftdb(["show", "question:1", "--json"], in: folder.path)
         #expect(!question.stdout.contains("\"judgments\""))
     }
+
+    func stats(_ arguments: [String], in folder: TemporaryFolder) throws -> (selection: [String: Any], group: [String: Any]) {
+        let result = try iftdb(["stats", "--json"] + arguments, in: folder.path)
+        #expect(result.status == 0, "\(result.stderr)")
+        let object = try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as! [String: Any]
+        return (object["selection"] as! [String: Any], (object["groups"] as! [[String: Any]])[0])
+    }
+
+    @Test func statsShowTheJudgesMeanScoreAndHistogramPerRow() throws {
+        let folder = try store()
+        // The one judge in the store: a mean of the pairs' means ((4.5 + 4 + 2 + 1) / 4), and
+        // its five judgments by score.
+        let (selection, group) = try stats([], in: folder)
+        #expect(selection["judge"] as? String == "judge@1 with llama")
+        #expect(group["judged"] as? Int == 4)
+        #expect(group["mean_score"] as? Double == 2.875)
+        #expect(group["score_histogram"] as? [Int] == [1, 1, 0, 2, 1])
+        let text = try iftdb(["stats"], in: folder.path)
+        #expect(text.stdout.contains("scores     from judge@1 with llama\n"), "\(text.stdout)")
+        #expect(text.stdout.contains("judged  mean score  scores 1/2/3/4/5") && text.stdout.contains("4       2.88        1/1/0/2/1"), "\(text.stdout)")
+        let filtered = try stats(["--min-score", "4"], in: folder)
+        #expect(filtered.group["mean_score"] as? Double == 4.25 && filtered.group["score_histogram"] as? [Int] == [0, 0, 0, 2, 1])
+
+        // Several judges and none chosen: no scores, and the judges named.
+        try addOtherJudges(folder)
+        let several = try stats([], in: folder)
+        #expect(several.selection["judge"] is NSNull)
+        #expect(several.selection["several_judges"] as? [String] == ["judge@1 with llama", "judge@1 with qwen", "judge@2 with llama"])
+        #expect(several.group["mean_score"] is NSNull && several.group["judged"] as? Int == 0 && several.group["score_histogram"] as? [Int] == [0, 0, 0, 0, 0])
+        let severalText = try iftdb(["stats"], in: folder.path)
+        #expect(severalText.stdout.contains("choose one with --judge or --judge-model") && !severalText.stdout.contains("mean score"), "\(severalText.stdout)")
+        // Choosing one keeps the pairs it graded and shows its scores.
+        let second = try stats(["--judge", "judge@2"], in: folder)
+        #expect(second.selection["judge"] as? String == "judge@2 with llama" && second.selection["pairs"] as? Int == 2)
+        #expect(second.group["mean_score"] as? Double == 3 && second.group["score_histogram"] as? [Int] == [0, 0, 2, 0, 0])
+        // Only the judges of the selected pairs count.
+        let late = try stats(["--since", "2026-01-03T10:00:04Z"], in: folder)
+        #expect(late.selection["judge"] as? String == "judge@1 with llama" && late.group["mean_score"] as? Double == 1)
+
+        // A store without judgments.
+        let bare = try stats([], in: try store(judged: false))
+        #expect(bare.selection["judge"] is NSNull && bare.group["judged"] as? Int == 0 && bare.group["mean_score"] is NSNull)
+    }
 }
