@@ -252,4 +252,74 @@ import Testing
         let bare = try stats([], in: try store(judged: false))
         #expect(bare.selection["judge"] is NSNull && bare.group["judged"] as? Int == 0 && bare.group["mean_score"] is NSNull)
     }
+
+    /// answers@2 repeats answers 1-3 (11-13), with 13 shorter; the judge gave 11 and 13 a 5
+    /// and did not grade 12.
+    func addSecondAnswers(_ folder: TemporaryFolder) throws {
+        try sql("""
+            INSERT INTO prompts (id, name, version, role, template, sha256, created_at) VALUES (5, 'answers', 2, 'answer', 'x', 'p5', 'x');
+            INSERT INTO runs (id, kind, prompt_id, model_id, endpoint, status, started_at) VALUES (6, 'answers', 5, 1, 'x', 'done', 'x');
+            INSERT INTO answers (id, question_id, prompt_id, model_id, run_id, call_id, sample, text, created_at)
+              SELECT id + 10, question_id, 5, 1, 6, 2, 1, text, '2026-01-05T10:00:00.000Z' FROM answers WHERE id <= 3;
+            UPDATE answers SET text = 'It is due each January.' WHERE id = 13;
+            INSERT INTO judgments (answer_id, prompt_id, model_id, run_id, call_id, sample, score, reason, created_at) VALUES
+              (11, 3, 1, 3, 3, 1, 5, 'r', 'x'), (13, 3, 1, 3, 3, 1, 5, 'r', 'x');
+            """, in: folder)
+    }
+
+    func json(_ arguments: [String], in folder: TemporaryFolder) throws -> [String: Any] {
+        let result = try iftdb(arguments + ["--json"], in: folder.path)
+        #expect(result.status == 0, "\(arguments): \(result.stderr)")
+        return try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as! [String: Any]
+    }
+
+    @Test func diffGivesEachSidesMeanScoreAndThePairsWhoseScoreChanged() throws {
+        let folder = try store()
+        try addSecondAnswers(folder)
+        let answers = try json(["diff", "answers@1", "answers@2"], in: folder)
+        #expect(answers["judge"] as? String == "judge@1 with llama")
+        let (a, b) = (answers["a"] as! [String: Any], answers["b"] as! [String: Any])
+        #expect(a["judged"] as? Int == 4 && a["mean_score"] as? Double == 2.875)
+        #expect(b["judged"] as? Int == 2 && b["mean_score"] as? Double == 5)
+        // Answer 1 (4.5 -> 5) and answer 3 (2 -> 5); answer 12 is not graded.
+        #expect((answers["summary"] as! [String: Any])["score_changed"] as? Int == 2)
+
+        let listed = try json(["diff", "answers@1", "answers@2", "--show", "score-changed"], in: folder)
+        let items = listed["items"] as! [[String: Any]]
+        #expect(items.map { ($0["a"] as! [String: Any])["answer_id"] as? Int } == [1, 3])
+        #expect(items.map { ($0["a"] as! [String: Any])["score"] as? Double } == [4.5, 2])
+        #expect(items.map { ($0["b"] as! [String: Any])["score"] as? Double } == [5, 5])
+        let text = try iftdb(["diff", "answers@1", "answers@2", "--show", "score-changed"], in: folder.path)
+        #expect(text.stdout.contains("  graded by judge@1 with llama          4         2\n  mean score                         2.88      5.00\n"), "\(text.stdout)")
+        #expect(text.stdout.contains("  score changed                         2\n"), "\(text.stdout)")
+        #expect(text.stdout.contains("  A answer:3 (score 2.00): It is due each January, by January 31.\n  B answer:13 (score 5.00): It is due each January.\n"), "\(text.stdout)")
+
+        // A judge filter narrows both sides, by the judge's scores.
+        let good = try json(["diff", "answers@1", "answers@2", "--min-score", "4"], in: folder)
+        #expect((good["a"] as! [String: Any])["mean_score"] as? Double == 4.25)
+        #expect((good["summary"] as! [String: Any])["score_changed"] as? Int == 1)
+
+        // Two filter sets match by content and compare scores the same way.
+        let sets = try json(["diff", "--a-answer-prompt", "answers@1", "--b-answer-prompt", "answers@2", "--show", "score-changed"], in: folder)
+        #expect(sets["judge"] as? String == "judge@1 with llama")
+        #expect((sets["summary"] as! [String: Any])["score_changed"] as? Int == 2)
+        #expect((sets["b"] as! [String: Any])["mean_score"] as? Double == 5)
+        #expect((sets["items"] as! [[String: Any]]).map { ($0["b"] as! [String: Any])["score"] as? Double } == [5, 5])
+        // So do two datasets; without a judge in common there are no scores.
+        #expect(try iftdb(["dataset", "save", "one", "--answer-prompt", "answers@1"], in: folder.path).status == 0)
+        #expect(try iftdb(["dataset", "save", "two", "--answer-prompt", "answers@2"], in: folder.path).status == 0)
+        #expect((try json(["diff", "dataset:one", "dataset:two"], in: folder)["summary"] as! [String: Any])["score_changed"] as? Int == 2)
+        try addOtherJudges(folder)
+        let unscored = try json(["diff", "answers@1", "answers@2"], in: folder)
+        #expect(unscored["judge"] == nil && (unscored["a"] as! [String: Any])["mean_score"] == nil)
+        expectOneLineError(try iftdb(["diff", "answers@1", "answers@2", "--show", "score-changed"], in: folder.path),
+                           containing: "--show score-changed needs one judge's scores")
+        let chosen = try json(["diff", "answers@1", "answers@2", "--judge", "judge@2"], in: folder)
+        #expect((chosen["a"] as! [String: Any])["mean_score"] as? Double == 3)
+        // Judge prompts are not diffed; judge filters are about answers.
+        expectOneLineError(try iftdb(["diff", "judge@1", "judge@2"], in: folder.path), containing: "judge@1 is a judge prompt")
+        expectOneLineError(try iftdb(["diff", "questions@1", "questions@1", "--min-score", "3", "--judge", "judge@1", "--judge-model", "llama"], in: folder.path),
+                           containing: "pairs judge@1 with llama has not graded is about answers")
+        #expect(try iftdb(["diff", "questions@1", "questions@1", "--show", "score-changed"], in: folder.path).status != 0)
+    }
 }
