@@ -7,14 +7,7 @@ import Testing
 /// grade answer 5 ("I don't know"). Answers 3 and 4 are the ones the quality checks flag.
 @Suite struct JudgmentCommandTests {
     func store(judged: Bool = true) throws -> TemporaryFolder {
-        let folder = try TemporaryFolder()
-        #expect(try iftdb(["init"], in: folder.path).status == 0)
-        for file in judged ? ["quality-store.sql", "judgments.sql"] : ["quality-store.sql"] {
-            let sql = try Data(contentsOf: packageRoot.appending(path: "Tests/Fixtures/quality/\(file)"))
-            let loaded = try runProgram("sqlite3", ["iftdb.sqlite"], in: folder.path, stdin: sql)
-            #expect(loaded.status == 0, "\(file): \(loaded.stderr)")
-        }
-        return folder
+        try initializedStore(loading: ["quality/quality-store.sql"] + (judged ? ["quality/judgments.sql"] : []))
     }
 
     func sql(_ text: String, in folder: TemporaryFolder) throws {
@@ -32,13 +25,6 @@ import Testing
             INSERT INTO judgments (answer_id, prompt_id, model_id, run_id, call_id, sample, score, reason, created_at) VALUES
               (1, 4, 1, 4, 4, 1, 3, 'r', 'x'), (2, 4, 1, 4, 4, 1, 3, 'r', 'x'), (3, 3, 2, 5, 5, 1, 5, 'r', 'x');
             """, in: folder)
-    }
-
-    func answerIDs(_ jsonl: String) throws -> [Int] {
-        try jsonl.split(separator: "\n").map { line in
-            let object = try JSONSerialization.jsonObject(with: Data(line.utf8)) as! [String: Any]
-            return object["answer_id"] as! Int
-        }
     }
 
     @Test func minScoreKeepsPairsTheJudgeGradedWellAndCountsTheUngraded() throws {

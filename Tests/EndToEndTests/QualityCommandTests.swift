@@ -5,21 +5,7 @@ import Testing
 /// answers 1 and 2 are good, 3 invents a date, 4 is boilerplate about nothing, 5 is
 /// "I don't know".
 @Suite struct QualityCommandTests {
-    func store() throws -> TemporaryFolder {
-        let folder = try TemporaryFolder()
-        #expect(try iftdb(["init"], in: folder.path).status == 0)
-        let sql = try Data(contentsOf: packageRoot.appending(path: "Tests/Fixtures/quality/quality-store.sql"))
-        let loaded = try runProgram("sqlite3", ["iftdb.sqlite"], in: folder.path, stdin: sql)
-        #expect(loaded.status == 0, "\(loaded.stderr)")
-        return folder
-    }
-
-    func answerIDs(_ jsonl: String) throws -> [Int] {
-        try jsonl.split(separator: "\n").map { line in
-            let object = try JSONSerialization.jsonObject(with: Data(line.utf8)) as! [String: Any]
-            return object["answer_id"] as! Int
-        }
-    }
+    func store() throws -> TemporaryFolder { try initializedStore(loading: ["quality/quality-store.sql"]) }
 
     @Test func excludeFlaggedKeepsPassingPairsAndComposesWithTheOtherFilters() throws {
         let folder = try store()

@@ -23,11 +23,7 @@ import Testing
         let fixture = try judgedFixture()
         let selection = try PairSelection(PairFilter(excludeIDK: true, judge: JudgeFilter(minScore: 3)), in: fixture.db)
         #expect(selection.judge?.label == "judge@1 with llama")
-        let (sql, arguments) = selection.query(columns: PairExporter.columns(for: ExportOptions(format: .csv)))
-        let plan = try fixture.db.prepare("EXPLAIN QUERY PLAN " + sql)
-        try plan.bind(arguments)
-        var details: [String] = []
-        while try plan.step() { details.append(plan.string(at: 3)) }
+        let details = try queryPlan(selection.query(columns: PairExporter.columns(for: ExportOptions(format: .csv))), in: fixture.db)
         #expect(!details.contains { $0.contains("TEMP B-TREE") }, "\(details)")
         #expect(details.contains { $0.contains("jg USING") && $0.contains("sqlite_autoindex_judgments_1 (answer_id=? AND prompt_id=?") }, "\(details)")
         #expect(details.allSatisfy { !$0.hasPrefix("SCAN jg") }, "\(details)")

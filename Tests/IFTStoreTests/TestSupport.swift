@@ -1,4 +1,5 @@
 import Foundation
+import IFTSQLite
 @testable import IFTStore
 
 /// A fresh temporary folder per test, removed when released.
@@ -30,4 +31,13 @@ func exportPairs(storePath: String, filter: PairFilter, options: ExportOptions, 
     let reader = try StoreFile.open(storePath, for: .reading)
     defer { reader.close() }
     return try reader.export(filter: filter, options: options, output: output, split: split)
+}
+
+/// The detail lines of SQLite's plan for `query` (`SEARCH a USING INDEX …`, `USE TEMP B-TREE …`).
+func queryPlan(_ query: (sql: String, arguments: [SQLiteValue]), in db: Connection) throws -> [String] {
+    let statement = try db.prepare("EXPLAIN QUERY PLAN " + query.sql)
+    try statement.bind(query.arguments)
+    var details: [String] = []
+    while try statement.step() { details.append(statement.string(at: 3)) }
+    return details
 }
