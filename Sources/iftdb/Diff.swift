@@ -11,8 +11,9 @@ extension IFTDB {
             discussion: """
                 iftdb diff answers@1 answers@2: on the questions both versions answered (sample 1 \
                 unless --sample), how many answers are the same, changed, only in A, only in B; \
-                per side the "I don't know" rate, mean answer length and tokens; and how many \
-                answers moved into or out of "I don't know".
+                per side the "I don't know" rate, the answers a quality check flags (judged with \
+                --min-support and --allow-flag when --exclude-flagged is given), mean answer \
+                length and tokens; and how many answers moved into or out of "I don't know".
 
                 iftdb diff questions@1 questions@2: chunk by chunk, the chunks each version \
                 covered and the questions kept (same normalised text), added and dropped.
@@ -20,7 +21,8 @@ extension IFTDB {
                 iftdb diff dataset:a dataset:b, or two filter sets (--a-model X --b-model Y, \
                 --a-answer-prompt, --a-question-prompt, --a-run and their --b- twins): pairs \
                 matched by content (source path, chunk text hash, normalised question), so sets \
-                from different runs line up: same, answer changed, only in A, only in B.
+                from different runs line up: same, answer changed, only in A, only in B; per \
+                side the same rates as for answers.
 
                 With judgments, answer and pair diffs give each side's mean score from the judge \
                 (the one --judge, --judge-model or --min-score chose, else the one judge of the \
@@ -128,6 +130,9 @@ final class DiffPrinter {
         if let a = summary.a.chunks, let b = summary.b.chunks { table.append(["chunks covered", "\(a)", "\(b)"]) }
         if let a = summary.a.idk, let b = summary.b.idk {
             table.append(["\"I don't know\"", "\(a) (\(percent(summary.a.idkRate)))", "\(b) (\(percent(summary.b.idkRate)))"])
+        }
+        if let a = summary.a.flagged, let b = summary.b.flagged {
+            table.append(["flagged (quality checks)", "\(a) (\(percent(summary.a.flaggedRate)))", "\(b) (\(percent(summary.b.flaggedRate)))"])
         }
         if let a = summary.a.meanAnswerChars, let b = summary.b.meanAnswerChars {
             table.append(["mean answer chars", String(format: "%.1f", a), String(format: "%.1f", b)])

@@ -171,4 +171,41 @@ import Testing
         #expect(questions.status != 0)
         #expect(questions.stderr.contains("--exclude-flagged (pairs a quality check flags) is about answers"), "\(questions.stderr)")
     }
+
+    @Test func diffSummariesCountEachSidesFlaggedAnswers() throws {
+        let folder = try store()
+        // answers@2 answers question 3 from the chunk, without answer 3's invented date, and
+        // question 4 without boilerplate; it keeps answers 1, 2 and 5. Question 4 itself is
+        // not grounded in the chunk, so its pair stays flagged on both sides.
+        let extra = """
+            INSERT INTO prompts (id, name, version, role, system, template, sha256, created_at) VALUES (3, 'answers', 2, 'answer', NULL, 'x', 'p3', '2026-01-01T09:00:00.000Z');
+            INSERT INTO runs (id, kind, prompt_id, model_id, endpoint, status, started_at) VALUES (3, 'answers', 3, 1, 'x', 'done', '2026-01-05T10:00:00.000Z');
+            INSERT INTO answers (id, question_id, prompt_id, model_id, run_id, call_id, sample, text, created_at)
+              SELECT id + 10, question_id, 3, 1, 3, 2, 1, CASE id WHEN 3 THEN 'It is due each January.' WHEN 4 THEN 'The annual membership fee is $40.' ELSE text END,
+                     '2026-01-05T10:00:00.000Z' FROM answers;
+            """
+        #expect(try runProgram("sqlite3", ["iftdb.sqlite"], in: folder.path, stdin: Data(extra.utf8)).status == 0)
+        func side(_ json: String, _ name: String) throws -> [String: Any] {
+            let object = try JSONSerialization.jsonObject(with: Data(json.split(separator: "\n")[0].utf8)) as! [String: Any]
+            return object[name] as! [String: Any]
+        }
+        let diff = try iftdb(["diff", "answers@1", "answers@2", "--json"], in: folder.path)
+        #expect(diff.status == 0, "\(diff.stderr)")
+        #expect(try side(diff.stdout, "a")["flagged"] as? Int == 2, "\(diff.stdout)")
+        #expect(try side(diff.stdout, "b")["flagged"] as? Int == 1, "\(diff.stdout)")
+        #expect(try side(diff.stdout, "a")["flagged_rate"] as? Double == 0.4, "\(diff.stdout)")
+        let text = try iftdb(["diff", "answers@1", "answers@2"], in: folder.path)
+        #expect(text.stdout.contains("flagged (quality checks)"), "\(text.stdout)")
+
+        // With --exclude-flagged the flagged answers are gone from the counts.
+        let allowed = try iftdb(["diff", "answers@1", "answers@2", "--exclude-flagged", "--allow-flag", "answer-form", "--json"], in: folder.path)
+        #expect(try side(allowed.stdout, "a")["flagged"] as? Int == 0, "\(allowed.stdout)")
+        #expect(try side(allowed.stdout, "a")["answers"] as? Int == 3, "\(allowed.stdout)")
+
+        // Filter sets: each side judged with its own settings.
+        let sets = try iftdb(["diff", "--a-answer-prompt", "answers@1", "--b-answer-prompt", "answers@2", "--json"], in: folder.path)
+        #expect(sets.status == 0, "\(sets.stderr)")
+        #expect(try side(sets.stdout, "a")["flagged"] as? Int == 2, "\(sets.stdout)")
+        #expect(try side(sets.stdout, "b")["flagged"] as? Int == 1, "\(sets.stdout)")
+    }
 }

@@ -74,3 +74,27 @@ import Testing
         #expect(QualityFlags().names == nil)
     }
 }
+
+/// The tokenizer's table of Unicode properties against the Unicode data itself, for every
+/// scalar of the Basic Multilingual Plane and the emoji blocks.
+@Suite struct ScalarClassTableTests {
+    @Test func theTableAgreesWithTheUnicodeData() {
+        var disagreements: [String] = []
+        for value in Array(0..<0x10000) + Array(0x1F000..<0x1FB00) {
+            guard let scalar = Unicode.Scalar(UInt32(value)) else { continue }
+            let properties = scalar.properties
+            var expected = ScalarClass()
+            if properties.isAlphabetic || properties.numericType == .decimal
+                || properties.generalCategory == .nonspacingMark || properties.generalCategory == .spacingMark {
+                expected.insert(.word)
+            }
+            if properties.isAlphabetic { expected.insert(.alphabetic) }
+            if properties.numericType == .decimal { expected.insert(.digit) }
+            if properties.isUppercase { expected.insert(.uppercase) }
+            if properties.lowercaseMapping.unicodeScalars.elementsEqual([scalar]) == false { expected.insert(.changesWhenLowercased) }
+            let table = ScalarClass.of(scalar).intersection([.word, .alphabetic, .digit, .uppercase, .changesWhenLowercased])
+            if table != expected { disagreements.append(String(value, radix: 16)) }
+        }
+        #expect(disagreements.isEmpty, "U+\(disagreements.prefix(10).joined(separator: ", U+"))")
+    }
+}

@@ -13,6 +13,8 @@ struct AnswerDiff: Comparison {
     /// Conditions on the answer: each side's answer must meet them.
     let answer: [PairCondition]
     let sample: Int
+    /// How answers are judged for the flagged counts (`--exclude-flagged`'s settings, or the defaults).
+    let quality: QualityFilter
     /// The judge whose scores the summary and the items carry; nil for none.
     let judge: JudgeChoice?
 
@@ -22,19 +24,19 @@ struct AnswerDiff: Comparison {
 
     /// One side's answers against the other's (`other_…` are the other side's, over matches).
     struct Totals {
-        let items: Int, matched: Int, same: Int, idk: Int, chars: Int, intoIDK: Int, outOfIDK: Int
+        let items: Int, matched: Int, same: Int, idk: Int, flagged: Int, chars: Int, intoIDK: Int, outOfIDK: Int
         let promptTokens: Int, completionTokens: Int
-        let otherIDK: Int, otherChars: Int, otherPromptTokens: Int, otherCompletionTokens: Int
+        let otherIDK: Int, otherFlagged: Int, otherChars: Int, otherPromptTokens: Int, otherCompletionTokens: Int
         /// With a judge: graded answers and the sum of their mean scores, on each side, and the
         /// matched answers whose scores differ.
         let judged: Int, scoreSum: Double, otherJudged: Int, otherScoreSum: Double, scoreChanged: Int
 
         init(_ row: NamedColumns) {
             items = row.int("items"); matched = row.int("matched"); same = row.int("same")
-            idk = row.int("idk"); chars = row.int("chars")
+            idk = row.int("idk"); flagged = row.int("flagged"); chars = row.int("chars")
             intoIDK = row.int("into_idk"); outOfIDK = row.int("out_of_idk")
             promptTokens = row.int("prompt_tokens"); completionTokens = row.int("completion_tokens")
-            otherIDK = row.int("other_idk"); otherChars = row.int("other_chars")
+            otherIDK = row.int("other_idk"); otherFlagged = row.int("other_flagged"); otherChars = row.int("other_chars")
             otherPromptTokens = row.int("other_prompt_tokens"); otherCompletionTokens = row.int("other_completion_tokens")
             judged = row.int("judged"); scoreSum = row.double("score_sum")
             otherJudged = row.int("other_judged"); otherScoreSum = row.double("other_score_sum")
@@ -76,10 +78,10 @@ struct AnswerDiff: Comparison {
               let onlyB = try db.firstRow(totalsQuery(driving: .b, unmatchedOnly: true), Totals.init)
         else { throw InternalError("a counting query gave no row") }
         var statsA = DiffSideStats(label: a.ref, items: sideA.items, chunks: nil, idk: sideA.idk, answerChars: sideA.chars,
-                                   promptTokens: sideA.promptTokens, completionTokens: sideA.completionTokens)
+                                   promptTokens: sideA.promptTokens, completionTokens: sideA.completionTokens, flagged: sideA.flagged)
         var statsB = DiffSideStats(label: b.ref, items: sideA.matched + onlyB.items, chunks: nil, idk: sideA.otherIDK + onlyB.idk,
                                    answerChars: sideA.otherChars + onlyB.chars, promptTokens: sideA.otherPromptTokens + onlyB.promptTokens,
-                                   completionTokens: sideA.otherCompletionTokens + onlyB.completionTokens)
+                                   completionTokens: sideA.otherCompletionTokens + onlyB.completionTokens, flagged: sideA.otherFlagged + onlyB.flagged)
         var counts: [DiffSummary.Count] = [
             .init(key: "same", label: "same", value: sideA.same),
             .init(key: "changed", label: "changed", value: sideA.matched - sideA.same),
@@ -129,14 +131,18 @@ struct AnswerDiff: Comparison {
     /// The totals of side `driving` (see `Totals`). The rule runs once per text: the inner
     /// select's LIMIT keeps SQLite from flattening it and repeating `is_idk` per use.
     private func totalsQuery(driving: Side, unmatchedOnly: Bool = false) -> SQLFragment {
+        let q = PairQuery.aliases.question, c = PairQuery.aliases.chunk
         let side = sideQuery(driving: driving, columns: """
             o.id AS oid, o.text = d.text AS same, is_idk(d.text) AS di, is_idk(o.text) AS oi, length(d.text) AS chars,
+            \(quality.flaggedSQL(question: "\(q).text", answer: "d.text", chunk: "\(c).text")) AS df,
+            \(quality.flaggedSQL(question: "\(q).text", answer: "o.text", chunk: "\(c).text")) AS of,
             k.prompt_tokens AS pt, k.completion_tokens AS ct,
             length(o.text) AS ochars, ko.prompt_tokens AS opt, ko.completion_tokens AS oct,
             \(scores.mine) AS ds, \(scores.other) AS os
-            """, unmatchedOnly: unmatchedOnly)
+            """, unmatchedOnly: unmatchedOnly, readsQuestionAndChunk: true)
         return SQLFragment("""
             SELECT count(*) AS items, count(oid) AS matched, coalesce(sum(same), 0) AS same, coalesce(sum(di), 0) AS idk,
+              coalesce(sum(df), 0) AS flagged, coalesce(sum(of), 0) AS other_flagged,
               coalesce(sum(chars), 0) AS chars,
               coalesce(sum(oid IS NOT NULL AND NOT di AND oi), 0) AS into_idk, coalesce(sum(oid IS NOT NULL AND di AND NOT oi), 0) AS out_of_idk,
               coalesce(sum(pt), 0) AS prompt_tokens, coalesce(sum(ct), 0) AS completion_tokens,
@@ -151,13 +157,15 @@ struct AnswerDiff: Comparison {
     /// Side `driving` through `answers_by_prompt`, each answer's counterpart on the other side
     /// looked up by (question, prompt) in the answers' unique index. In the select list `d` is
     /// the driving answer and `o` the other (NULL when missing).
-    private func sideQuery(driving: Side, columns: String, extra: String = "", limit: Int? = nil, unmatchedOnly: Bool = false) -> SQLFragment {
+    private func sideQuery(
+        driving: Side, columns: String, extra: String = "", limit: Int? = nil, unmatchedOnly: Bool = false, readsQuestionAndChunk: Bool = false
+    ) -> SQLFragment {
         let mine = prompt(driving), other = prompt(driving.other)
         let sampleValue = SQLiteValue.integer(Int64(sample))
         var arguments: [SQLiteValue] = [.integer(other.id), sampleValue]
         let aliases = PairQuery.aliases
         // The question, chunk and source are joined only when something reads them.
-        let context = !common.isEmpty || !extra.isEmpty || answer.contains(where: \.readsQuestionAndChunk) ? """
+        let context = readsQuestionAndChunk || !common.isEmpty || !extra.isEmpty || answer.contains(where: \.readsQuestionAndChunk) ? """
 
             CROSS JOIN questions \(aliases.question) ON \(aliases.question).id = d.question_id
             CROSS JOIN chunks \(aliases.chunk) ON \(aliases.chunk).id = \(aliases.question).chunk_id

@@ -60,7 +60,7 @@ enum DiffPlan {
         for prompt in [a, b] { try checkOneModel(prompt, filter: request.filter, in: db) }
         return AnswerDiff(
             db: db, a: a, b: b, common: conditions.filter { $0.table != .answer }, answer: conditions.filter { $0.table == .answer },
-            sample: request.sample, judge: try scoringJudge(selection, in: db))
+            sample: request.sample, quality: request.filter.quality ?? QualityFilter(), judge: try scoringJudge(selection, in: db))
     }
 
     /// The judge a diff reads scores from: the one the shared filters chose, else the one
@@ -127,10 +127,12 @@ enum DiffPlan {
         }
         var filter = base
         filter.dataset = name
-        return PairSetDiff.PairSet(label: "dataset:\(name)", query: try pruned(PairSelection(filter, in: db).query, in: db))
+        return PairSetDiff.PairSet(
+            label: "dataset:\(name)", query: try pruned(PairSelection(filter, in: db).query, in: db), quality: filter.quality ?? QualityFilter())
     }
 
     private static func filterSet(_ side: DiffSideFilter, base: PairFilter, in db: Connection) throws -> PairSetDiff.PairSet {
-        PairSetDiff.PairSet(label: side.label, query: try pruned(PairSelection(side.applied(to: base), in: db).query, in: db))
+        let filter = side.applied(to: base)
+        return PairSetDiff.PairSet(label: side.label, query: try pruned(PairSelection(filter, in: db).query, in: db), quality: filter.quality ?? QualityFilter())
     }
 }

@@ -34,6 +34,10 @@ public struct DiffReport: Encodable {
             if let chunks = stats.chunks { try c.encode(chunks, forKey: NamedKey("chunks")) }
             if let idk = stats.idk { try c.encode(idk, forKey: NamedKey("idk")) }
             if let rate = stats.idkRate, stats.idk != nil { try c.encode(rate, forKey: NamedKey("idk_rate")) }
+            if let flagged = stats.flagged, let rate = stats.flaggedRate {
+                try c.encode(flagged, forKey: NamedKey("flagged"))
+                try c.encode(rate, forKey: NamedKey("flagged_rate"))
+            }
             if let mean = stats.meanAnswerChars { try c.encode(mean, forKey: NamedKey("mean_answer_chars")) }
             if let tokens = stats.promptTokens { try c.encode(tokens, forKey: NamedKey("prompt_tokens")) }
             if let tokens = stats.completionTokens { try c.encode(tokens, forKey: NamedKey("completion_tokens")) }

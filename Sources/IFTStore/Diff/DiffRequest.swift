@@ -132,10 +132,14 @@ public struct DiffSideStats: Sendable, Hashable {
     public let answerChars: Int?
     public let promptTokens: Int?
     public let completionTokens: Int?
+    /// Answers a built-in quality check flags (answer and pair diffs), judged with the
+    /// side's `--min-support` and `--allow-flag`, or the defaults.
+    public var flagged: Int?
     /// With a judge: the items it graded, and the sum of their mean scores (over samples).
     public var judged: Int? = nil
     public var scoreSum: Double? = nil
 
+    public var flaggedRate: Double? { flagged.map { items == 0 ? 0 : Double($0) / Double(items) } }
     public var idkRate: Double? { idk.map { items == 0 ? 0 : Double($0) / Double(items) } }
     public var meanAnswerChars: Double? { answerChars.map { items == 0 ? 0 : Double($0) / Double(items) } }
     /// The mean of the graded items' mean scores; nil without a judge or when it graded none.

@@ -9,6 +9,8 @@ struct PairSetDiff: Comparison {
     struct PairSet {
         let label: String
         let query: PairQuery
+        /// How its answers are judged for the flagged count (its `--exclude-flagged` settings, or the defaults).
+        let quality: QualityFilter
     }
 
     let db: Connection
@@ -24,27 +26,31 @@ struct PairSetDiff: Comparison {
     /// One side's pairs: how many, how many the other side has with the same or another
     /// answer, and the answers' "I don't know" count, length and tokens.
     struct Totals {
-        let pairs: Int, same: Int, changed: Int, idk: Int, chars: Int, promptTokens: Int, completionTokens: Int
+        let pairs: Int, same: Int, changed: Int, idk: Int, flagged: Int, chars: Int, promptTokens: Int, completionTokens: Int
         /// With a judge: pairs it graded, the sum of their mean scores, and matched pairs whose
         /// score differs from the other side's.
         let judged: Int, scoreSum: Double, scoreChanged: Int
 
-        static let columns = """
+        static func columns(_ quality: QualityFilter) -> String {
+            """
             count(*) AS pairs, coalesce(sum(m = 1), 0) AS same, coalesce(sum(m = 0), 0) AS changed,
             coalesce(sum(is_idk(p.text)), 0) AS idk, coalesce(sum(length(p.text)), 0) AS chars,
+            coalesce(sum(\(quality.flaggedSQL(question: "p.question", answer: "p.text", chunk: "p.chunk_text"))), 0) AS flagged,
             coalesce(sum(k.prompt_tokens), 0) AS prompt_tokens, coalesce(sum(k.completion_tokens), 0) AS completion_tokens,
             count(p.score) AS judged, coalesce(sum(p.score), 0.0) AS score_sum,
             coalesce(sum(m IS NOT NULL AND p.score <> p.other_score), 0) AS score_changed
             """
+        }
 
         init(_ row: NamedColumns) {
-            pairs = row.int("pairs"); same = row.int("same"); changed = row.int("changed"); idk = row.int("idk")
+            pairs = row.int("pairs"); same = row.int("same"); changed = row.int("changed"); idk = row.int("idk"); flagged = row.int("flagged")
             chars = row.int("chars"); promptTokens = row.int("prompt_tokens"); completionTokens = row.int("completion_tokens")
             judged = row.int("judged"); scoreSum = row.double("score_sum"); scoreChanged = row.int("score_changed")
         }
 
         func stats(_ label: String, scored: Bool) -> DiffSideStats {
-            let stats = DiffSideStats(label: label, items: pairs, chunks: nil, idk: idk, answerChars: chars, promptTokens: promptTokens, completionTokens: completionTokens)
+            let stats = DiffSideStats(label: label, items: pairs, chunks: nil, idk: idk, answerChars: chars, promptTokens: promptTokens,
+                                      completionTokens: completionTokens, flagged: flagged)
             return scored ? stats.scored(judged: judged, scoreSum: scoreSum) : stats
         }
     }
@@ -68,8 +74,8 @@ struct PairSetDiff: Comparison {
     }
 
     func summary() throws -> DiffSummary {
-        guard let sideA = try db.firstRow(sideQuery(driving: .a, columns: Totals.columns), Totals.init),
-              let sideB = try db.firstRow(sideQuery(driving: .b, columns: Totals.columns), Totals.init)
+        guard let sideA = try db.firstRow(sideQuery(driving: .a, columns: Totals.columns(a.quality)), Totals.init),
+              let sideB = try db.firstRow(sideQuery(driving: .b, columns: Totals.columns(b.quality)), Totals.init)
         else { throw InternalError("a counting query gave no row") }
         var counts: [DiffSummary.Count] = [
             .init(key: "same", label: "same", value: sideA.same),
@@ -110,7 +116,7 @@ struct PairSetDiff: Comparison {
     }
 
     func matchingQueries() -> [SQLFragment] {
-        [sideQuery(driving: .a, columns: Totals.columns), sideQuery(driving: .b, columns: Totals.columns)]
+        [sideQuery(driving: .a, columns: Totals.columns(a.quality)), sideQuery(driving: .b, columns: Totals.columns(b.quality))]
     }
 
     /// Side `driving`'s pairs in its own order (a dataset's positions, or the export order),
@@ -137,7 +143,7 @@ struct PairSetDiff: Comparison {
         } ?? "NULL"
         var sql = """
             SELECT \(columns) FROM (
-            SELECT s.path AS path, c.id AS chunk_id, q.id AS question_id, q.text AS question, a.id AS answer_id, a.text AS text, a.call_id AS call_id,
+            SELECT s.path AS path, c.id AS chunk_id, c.text AS chunk_text, q.id AS question_id, q.text AS question, a.id AS answer_id, a.text AS text, a.call_id AS call_id,
               (SELECT max(a2.text = a.text) \(lookup)) AS m,
               \(otherText ? "(SELECT a2.text \(lookup) AND a2.text <> a.text UNION ALL SELECT a.text LIMIT 1)" : "NULL") AS other_text,
               \(score) AS score, \(otherScore) AS other_score

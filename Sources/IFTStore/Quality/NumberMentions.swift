@@ -17,11 +17,13 @@ struct NumberMentions: Sendable {
     /// answer's "2023" or "5" is found in "October 1, 2023" or "$5 million".
     private(set) var everyNumber: Set<String> = []
 
-    init(_ tokens: [TextToken]) {
+    /// `everyNumber` is worked out only for a chunk (`forChunk`): answers and questions are
+    /// looked up in it, never the other way round.
+    init(_ tokens: [TextToken], forChunk: Bool = false) {
         var index = 0
         while index < tokens.count {
             let token = tokens[index]
-            if token.kind == .number { everyNumber.insert(token.folded) }
+            if forChunk, token.kind == .number { everyNumber.insert(token.folded) }
             if let (mention, used) = Self.date(at: index, in: tokens) {
                 mentions.insert(mention)
                 spans.append((index..<index + used, mention))
@@ -31,14 +33,16 @@ struct NumberMentions: Sendable {
                     mentions.insert(.dayOfMonth(month: m, day: d))
                 case .month, .dayOfMonth, .value: break
                 }
-                for part in tokens[index..<index + used] where part.kind == .number { everyNumber.insert(part.folded) }
+                if forChunk {
+                    for part in tokens[index..<index + used] where part.kind == .number { everyNumber.insert(part.folded) }
+                }
                 index += used
                 continue
             }
             if let (value, used) = Self.amount(at: index, in: tokens) {
                 mentions.insert(.value(value))
                 spans.append((index..<index + used, .value(value)))
-                everyNumber.insert(value)
+                if forChunk { everyNumber.insert(value) }
                 index += used
                 continue
             }
@@ -55,25 +59,26 @@ struct NumberMentions: Sendable {
 
     // MARK: - Dates
 
-    static let months: [String: Int] = {
+    /// Month names and their numbers, by `TermKey`.
+    static let months: [UInt64: Int] = {
         let names = ["january", "february", "march", "april", "may", "june", "july", "august", "september", "october", "november", "december"]
-        var months: [String: Int] = [:]
+        var months: [UInt64: Int] = [:]
         for (offset, name) in names.enumerated() {
-            months[name] = offset + 1
-            months[String(name.prefix(3))] = offset + 1
+            months[TermKey.of(name)] = offset + 1
+            months[TermKey.of(String(name.prefix(3)))] = offset + 1
         }
-        months["sept"] = 9
+        months[TermKey.of("sept")] = 9
         return months
     }()
 
     /// A month's name; "may" and "mar" only when a number is next to them.
     private static func month(_ token: TextToken?) -> Int? {
-        guard let token, token.kind == .word else { return nil }
-        return months[token.folded]
+        guard let token, token.kind == .word, (3...9).contains(token.letterCount) else { return nil }
+        return months[token.key]
     }
 
     private static func day(_ token: TextToken?) -> Int? {
-        guard let token else { return nil }
+        guard let token, token.kind != .word else { return nil }
         var text = token.folded
         if token.kind == .mixed {
             for suffix in ["st", "nd", "rd", "th"] where text.hasSuffix(suffix) { text.removeLast(2) }
@@ -87,44 +92,48 @@ struct NumberMentions: Sendable {
         return year
     }
 
-    private static func separatedOnlyBy(_ token: TextToken?, _ allowed: Set<Character>) -> Bool {
+    private static func separatedOnlyBy(_ token: TextToken?, _ allowed: StaticString) -> Bool {
         guard let token else { return false }
-        return token.gap.allSatisfy { allowed.contains($0) || $0 == " " }
+        return token.gap.isMade(of: allowed)
     }
 
     /// A date starting at `index`, and how many tokens it takes.
     static func date(at index: Int, in tokens: [TextToken]) -> (Mention, Int)? {
+        // Every form starts with a number or a month's name: most words go no further.
+        if tokens[index].kind == .word, !(3...9).contains(tokens[index].letterCount) || months[tokens[index].key] == nil { return nil }
         func at(_ offset: Int) -> TextToken? { index + offset < tokens.count ? tokens[index + offset] : nil }
         // 2023-10-01
-        if let y = year(at(0)), let second = at(1), second.gap == "-", let m = Int(second.folded), (1...12).contains(m),
-           let third = at(2), third.gap == "-", let d = day(third) {
+        if let y = year(at(0)), let second = at(1), second.gap.isOnly("-"), let m = Int(second.folded), (1...12).contains(m),
+           let third = at(2), third.gap.isOnly("-"), let d = day(third) {
             return (.date(year: y, month: m, day: d), 3)
         }
         // 10/01/2023 (month first)
         if let first = at(0), first.kind == .number, let m = Int(first.folded), (1...12).contains(m),
-           let second = at(1), second.gap == "/", let d = day(second), let third = at(2), third.gap == "/", let y = year(third) {
+           let second = at(1), second.gap.isOnly("/"), let d = day(second), let third = at(2), third.gap.isOnly("/"), let y = year(third) {
             return (.date(year: y, month: m, day: d), 3)
         }
         // October 1, 2023 / Oct. 1st 2023 / October 1 / October 2023
         if let m = month(at(0)) {
-            if let d = day(at(1)), separatedOnlyBy(at(1), [" ", "."]), at(1)!.gap.contains(" ") {
-                if let y = year(at(2)), separatedOnlyBy(at(2), [",", " "]) { return (.date(year: y, month: m, day: d), 3) }
+            if let d = day(at(1)), separatedOnlyBy(at(1), " ."), at(1)!.gap.contains(" ") {
+                if let y = year(at(2)), separatedOnlyBy(at(2), ", ") { return (.date(year: y, month: m, day: d), 3) }
                 return (.dayOfMonth(month: m, day: d), 2)
             }
-            if let y = year(at(1)), separatedOnlyBy(at(1), [",", " ", "."]) { return (.month(year: y, month: m), 2) }
+            if let y = year(at(1)), separatedOnlyBy(at(1), ", .") { return (.month(year: y, month: m), 2) }
             return nil
         }
         // 1 October 2023 / 1st of October, 2023
         if let d = day(at(0)) {
             var next = 1
-            if at(1)?.folded == "of" { next = 2 }
-            if let m = month(at(next)), separatedOnlyBy(at(next), [" "]) {
-                if let y = year(at(next + 1)), separatedOnlyBy(at(next + 1), [",", " ", "."]) { return (.date(year: y, month: m, day: d), next + 2) }
+            if at(1)?.key == Self.of { next = 2 }
+            if let m = month(at(next)), separatedOnlyBy(at(next), " ") {
+                if let y = year(at(next + 1)), separatedOnlyBy(at(next + 1), ", .") { return (.date(year: y, month: m, day: d), next + 2) }
                 return (.dayOfMonth(month: m, day: d), next + 1)
             }
         }
         return nil
     }
+
+    private static let of = TermKey.of("of")
 
     // MARK: - Amounts
 
@@ -132,36 +141,39 @@ struct NumberMentions: Sendable {
         "thousand": 1e3, "million": 1e6, "billion": 1e9, "trillion": 1e12,
         "k": 1e3, "m": 1e6, "mn": 1e6, "mm": 1e6, "bn": 1e9, "b": 1e9,
     ]
+    /// The scale words that may follow a number as a word of their own ("5 million"), by `TermKey`.
+    static let scaleWords: [UInt64: Double] = Dictionary(uniqueKeysWithValues: scales.filter { $0.key.count > 2 }.map { (TermKey.of($0.key), $0.value) })
 
     /// Number words read as numbers ("six minutes" and "6 minutes" are one). "one" is left
     /// out: it is more often a pronoun.
-    static let numberWords: [String: Double] = {
+    static let numberWords: [UInt64: Double] = {
         let names = ["two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve",
                      "thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen", "nineteen", "twenty"]
-        var words: [String: Double] = [:]
-        for (offset, name) in names.enumerated() { words[name] = Double(offset + 2) }
+        var words: [UInt64: Double] = [:]
+        for (offset, name) in names.enumerated() { words[TermKey.of(name)] = Double(offset + 2) }
         for (offset, name) in ["thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety"].enumerated() {
-            words[name] = Double(30 + 10 * offset)
+            words[TermKey.of(name)] = Double(30 + 10 * offset)
         }
         return words
     }()
 
     /// Words that name a number's unit and add nothing to compare: "5,000,000 dollars".
-    static let units: Set<String> = ["dollars", "dollar", "usd", "euros", "euro", "eur", "pounds", "gbp", "percent", "cents"]
+    static let units: Set<UInt64> = Set(["dollars", "dollar", "usd", "euros", "euro", "eur", "pounds", "gbp", "percent", "cents"].map(TermKey.of))
 
     /// A number (with its scale and unit words, if any) at `index`: "5", "5,000,000",
     /// "$5 million", "$5m", "12.5%", "six", "40 dollars".
     static func amount(at index: Int, in tokens: [TextToken]) -> (String, Int)? {
+        if tokens[index].kind == .word, !(3...9).contains(tokens[index].letterCount) { return nil }
         let token = tokens[index]
-        func word(_ offset: Int) -> String? {
-            guard index + offset < tokens.count, tokens[index + offset].kind == .word, tokens[index + offset].gap == " " else { return nil }
-            return tokens[index + offset].folded
+        func word(_ offset: Int) -> UInt64? {
+            guard index + offset < tokens.count, tokens[index + offset].kind == .word, tokens[index + offset].gap.isOnly(" ") else { return nil }
+            return tokens[index + offset].key
         }
         switch token.kind {
         case .number, .word:
-            guard let value = token.kind == .number ? token.value : numberWords[token.folded] else { return nil }
+            guard let value = token.kind == .number ? token.value : (3...9).contains(token.letterCount) ? numberWords[token.key] : nil else { return nil }
             var used = 1, scaled = value
-            if let next = word(1), next.count > 2, let scale = scales[next] {
+            if let next = word(1), let scale = scaleWords[next] {
                 scaled *= scale
                 used += 1
             }

@@ -1,13 +1,16 @@
 /// What a chunk offers the checks, worked out once per chunk: rows arrive grouped by chunk.
 public struct ChunkTerms: Sendable {
-    /// The stem of every word and number in the chunk.
-    let stems: Set<String>
+    /// The stem of every word and number in the chunk (`TermKey`s).
+    let stems: Set<UInt64>
     let numbers: NumberMentions
 
     public init(_ chunk: String) {
-        let tokens = TextTokenizer.tokens(chunk)
-        stems = Set(tokens.map { $0.kind == .number ? $0.folded : TermStem.stem($0.folded) })
-        numbers = NumberMentions(tokens)
+        self.init(tokens: TextTokenizer.tokens(chunk))
+    }
+
+    private init(tokens: [TextToken]) {
+        stems = Set(tokens.map(\.stem))
+        numbers = NumberMentions(tokens, forChunk: true)
     }
 
     func holds(_ term: PairChecker.Term, exactly: Bool = false) -> Bool {
@@ -60,15 +63,23 @@ public struct PairChecker: Sendable {
 
         let answerTokens = TextTokenizer.tokens(answer)
         let answerTerms = Self.contentTerms(answerTokens, NumberMentions(answerTokens))
-        var seen = Set<Term.Key>(), found = 0
+        var seen = Set<Term.Key>(minimumCapacity: answerTerms.count), found = 0
         var missingNumbers = Set<String>()
+        // A filter needs only the flags: where the missing terms are is for people.
+        let describes = stop.isEmpty
         for term in answerTerms {
             let isNew = seen.insert(term.key).inserted
             if chunk.holds(term) {
                 if isNew { found += 1 }
                 continue
             }
-            verdict.unsupportedTerms.append(term.range)
+            guard describes else {
+                if case .mention = term.key { missingNumbers.insert("") }
+                continue
+            }
+            let utf8 = answer.utf8
+            verdict.unsupportedTerms.append(
+                utf8.index(utf8.startIndex, offsetBy: term.bytes.lowerBound)..<utf8.index(utf8.startIndex, offsetBy: term.bytes.upperBound))
             if case .mention(let mention) = term.key { missingNumbers.insert(Self.describe(mention)) }
         }
         if !seen.isEmpty {
@@ -78,7 +89,7 @@ public struct PairChecker: Sendable {
         }
         if !missingNumbers.isEmpty {
             verdict.flags.insert(.answerNumbers)
-            verdict.unsupportedNumbers = missingNumbers.sorted()
+            if describes { verdict.unsupportedNumbers = missingNumbers.sorted() }
         }
         return verdict
     }
@@ -99,11 +110,13 @@ public struct PairChecker: Sendable {
 
     struct Term {
         enum Key: Hashable {
-            case word(String)
+            /// A word's or number's stem (`TermKey`).
+            case word(UInt64)
             case mention(NumberMentions.Mention)
         }
         let key: Key
-        let range: Range<String.Index>
+        /// Where the term is in its text, as UTF-8 offsets.
+        let bytes: Range<Int>
     }
 
     /// A word of 4+ letters not in the stop-word list, a number (an amount or a date read
@@ -116,22 +129,20 @@ public struct PairChecker: Sendable {
         while position < tokens.count {
             if let span = spans.first, span.tokens.lowerBound == position {
                 spans = spans.dropFirst()
-                let range = tokens[span.tokens.lowerBound].range.lowerBound..<tokens[span.tokens.upperBound - 1].range.upperBound
-                terms.append(Term(key: .mention(span.mention), range: range))
+                let bytes = tokens[span.tokens.lowerBound].bytes.lowerBound..<tokens[span.tokens.upperBound - 1].bytes.upperBound
+                terms.append(Term(key: .mention(span.mention), bytes: bytes))
                 position = span.tokens.upperBound
                 continue
             }
             let token = tokens[position]
             defer { position += 1 }
             switch token.kind {
-            case .number:
-                terms.append(Term(key: .word(token.folded), range: token.range))
-            case .mixed:
-                terms.append(Term(key: .word(TermStem.stem(token.folded)), range: token.range))
+            case .number, .mixed:
+                terms.append(Term(key: .word(token.stem), bytes: token.bytes))
             case .word:
-                guard !StopWords.english.contains(token.folded) else { continue }
+                guard !StopWords.keys.contains(token.key) else { continue }
                 if token.letterCount >= 4 || (token.isCapitalised && position > 0) {
-                    terms.append(Term(key: .word(TermStem.stem(token.folded)), range: token.range))
+                    terms.append(Term(key: .word(token.stem), bytes: token.bytes))
                 }
             }
         }
@@ -150,10 +161,11 @@ public struct PairChecker: Sendable {
 
     // MARK: - question-form
 
-    static let fileExtensions: Set<String> = [
+    static let fileExtensions: Set<UInt64> = Set([
         "pdf", "doc", "docx", "txt", "md", "html", "htm", "csv", "json", "jsonl", "xls", "xlsx",
         "ppt", "pptx", "xml", "yaml", "yml", "zip", "png", "jpg", "jpeg", "py", "swift", "js",
-    ]
+    ].map(TermKey.of))
+    static let questionLabels: Set<UInt64> = Set(["question", "questions", "q"].map(TermKey.of))
 
     static func isOneQuestion(_ question: String, _ tokens: [TextToken]) -> Bool {
         let trimmed = question.trimmingWhitespace()
@@ -167,24 +179,23 @@ public struct PairChecker: Sendable {
             }
         }
         guard questionMarks == 1 else { return false }
-        let folded = tokens.map(\.folded)
         // "Question 1: …", "Q: …", "1. What …"
-        if ["question", "questions", "q"].contains(folded[0]), tokens.count > 1, tokens[1].gap.contains(":") || tokens[1].kind == .number { return false }
-        if tokens[0].kind == .number, tokens[0].gap.isEmpty, tokens[1].gap.hasPrefix(".") || tokens[1].gap.hasPrefix(")") { return false }
+        if questionLabels.contains(tokens[0].key), tokens.count > 1, tokens[1].gap.contains(":") || tokens[1].kind == .number { return false }
+        if tokens[0].kind == .number, tokens[0].gap.isEmpty, tokens[1].gap.starts(with: ".") || tokens[1].gap.starts(with: ")") { return false }
         let lowered = Self.foldedBytes(trimmed)
         if lowered.contains(bytes: Array("://".utf8)) || lowered.contains(bytes: Array("www.".utf8)) { return false }
         for (index, token) in tokens.enumerated().dropFirst() {
             // A file name: "report.pdf"
-            if token.gap == ".", fileExtensions.contains(token.folded) { return false }
+            if token.gap.isOnly("."), fileExtensions.contains(token.key) { return false }
             // Debris glued with hyphens: "The-Art-Research-and-Development-Theme"
-            if token.gap == "-", index >= 2, tokens[index - 1].gap == "-" { return false }
+            if token.gap.isOnly("-"), index >= 2, tokens[index - 1].gap.isOnly("-") { return false }
         }
         return true
     }
 
     // MARK: - answer-form
 
-    static let boilerplate: [[UInt8]] = [
+    static let boilerplate = PhraseSet([
         "i'm ready to help", "i am ready to help", "ready to help you", "ready to assist",
         "here is a possible answer", "here's a possible answer", "here is an answer", "here's an answer",
         "here is the answer", "here's the answer", "here is my answer", "here's my answer",
@@ -193,21 +204,20 @@ public struct PairChecker: Sendable {
         "happy to help", "glad to help", "how can i help", "how can i assist", "can i help you",
         "let me know if", "feel free to ask", "hope this helps", "is there anything else",
         "please provide", "i'm sorry", "i am sorry", "i apologize",
-    ].map { Array($0.utf8) }
+        // Code or JSON
+        "```", "\":", "{\"", "</",
+    ])
 
     static let chattyOpenings: [[UInt8]] = ["sure!", "certainly!", "of course!"].map { Array($0.utf8) }
-    static let codeMarks: [[UInt8]] = ["```", "\":", "{\"", "</"].map { Array($0.utf8) }
 
     static func isAnAnswer(_ answer: String) -> Bool {
         let trimmed = answer.trimmingWhitespace()
         guard !trimmed.isEmpty, !trimmed.hasSuffix("?") else { return false }
         let folded = foldedBytes(trimmed)
-        if boilerplate.contains(where: folded.contains(bytes:)) { return false }
+        if boilerplate.occurs(in: folded) { return false }
         if chattyOpenings.contains(where: folded.starts(with:)) { return false }
         // Code or JSON
-        if folded.first == UInt8(ascii: "{") || folded.first == UInt8(ascii: "[") || codeMarks.contains(where: folded.contains(bytes:)) {
-            return false
-        }
+        if folded.first == UInt8(ascii: "{") || folded.first == UInt8(ascii: "[") { return false }
         if folded.contains(bytes: Array("def ".utf8)) && folded.contains(bytes: Array("):".utf8)) { return false }
         return true
     }
@@ -237,6 +247,36 @@ public struct PairChecker: Sendable {
     }
 }
 
+/// Phrases found in text in one pass: at each byte, only the phrases that start with it are
+/// tried.
+struct PhraseSet: Sendable {
+    private let phrases: [[UInt8]]
+    /// For each first byte, the phrases that start with it.
+    private let byFirstByte: [[Int]]
+
+    init(_ phrases: [String]) {
+        self.phrases = phrases.map { Array($0.utf8) }
+        var byFirstByte = [[Int]](repeating: [], count: 256)
+        for (index, phrase) in self.phrases.enumerated() { byFirstByte[Int(phrase[0])].append(index) }
+        self.byFirstByte = byFirstByte
+    }
+
+    /// Whether any phrase occurs in `text`.
+    func occurs(in text: [UInt8]) -> Bool {
+        let count = text.count
+        for start in 0..<count {
+            for index in byFirstByte[Int(text[start])] {
+                let phrase = phrases[index]
+                guard phrase.count <= count - start else { continue }
+                var offset = 1
+                while offset < phrase.count && text[start + offset] == phrase[offset] { offset += 1 }
+                if offset == phrase.count { return true }
+            }
+        }
+        return false
+    }
+}
+
 extension Array where Element == UInt8 {
     /// Whether `needle` occurs in these bytes.
     func contains(bytes needle: [UInt8]) -> Bool {
@@ -258,9 +298,14 @@ extension Array where Element == UInt8 {
 
 extension String {
     func trimmingWhitespace() -> Substring {
+        // Most texts start and end with ASCII that is not white space: nothing to trim.
+        if let first = utf8.first, let last = utf8.last, Self.isPlainASCII(first), Self.isPlainASCII(last) { return self[...] }
         let scalars = unicodeScalars
         guard let first = scalars.firstIndex(where: { !$0.properties.isWhitespace }) else { return "" }
         let last = scalars.lastIndex(where: { !$0.properties.isWhitespace })!
         return Substring(scalars[first...last])
     }
+
+    /// An ASCII byte that is not white space (Unicode's White_Space in ASCII: tab to CR, space).
+    private static func isPlainASCII(_ byte: UInt8) -> Bool { byte > 0x20 && byte < 0x7F }
 }

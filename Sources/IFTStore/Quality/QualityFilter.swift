@@ -28,6 +28,14 @@ public struct QualityFilter: Sendable, Hashable, Codable {
         guard minSupport.isFinite, (0...1).contains(minSupport) else { throw SelectionError.badMinSupport(minSupport) }
     }
 
+    /// An SQL expression, 1 when the pair of these column expressions fails a check this
+    /// filter enforces, else 0 (for "I don't know" answers and NULLs too). The numbers are
+    /// written in: they are validated numbers, and callers need no argument order.
+    func flaggedSQL(question: String, answer: String, chunk: String) -> String {
+        let enforced = Int64(enforced.rawValue)
+        return "((\(QualitySQL.flagMask)(\(question), \(answer), \(chunk), \(minSupport), \(enforced)) & \(enforced)) <> 0)"
+    }
+
     /// The flags that reproduce this filter.
     var flags: [String] {
         var out = ["--exclude-flagged"]

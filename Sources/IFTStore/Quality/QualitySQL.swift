@@ -1,3 +1,4 @@
+import Foundation
 internal import IFTSQLite
 
 /// The checks as SQL functions, registered on every connection that reads pairs:
@@ -59,7 +60,7 @@ private final class ChunkCache {
     private var cachedQuestionFlags: QualityFlags?
 
     func terms(for chunk: UnsafeBufferPointer<UInt8>) -> ChunkTerms {
-        if let cached, bytes.count == chunk.count, bytes.elementsEqual(chunk) { return cached }
+        if let cached, Self.equal(bytes, chunk) { return cached }
         bytes = Array(chunk)
         let terms = ChunkTerms(String(decoding: chunk, as: UTF8.self))
         cached = terms
@@ -67,10 +68,16 @@ private final class ChunkCache {
         return terms
     }
 
+    private static func equal(_ kept: [UInt8], _ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+        guard kept.count == bytes.count else { return false }
+        guard !kept.isEmpty, let base = bytes.baseAddress else { return true }
+        return kept.withUnsafeBufferPointer { memcmp($0.baseAddress!, base, bytes.count) == 0 }
+    }
+
     /// Call after `terms(for:)` for the same row. The question's checks do not read
     /// `--min-support`, so one verdict serves every threshold.
     func questionFlags(for question: UnsafeBufferPointer<UInt8>, checker: PairChecker) -> QualityFlags {
-        if let cachedQuestionFlags, questionBytes.count == question.count, questionBytes.elementsEqual(question) {
+        if let cachedQuestionFlags, Self.equal(questionBytes, question) {
             return cachedQuestionFlags
         }
         questionBytes = Array(question)

@@ -1,112 +1,244 @@
+import Synchronization
+
 /// One word or number of a text, as the quality checks see it.
 struct TextToken {
     enum Kind { case word, number, mixed }
     let kind: Kind
-    /// Where the token is in the text it came from.
-    let range: Range<String.Index>
-    /// The token's text: case folded, apostrophes dropped, digit separators dropped from
-    /// numbers ("5,000" reads 5000).
+    /// Where the token is in the text it came from, as UTF-8 offsets.
+    let bytes: Range<Int>
+    /// The token's folded text (case folded, apostrophes dropped, digit separators dropped:
+    /// "5,000" reads 5000), hashed: what the word lists are looked up by (`TermKey`).
+    let key: UInt64
+    /// The stem of the folded text (`TermStem`), hashed; for a number, its folded form.
+    let stem: UInt64
+    /// The folded text of a number or a mixed token ("5000", "1st"); empty for a word, whose
+    /// lookups go through `key`.
     let folded: String
-    /// The token's text between the previous token (or the start) and this one.
-    let gap: Substring
+    /// The text between the previous token (or the start) and this one.
+    let gap: TokenGap
     let letterCount: Int
     let isCapitalised: Bool
     /// The number a `.number` token reads (commas dropped, one decimal point kept).
     let value: Double?
 }
 
+/// The text between two tokens, as much as the checks ask of it: its length, its first byte,
+/// and which of space, `.`, `,`, `:` and anything else it holds. Plain data: tokens copy freely.
+struct TokenGap {
+    let length: Int
+    /// The first byte (0 when empty).
+    let first: UInt8
+    private let holds: UInt8
+
+    private static let space: UInt8 = 1, point: UInt8 = 2, comma: UInt8 = 4, colon: UInt8 = 8, other: UInt8 = 16
+
+    init(_ bytes: UnsafeBufferPointer<UInt8>) {
+        length = bytes.count
+        first = bytes.first ?? 0
+        var holds: UInt8 = 0
+        for byte in bytes { holds |= Self.kind(byte) }
+        self.holds = holds
+    }
+
+    private static func kind(_ byte: UInt8) -> UInt8 {
+        switch byte {
+        case UInt8(ascii: " "): space
+        case UInt8(ascii: "."): point
+        case UInt8(ascii: ","): comma
+        case UInt8(ascii: ":"): colon
+        default: other
+        }
+    }
+
+    var isEmpty: Bool { length == 0 }
+
+    /// Whether the gap is exactly this one ASCII character.
+    func isOnly(_ character: Unicode.Scalar) -> Bool { length == 1 && first == UInt8(character.value) }
+
+    /// Whether the gap starts with this ASCII character.
+    func starts(with character: Unicode.Scalar) -> Bool { length > 0 && first == UInt8(character.value) }
+
+    /// Whether the gap holds a space (`" "`) or a colon (`":"`); other characters are not tracked.
+    func contains(_ character: Unicode.Scalar) -> Bool {
+        precondition(character == " " || character == ":", "TokenGap tracks only spaces and colons")
+        return holds & Self.kind(UInt8(character.value)) != 0
+    }
+
+    /// Whether every character of the gap is a space or one of `allowed` (of spaces, `.` and `,`).
+    func isMade(of allowed: StaticString) -> Bool {
+        var mask = Self.space
+        for byte in UnsafeBufferPointer(start: allowed.utf8Start, count: allowed.utf8CodeUnitCount) {
+            precondition(Self.kind(byte) & (Self.space | Self.point | Self.comma) != 0, "TokenGap tracks only spaces, points and commas")
+            mask |= Self.kind(byte)
+        }
+        return holds & ~mask == 0
+    }
+}
+
+/// A folded word or stem as a 64-bit FNV-1a hash: the checks compare words by these, with no
+/// string made per word. Two different words meet by chance with odds of about 1 in 2^64.
+enum TermKey {
+    static let offset: UInt64 = 0xcbf2_9ce4_8422_2325
+    static let prime: UInt64 = 0x0000_0100_0000_01b3
+
+    static func of(_ bytes: some Sequence<UInt8>) -> UInt64 {
+        var hash = offset
+        for byte in bytes { hash = (hash ^ UInt64(byte)) &* prime }
+        return hash
+    }
+
+    static func of(_ text: String) -> UInt64 { of(text.utf8) }
+}
+
 /// Splits text into words and numbers: a word is a run of letters (and marks), with an
 /// apostrophe inside kept ("don't"); a number is a run of digits, with a `,` or `.` between
-/// digits kept ("5,000,000", "3.5"); any other character separates.
+/// digits kept ("5,000,000", "3.5"); any other character separates. Works on the UTF-8 bytes,
+/// decoding only what is not ASCII.
 enum TextTokenizer {
     static func tokens(_ text: String) -> [TextToken] {
+        var text = text
+        return text.withUTF8 { tokens(in: $0) }
+    }
+
+    static func tokens(in text: UnsafeBufferPointer<UInt8>) -> [TextToken] {
         var tokens: [TextToken] = []
-        let scalars = text.unicodeScalars
-        var index = scalars.startIndex
-        var gapStart = index
-        while index < scalars.endIndex {
-            let scalar = scalars[index]
+        tokens.reserveCapacity(text.count / 6 + 4)
+        var folded: [UInt8] = [], numberText: [UInt8] = []
+        folded.reserveCapacity(32)
+        numberText.reserveCapacity(16)
+        let end = text.count
+        var index = 0, gapStart = 0
+        while index < end {
+            let (scalar, length) = decode(text, at: index)
             guard isWordScalar(scalar) else {
-                index = scalars.index(after: index)
+                index += length
                 continue
             }
             let start = index
-            var folded = String.UnicodeScalarView()
+            folded.removeAll(keepingCapacity: true)
+            numberText.removeAll(keepingCapacity: true)
             var letters = 0, digits = 0
-            var numberText = ""
-            var sawPoint = false
-            while index < scalars.endIndex {
-                let current = scalars[index]
+            var sawPoint = false, lastWasDigit = false
+            while index < end {
+                let (current, width) = decode(text, at: index)
                 if isWordScalar(current) {
-                    if isDigit(current) {
+                    lastWasDigit = isDigit(current)
+                    if lastWasDigit {
                         digits += 1
-                        numberText.unicodeScalars.append(current)
-                        folded.append(current)
+                        numberText.append(contentsOf: text[index..<index + width])
+                        folded.append(contentsOf: text[index..<index + width])
                     } else if current.isASCII {
                         letters += 1
-                        folded.append(current.value <= 0x5A ? Unicode.Scalar(UInt8(current.value) | 0x20) : current)
+                        let byte = UInt8(current.value)
+                        folded.append(byte <= 0x5A ? byte | 0x20 : byte)
                     } else {
-                        letters += current.properties.isAlphabetic ? 1 : 0
-                        folded.append(contentsOf: current.properties.lowercaseMapping.unicodeScalars)
+                        let classes = ScalarClass.of(current)
+                        letters += classes.contains(.alphabetic) ? 1 : 0
+                        if classes.contains(.changesWhenLowercased) {
+                            folded.append(contentsOf: current.properties.lowercaseMapping.utf8)
+                        } else {
+                            folded.append(contentsOf: text[index..<index + width])
+                        }
                     }
-                    index = scalars.index(after: index)
+                    index += width
                     continue
                 }
                 // A joiner kept only between two word characters of the right kind.
-                let next = scalars.index(after: index)
-                guard next < scalars.endIndex else { break }
-                let following = scalars[next]
-                if isApostrophe(current), letters > 0, following.properties.isAlphabetic {
+                let next = index + width
+                guard next < end else { break }
+                let following = decode(text, at: next).scalar
+                if isApostrophe(current), letters > 0, isAlphabetic(following) {
                     index = next
                     continue
                 }
-                if (current == "," || current == "."), digits > 0, letters == 0, isDigit(following), isDigit(scalars[scalars.index(before: index)]) {
+                if current == "," || current == ".", digits > 0, letters == 0, isDigit(following), lastWasDigit {
                     if current == "." {
                         if sawPoint { break }
                         sawPoint = true
-                        numberText.unicodeScalars.append(".")
-                        folded.append(".")
+                        numberText.append(UInt8(ascii: "."))
+                        folded.append(UInt8(ascii: "."))
                     }
                     index = next
                     continue
                 }
                 break
             }
-            let range = start..<index
             let kind: TextToken.Kind = digits == 0 ? .word : (letters == 0 ? .number : .mixed)
-            let first = scalars[start]
+            let first = decode(text, at: start).scalar
+            let foldedText: String = switch kind {
+            case .word: ""
+            case .number: canonicalNumber(numberText)
+            case .mixed: String(decoding: folded, as: UTF8.self)
+            }
+            let key = kind == .number ? TermKey.of(foldedText) : TermKey.of(folded)
             tokens.append(TextToken(
                 kind: kind,
-                range: range,
-                folded: kind == .number ? canonicalNumber(numberText) : String(folded),
-                gap: Substring(text.unicodeScalars[gapStart..<start]),
+                bytes: start..<index,
+                key: key,
+                stem: kind == .number ? key : TermStem.key(folded),
+                folded: foldedText,
+                gap: TokenGap(UnsafeBufferPointer(rebasing: text[gapStart..<start])),
                 letterCount: letters,
-                isCapitalised: first.isASCII ? (first.value >= 0x41 && first.value <= 0x5A) : first.properties.isUppercase,
-                value: kind == .word || !isDigit(first) ? nil : Double(numberText)))
+                isCapitalised: isUppercase(first),
+                value: kind == .word || !isDigit(first) ? nil : number(numberText)))
             gapStart = index
         }
         return tokens
     }
 
-    static func isWordScalar(_ scalar: Unicode.Scalar) -> Bool {
-        if scalar.isASCII {
-            let v = scalar.value
-            return (v >= 0x30 && v <= 0x39) || (v >= 0x41 && v <= 0x5A) || (v >= 0x61 && v <= 0x7A)
+    /// The scalar at `offset` of valid UTF-8, and how many bytes it takes.
+    @inline(__always)
+    static func decode(_ text: UnsafeBufferPointer<UInt8>, at offset: Int) -> (scalar: Unicode.Scalar, length: Int) {
+        let lead = UInt32(text[offset])
+        if lead < 0x80 { return (Unicode.Scalar(UInt8(lead)), 1) }
+        let value: UInt32, length: Int
+        if lead < 0xE0 {
+            value = (lead & 0x1F) << 6 | UInt32(text[offset + 1] & 0x3F)
+            length = 2
+        } else if lead < 0xF0 {
+            value = (lead & 0x0F) << 12 | UInt32(text[offset + 1] & 0x3F) << 6 | UInt32(text[offset + 2] & 0x3F)
+            length = 3
+        } else {
+            value = (lead & 0x07) << 18 | UInt32(text[offset + 1] & 0x3F) << 12 | UInt32(text[offset + 2] & 0x3F) << 6 | UInt32(text[offset + 3] & 0x3F)
+            length = 4
         }
-        let properties = scalar.properties
-        return properties.isAlphabetic || properties.numericType == .decimal
-            || properties.generalCategory == .nonspacingMark || properties.generalCategory == .spacingMark
+        return (Unicode.Scalar(value) ?? "\u{FFFD}", length)
     }
 
-    static func isDigit(_ scalar: Unicode.Scalar) -> Bool {
-        scalar.isASCII ? (scalar.value >= 0x30 && scalar.value <= 0x39) : scalar.properties.numericType == .decimal
-    }
+    @inline(__always)
+    static func isWordScalar(_ scalar: Unicode.Scalar) -> Bool { ScalarClass.of(scalar).contains(.word) }
+
+    @inline(__always)
+    static func isAlphabetic(_ scalar: Unicode.Scalar) -> Bool { ScalarClass.of(scalar).contains(.alphabetic) }
+
+    @inline(__always)
+    static func isDigit(_ scalar: Unicode.Scalar) -> Bool { ScalarClass.of(scalar).contains(.digit) }
+
+    @inline(__always)
+    static func isUppercase(_ scalar: Unicode.Scalar) -> Bool { ScalarClass.of(scalar).contains(.uppercase) }
 
     static func isApostrophe(_ scalar: Unicode.Scalar) -> Bool {
         scalar == "'" || scalar == "\u{2019}" || scalar == "\u{02BC}"
     }
 
+    /// The number digits (and one point) read; nil when they are not ASCII.
+    private static func number(_ text: [UInt8]) -> Double? {
+        if text.count <= 15, !text.contains(UInt8(ascii: ".")), text.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }) {
+            return Double(text.reduce(Int64(0)) { $0 * 10 + Int64($1 - 0x30) })
+        }
+        return Double(String(decoding: text, as: UTF8.self))
+    }
+
     /// "05" and "5" are one number; "5.50" and "5.5" too.
+    static func canonicalNumber(_ text: [UInt8]) -> String {
+        if text.count <= 15, text.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }) {
+            // Whole ASCII numbers: the digits without leading zeros, as Int64(Double(text)) gives.
+            let digits = text.drop { $0 == UInt8(ascii: "0") }
+            return digits.isEmpty ? "0" : String(decoding: digits, as: UTF8.self)
+        }
+        return canonicalNumber(String(decoding: text, as: UTF8.self))
+    }
+
     static func canonicalNumber(_ text: String) -> String {
         guard let value = Double(text) else { return text }
         return canonical(value)
@@ -118,32 +250,106 @@ enum TextTokenizer {
     }
 }
 
+/// The Unicode properties the tokenizer asks of a scalar. The Unicode data is slow to ask
+/// (about a microsecond a scalar), so answers are kept in a table, filled 256 scalars at a
+/// time as text needs them; ASCII never reaches it.
+struct ScalarClass: OptionSet {
+    let rawValue: UInt8
+    /// A letter, a decimal digit or a mark: part of a word.
+    static let word = ScalarClass(rawValue: 1)
+    static let alphabetic = ScalarClass(rawValue: 2)
+    /// A decimal digit.
+    static let digit = ScalarClass(rawValue: 4)
+    static let uppercase = ScalarClass(rawValue: 8)
+    /// Its lower-case mapping is not itself.
+    static let changesWhenLowercased = ScalarClass(rawValue: 16)
+    /// Set on every entry of a filled block.
+    private static let known = ScalarClass(rawValue: 128)
+
+    @inline(__always)
+    static func of(_ scalar: Unicode.Scalar) -> ScalarClass {
+        scalar.isASCII ? ascii[Int(scalar.value)] : table.withLock { table in
+            let index = Int(scalar.value)
+            if table[index] == 0 {
+                let block = index & ~0xFF
+                for value in block..<block + 0x100 {
+                    table[value] = (Unicode.Scalar(UInt32(value)).map(computed) ?? []).union(known).rawValue
+                }
+            }
+            return ScalarClass(rawValue: table[index])
+        }
+    }
+
+    private static let ascii: [ScalarClass] = (0..<128).map { computed(Unicode.Scalar(UInt8($0))) }
+    private static let table = Mutex([UInt8](repeating: 0, count: 0x110000))
+
+    private static func computed(_ scalar: Unicode.Scalar) -> ScalarClass {
+        var classes = ScalarClass()
+        if scalar.isASCII {
+            let v = scalar.value
+            if v >= 0x30 && v <= 0x39 { classes.formUnion([.word, .digit]) }
+            if v >= 0x41 && v <= 0x5A { classes.formUnion([.word, .alphabetic, .uppercase, .changesWhenLowercased]) }
+            if v >= 0x61 && v <= 0x7A { classes.formUnion([.word, .alphabetic]) }
+            return classes
+        }
+        let properties = scalar.properties
+        if properties.isAlphabetic { classes.insert(.alphabetic) }
+        if properties.numericType == .decimal { classes.insert(.digit) }
+        if properties.isAlphabetic || properties.numericType == .decimal
+            || properties.generalCategory == .nonspacingMark || properties.generalCategory == .spacingMark {
+            classes.insert(.word)
+        }
+        if properties.isUppercase { classes.insert(.uppercase) }
+        // Changes_When_Lowercased is derived from the lower-case mapping: when it is false, the
+        // mapping is the scalar itself, and the (costly) mapping need not be made.
+        if properties.changesWhenLowercased {
+            let lower = properties.lowercaseMapping.unicodeScalars
+            if lower.count != 1 || lower.first != scalar { classes.insert(.changesWhenLowercased) }
+        }
+        return classes
+    }
+}
+
 /// Terms compared after folding case and punctuation and stripping -s, -es, -ed and -ing.
 enum TermStem {
     static func stem(_ folded: String) -> String {
-        var word = Array(folded.utf8)
-        // Apostrophes were dropped by the tokenizer only when not inside; "don't" is "don't"
-        // here, so drop them now.
-        word.removeAll { $0 == UInt8(ascii: "'") }
-        let count = word.count
-        func ends(_ suffix: String) -> Bool {
-            let s = Array(suffix.utf8)
-            return count >= s.count && Array(word[(count - s.count)...]) == s
-        }
-        if ends("ing"), count - 3 >= 3 {
-            word.removeLast(3)
-        } else if ends("ed"), count - 2 >= 3 {
-            word.removeLast(2)
-        } else if ends("es"), count - 2 >= 3, ["s", "x", "z", "h", "i"].map({ UInt8(ascii: $0) }).contains(word[count - 3]) {
-            word.removeLast(2)
-            if word.last == UInt8(ascii: "i") { word[word.count - 1] = UInt8(ascii: "y") }  // policies → policy
-        } else if ends("s"), !ends("ss"), !ends("us"), !ends("is"), count - 1 >= 3 {
-            word.removeLast(1)
+        // Apostrophes inside a word are dropped by the tokenizer; any left go now.
+        let word = Array(folded.utf8.filter { $0 != UInt8(ascii: "'") })
+        let (count, y) = cut(word)
+        return String(decoding: word[..<count] + (y ? [UInt8(ascii: "y")] : []), as: UTF8.self)
+    }
+
+    /// The stem of a tokenizer's folded bytes, hashed (`TermKey`), with no copy made.
+    static func key(_ folded: [UInt8]) -> UInt64 {
+        let (count, y) = cut(folded)
+        var hash = TermKey.of(folded[..<count])
+        if y { hash = (hash ^ UInt64(UInt8(ascii: "y"))) &* TermKey.prime }
+        return hash
+    }
+
+    /// How much of `word` the stem keeps, and whether a `y` follows it (policies → policy).
+    private static func cut(_ word: [UInt8]) -> (count: Int, y: Bool) {
+        var count = word.count
+        @inline(__always) func at(_ back: Int) -> UInt8 { word[count - back] }
+        let (s, e, i) = (UInt8(ascii: "s"), UInt8(ascii: "e"), UInt8(ascii: "i"))
+        if count >= 6, at(3) == i, at(2) == UInt8(ascii: "n"), at(1) == UInt8(ascii: "g") {
+            count -= 3
+        } else if count >= 5, at(2) == e, at(1) == UInt8(ascii: "d") {
+            count -= 2
+        } else if count >= 5, at(2) == e, at(1) == s, "sxzhi".utf8.contains(at(3)) {
+            count -= 2
+            if at(1) == i {
+                // "-ies" → "-y"; then only a doubled "yy" is cut (to one).
+                count -= 1
+                return (count, !(count + 1 >= 4 && at(1) == UInt8(ascii: "y")))
+            }
+        } else if count >= 4, at(1) == s, at(2) != s, at(2) != UInt8(ascii: "u"), at(2) != i {
+            count -= 1
         }
         // "house"/"housing"/"housed" meet at "hous"; a doubled consonant left by -ed or
         // -ing is one ("planned" → "plan").
-        if word.count >= 4, word.last == UInt8(ascii: "e") { word.removeLast() }
-        if word.count >= 4, let last = word.last, word[word.count - 2] == last, !"aeiouls".utf8.contains(last) { word.removeLast() }
-        return String(decoding: word, as: UTF8.self)
+        if count >= 4, at(1) == e { count -= 1 }
+        if count >= 4, at(2) == at(1), !"aeiouls".utf8.contains(at(1)) { count -= 1 }
+        return (count, false)
     }
 }
