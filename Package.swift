@@ -55,26 +55,28 @@ let package = Package(
             ],
             plugins: ["CommitPlugin"]
         ),
-        // A scriptable OpenAI-compatible server on 127.0.0.1, for tests and benchmarks.
+        // What every test target shares: temporary folders, child processes awaited off the
+        // task pool (the built iftdb among them), and a scriptable OpenAI-compatible server on
+        // 127.0.0.1, which the benchmarks use too.
         .target(
-            name: "ModelServerFixture",
+            name: "TestSupport",
             dependencies: [
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
             ],
-            path: "Tests/ModelServerFixture"
+            path: "Tests/TestSupport"
         ),
-        .executableTarget(name: "BenchModelServer", dependencies: ["ModelServerFixture"]),
+        .executableTarget(name: "BenchModelServer", dependencies: ["TestSupport"]),
         .testTarget(
             name: "IFTStoreTests",
-            dependencies: ["IFTStore", "IFTSQLite", "ModelServerFixture"]
+            dependencies: ["IFTStore", "IFTSQLite", "TestSupport"]
         ),
         .testTarget(
             name: "EndToEndTests",
-            dependencies: ["iftdb", "IFTStore", "ModelServerFixture"]
+            dependencies: ["iftdb", "IFTStore", "TestSupport"]
         ),
-        .testTarget(name: "IFTSQLiteTests", dependencies: ["IFTSQLite"]),
+        .testTarget(name: "IFTSQLiteTests", dependencies: ["IFTSQLite", "TestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -1,5 +1,5 @@
 import Foundation
-import ModelServerFixture
+import TestSupport
 
 // A fast OpenAI-compatible stand-in for benchmarks: every chat request gets the same
 // three questions (or an answer) after --latency-ms. Usage: BenchModelServer PORT [LATENCY_MS]

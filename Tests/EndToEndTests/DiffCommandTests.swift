@@ -1,5 +1,5 @@
 import Foundation
-import ModelServerFixture
+import TestSupport
 import Testing
 
 /// `iftdb diff` on stores built through the real generation path, with a test server that
@@ -17,16 +17,16 @@ import Testing
         try #require(try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any])
     }
 
-    func run(_ arguments: [String], in folder: TemporaryFolder, expect status: Int32 = 0, sourceLocation: SourceLocation = #_sourceLocation) throws -> CommandResult {
-        let result = try iftdb(arguments, in: folder.path)
+    func run(_ arguments: [String], in folder: TemporaryFolder, expect status: Int32 = 0, sourceLocation: SourceLocation = #_sourceLocation) async throws -> CommandResult {
+        let result = try await iftdb(arguments, in: folder.path)
         if result.status != status { Issue.record("\(arguments): \(result.stderr)", sourceLocation: sourceLocation) }
         #expect(result.status == status, "\(arguments): exit \(result.status), stderr: \(result.stderr)", sourceLocation: sourceLocation)
         return result
     }
 
-    func loadCorpus(_ folder: TemporaryFolder, files: Int = 2) throws {
+    func loadCorpus(_ folder: TemporaryFolder, files: Int = 2) async throws {
         try GenerationCommandTests.writeCorpus(folder, files: files, chunksPerFile: 5)
-        _ = try run(["load", "docs", "--chunker", "window", "--chunk-size", "\(GenerationCommandTests.segment)"], in: folder)
+        _ = try await run(["load", "docs", "--chunker", "window", "--chunk-size", "\(GenerationCommandTests.segment)"], in: folder)
     }
 
     // MARK: - Answer prompt versions
@@ -34,10 +34,10 @@ import Testing
     /// Ten chunks, one question each. answers@1 answers all but 8; answers@2 answers 1–8:
     /// 1–4 the same, 5 and 6 "I don't know.", 7 differently. So: 4 same, 3 changed, 2 only
     /// in A (9, 10), 1 only in B (8), 2 into "I don't know".
-    func answerStore() async throws -> (TemporaryFolder, TestModelServer) {
+    func answerStore() async throws -> TemporaryFolder {
         let folder = try TemporaryFolder()
-        try loadCorpus(folder)
-        let server = try await TestModelServer(fallback: { request in
+        try await loadCorpus(folder)
+        try await withTestModelServer(fallback: { request in
             let n = Self.number(in: request.body)
             let marker = String(format: "ZQ%04d", n)
             if request.body.contains("response_format") {
@@ -52,21 +52,21 @@ import Testing
                 }
             }
             return n == 8 ? Self.skipped : .respond(status: 200, body: TestModelServer.completion("For \(marker): logged."))
-        })
-        let base = ["--base-url", server.baseURL, "--quiet"]
-        _ = try run(["generate", "questions", "--count", "1"] + base, in: folder)
-        _ = try run(["generate", "answers"] + base, in: folder, expect: 1)
-        try folder.write("answers2.txt", "VERSION-TWO Answer from the chunk alone.\n\nChunk:\n{{chunk}}\n\nQuestion: {{question}}\n")
-        _ = try run(["prompts", "add", "answers", "--role", "answer", "--template-file", "answers2.txt"], in: folder)
-        _ = try run(["generate", "answers", "--prompt", "answers@2"] + base, in: folder, expect: 1)
-        return (folder, server)
+        }) { server in
+            let base = ["--base-url", server.baseURL, "--quiet"]
+            _ = try await run(["generate", "questions", "--count", "1"] + base, in: folder)
+            _ = try await run(["generate", "answers"] + base, in: folder, expect: 1)
+            try folder.write("answers2.txt", "VERSION-TWO Answer from the chunk alone.\n\nChunk:\n{{chunk}}\n\nQuestion: {{question}}\n")
+            _ = try await run(["prompts", "add", "answers", "--role", "answer", "--template-file", "answers2.txt"], in: folder)
+            _ = try await run(["generate", "answers", "--prompt", "answers@2"] + base, in: folder, expect: 1)
+        }
+        return folder
     }
 
     @Test func answerVersionsSummaryAndItems() async throws {
-        let (folder, server) = try await answerStore()
-        defer { Task { await server.shutdown() } }
+        let folder = try await answerStore()
 
-        let document = try Self.json(try run(["diff", "answers@1", "answers@2", "--json"], in: folder).stdout)
+        let document = try await Self.json(try run(["diff", "answers@1", "answers@2", "--json"], in: folder).stdout)
         #expect(document["kind"] as? String == "answers")
         #expect(document["sample"] as? Int == 1)
         #expect(document["differs"] as? Bool == true)
@@ -84,15 +84,15 @@ import Testing
         #expect(document["items"] == nil)
 
         // The table for people carries the same numbers.
-        let table = try run(["diff", "answers@1", "answers@2"], in: folder).stdout
+        let table = try await run(["diff", "answers@1", "answers@2"], in: folder).stdout
         for line in ["same        4", "changed     3", "only in A   2", "only in B   1", "into \"I don't know\"       2"] {
             #expect(table.contains(line) || table.replacingOccurrences(of: " ", with: "").contains(line.replacingOccurrences(of: " ", with: "")), "\(line) in \(table)")
         }
         #expect(table.contains("answers@1") && table.contains("0 (0.0%)") && table.contains("2 (25.0%)"))
 
         // --show lists exactly the planned items.
-        func shown(_ which: String) throws -> [(chunk: String, a: String?, b: String?)] {
-            let document = try Self.json(try run(["diff", "answers@1", "answers@2", "--json", "--show", which], in: folder).stdout)
+        func shown(_ which: String) async throws -> [(chunk: String, a: String?, b: String?)] {
+            let document = try await Self.json(try run(["diff", "answers@1", "answers@2", "--json", "--show", which], in: folder).stdout)
             let items = try #require(document["items"] as? [[String: Any]])
             return items.map { item in
                 let a = item["a"] as? [String: Any], b = item["b"] as? [String: Any]
@@ -100,46 +100,46 @@ import Testing
                 return (String(question.dropFirst("What did ".count).prefix(6)), a?["answer"] as? String, b?["answer"] as? String)
             }.sorted { $0.chunk < $1.chunk }
         }
-        #expect(try shown("same").map(\.chunk) == ["ZQ0001", "ZQ0002", "ZQ0003", "ZQ0004"])
-        let changed = try shown("changed")
+        #expect(try await shown("same").map(\.chunk) == ["ZQ0001", "ZQ0002", "ZQ0003", "ZQ0004"])
+        let changed = try await shown("changed")
         #expect(changed.map(\.chunk) == ["ZQ0005", "ZQ0006", "ZQ0007"])
         #expect(changed.map(\.b) == ["I don't know.", "I don't know.", "For ZQ0007: logged twice."])
         #expect(changed.map(\.a) == ["For ZQ0005: logged.", "For ZQ0006: logged.", "For ZQ0007: logged."])
-        let onlyA = try shown("only-a")
+        let onlyA = try await shown("only-a")
         #expect(onlyA.map(\.chunk) == ["ZQ0009", "ZQ0010"] && onlyA.allSatisfy { $0.b == nil })
-        let onlyB = try shown("only-b")
+        let onlyB = try await shown("only-b")
         #expect(onlyB.map(\.chunk) == ["ZQ0008"] && onlyB.allSatisfy { $0.a == nil && $0.b == "For ZQ0008: logged." })
-        #expect(try shown("into-idk").map(\.chunk) == ["ZQ0005", "ZQ0006"])
-        #expect(try shown("out-of-idk").isEmpty)
-        #expect(try shown("into-idk").count == 2)
-        let limited = try Self.json(try run(["diff", "answers@1", "answers@2", "--json", "--show", "changed", "--limit", "1"], in: folder).stdout)
+        #expect(try await shown("into-idk").map(\.chunk) == ["ZQ0005", "ZQ0006"])
+        #expect(try await shown("out-of-idk").isEmpty)
+        #expect(try await shown("into-idk").count == 2)
+        let limited = try await Self.json(try run(["diff", "answers@1", "answers@2", "--json", "--show", "changed", "--limit", "1"], in: folder).stdout)
         #expect((limited["items"] as? [Any])?.count == 1)
 
         // In a pipe the word diff uses plain markers.
-        let plain = try run(["diff", "answers@1", "answers@2", "--show", "changed"], in: folder).stdout
+        let plain = try await run(["diff", "answers@1", "answers@2", "--show", "changed"], in: folder).stdout
         #expect(plain.contains("diff: For ZQ0007: [-logged.-]{+logged twice.+}"), "\(plain)")
         #expect(plain.contains("[-For ZQ0005: logged.-]{+I don't know.+}"), "\(plain)")
 
         // The shared filters narrow both sides: notes0.txt holds chunks 1–5.
-        let narrowed = try Self.json(try run(["diff", "answers@1", "answers@2", "--json", "--source", "notes0.txt"], in: folder).stdout)
+        let narrowed = try await Self.json(try run(["diff", "answers@1", "answers@2", "--json", "--source", "notes0.txt"], in: folder).stdout)
         #expect(narrowed["summary"] as? [String: Int] == ["same": 4, "changed": 1, "only_a": 0, "only_b": 0, "into_idk": 1, "out_of_idk": 0])
-        let noIDK = try Self.json(try run(["diff", "answers@1", "answers@2", "--json", "--exclude-idk"], in: folder).stdout)
+        let noIDK = try await Self.json(try run(["diff", "answers@1", "answers@2", "--json", "--exclude-idk"], in: folder).stdout)
         #expect(noIDK["summary"] as? [String: Int] == ["same": 4, "changed": 1, "only_a": 4, "only_b": 1, "into_idk": 0, "out_of_idk": 0])
 
         // Exit codes: 0 whatever differs; with --exit-code 1 when it differs, 0 when not.
-        _ = try run(["diff", "answers@1", "answers@2", "--exit-code"], in: folder, expect: 1)
-        _ = try run(["diff", "answers@1", "answers@1", "--exit-code"], in: folder, expect: 0)
-        let self1 = try Self.json(try run(["diff", "answers@1", "answers@1", "--json"], in: folder).stdout)
+        _ = try await run(["diff", "answers@1", "answers@2", "--exit-code"], in: folder, expect: 1)
+        _ = try await run(["diff", "answers@1", "answers@1", "--exit-code"], in: folder, expect: 0)
+        let self1 = try await Self.json(try run(["diff", "answers@1", "answers@1", "--json"], in: folder).stdout)
         #expect(self1["summary"] as? [String: Int] == ["same": 9, "changed": 0, "only_a": 0, "only_b": 0, "into_idk": 0, "out_of_idk": 0])
-        _ = try run(["diff", "answers@1", "answers@2", "--sample", "2", "--exit-code"], in: folder, expect: 0)
+        _ = try await run(["diff", "answers@1", "answers@2", "--sample", "2", "--exit-code"], in: folder, expect: 0)
 
         // One-line errors.
-        expectOneLineError(try iftdb(["diff", "answers@1", "answers@9"], in: folder.path), containing: "no prompt named 'answers' has version 9 (latest is 2)")
-        expectOneLineError(try iftdb(["diff", "answers@1", "questions@1"], in: folder.path), containing: "answers@1 is an answer prompt and questions@1 a question prompt")
-        expectOneLineError(try iftdb(["diff", "answers@1", "dataset:x"], in: folder.path), containing: "cannot compare answers@1 with dataset:x")
-        expectOneLineError(try iftdb(["diff", "answers@1", "answers@2", "--show", "kept"], in: folder.path), containing: "--show kept does not apply")
-        expectOneLineError(try iftdb(["diff", "answers@1", "answers@2", "--exit-code", "--answer-prompt", "answers@1"], in: folder.path), containing: "--answer-prompt does not narrow")
-        let usage = try iftdb(["diff", "answers@1"], in: folder.path)
+        expectOneLineError(try await iftdb(["diff", "answers@1", "answers@9"], in: folder.path), containing: "no prompt named 'answers' has version 9 (latest is 2)")
+        expectOneLineError(try await iftdb(["diff", "answers@1", "questions@1"], in: folder.path), containing: "answers@1 is an answer prompt and questions@1 a question prompt")
+        expectOneLineError(try await iftdb(["diff", "answers@1", "dataset:x"], in: folder.path), containing: "cannot compare answers@1 with dataset:x")
+        expectOneLineError(try await iftdb(["diff", "answers@1", "answers@2", "--show", "kept"], in: folder.path), containing: "--show kept does not apply")
+        expectOneLineError(try await iftdb(["diff", "answers@1", "answers@2", "--exit-code", "--answer-prompt", "answers@1"], in: folder.path), containing: "--answer-prompt does not narrow")
+        let usage = try await iftdb(["diff", "answers@1"], in: folder.path)
         #expect(usage.status == 64)
     }
 
@@ -149,8 +149,8 @@ import Testing
     /// with one question kept as it is, one kept in another surface form, one new.
     @Test func questionVersionsPerChunk() async throws {
         let folder = try TemporaryFolder()
-        try loadCorpus(folder, files: 1)
-        let server = try await TestModelServer(fallback: { request in
+        try await loadCorpus(folder, files: 1)
+        try await withTestModelServer(fallback: { request in
             let n = Self.number(in: request.body)
             let m = String(format: "ZQ%04d", n)
             if request.body.contains("QUESTIONS-TWO") {
@@ -158,38 +158,38 @@ import Testing
                 return .respond(status: 200, body: TestModelServer.completion(#"{"questions": ["what did \#(m) LOG", "Where is the lab of \#(m)?", "Who signed for \#(m)?"]}"#))
             }
             return .respond(status: 200, body: TestModelServer.completion(#"{"questions": ["What did \#(m) log?", "Where is the lab of \#(m)?", "On which day was \#(m) logged?"]}"#))
-        })
-        defer { Task { await server.shutdown() } }
-        let base = ["--base-url", server.baseURL, "--quiet"]
-        _ = try run(["generate", "questions"] + base, in: folder)
-        try folder.write("questions2.txt", "QUESTIONS-TWO Ask {{count}} questions about this text, as JSON.\n\n{{chunk}}\n")
-        _ = try run(["prompts", "add", "questions", "--role", "question", "--template-file", "questions2.txt"], in: folder)
-        _ = try run(["generate", "questions", "--prompt", "questions@2"] + base, in: folder, expect: 1)
+        }) { server in
+            let base = ["--base-url", server.baseURL, "--quiet"]
+            _ = try await run(["generate", "questions"] + base, in: folder)
+            try folder.write("questions2.txt", "QUESTIONS-TWO Ask {{count}} questions about this text, as JSON.\n\n{{chunk}}\n")
+            _ = try await run(["prompts", "add", "questions", "--role", "question", "--template-file", "questions2.txt"], in: folder)
+            _ = try await run(["generate", "questions", "--prompt", "questions@2"] + base, in: folder, expect: 1)
 
-        let document = try Self.json(try run(["diff", "questions@1", "questions@2", "--json"], in: folder).stdout)
-        #expect(document["kind"] as? String == "questions")
-        #expect(document["summary"] as? [String: Int] == ["chunks_both": 4, "kept": 8, "dropped": 7, "added": 4])
-        let a = try #require(document["a"] as? [String: Any]), b = try #require(document["b"] as? [String: Any])
-        #expect(a["questions"] as? Int == 15 && a["chunks"] as? Int == 5)
-        #expect(b["questions"] as? Int == 12 && b["chunks"] as? Int == 4)
+            let document = try await Self.json(try run(["diff", "questions@1", "questions@2", "--json"], in: folder).stdout)
+            #expect(document["kind"] as? String == "questions")
+            #expect(document["summary"] as? [String: Int] == ["chunks_both": 4, "kept": 8, "dropped": 7, "added": 4])
+            let a = try #require(document["a"] as? [String: Any]), b = try #require(document["b"] as? [String: Any])
+            #expect(a["questions"] as? Int == 15 && a["chunks"] as? Int == 5)
+            #expect(b["questions"] as? Int == 12 && b["chunks"] as? Int == 4)
 
-        func shown(_ which: String) throws -> [[String: Any]] {
-            let document = try Self.json(try run(["diff", "questions@1", "questions@2", "--json", "--show", which], in: folder).stdout)
-            return try #require(document["items"] as? [[String: Any]])
+            func shown(_ which: String) async throws -> [[String: Any]] {
+                let document = try await Self.json(try run(["diff", "questions@1", "questions@2", "--json", "--show", which], in: folder).stdout)
+                return try #require(document["items"] as? [[String: Any]])
+            }
+            let kept = try await shown("kept")
+            #expect(kept.count == 8)
+            #expect(kept.compactMap { ($0["b"] as? [String: Any])?["question"] as? String }.filter { $0.hasPrefix("what did") }.count == 4)
+            #expect(kept.allSatisfy { (($0["a"] as? [String: Any])?["question"] as? String)?.hasPrefix("On which day") == false })
+            let dropped = try await shown("dropped").compactMap { ($0["a"] as? [String: Any])?["question"] as? String }
+            #expect(dropped.count == 7 && dropped.filter { $0.hasPrefix("On which day") }.count == 5)
+            let added = try await shown("added").compactMap { ($0["b"] as? [String: Any])?["question"] as? String }
+            #expect(added == (1...4).map { String(format: "Who signed for ZQ%04d?", $0) })
+
+            let table = try await run(["diff", "questions@1", "questions@2", "--show", "added", "--limit", "2"], in: folder).stdout
+            #expect(table.contains("chunks covered") && table.contains("Who signed for ZQ0001?") && !table.contains("ZQ0003?"))
+            _ = try await run(["diff", "questions@1", "questions@2", "--exit-code"], in: folder, expect: 1)
+            expectOneLineError(try await iftdb(["diff", "questions@1", "questions@2", "--exclude-idk"], in: folder.path), containing: "does not apply to a question-prompt diff")
         }
-        let kept = try shown("kept")
-        #expect(kept.count == 8)
-        #expect(kept.compactMap { ($0["b"] as? [String: Any])?["question"] as? String }.filter { $0.hasPrefix("what did") }.count == 4)
-        #expect(kept.allSatisfy { (($0["a"] as? [String: Any])?["question"] as? String)?.hasPrefix("On which day") == false })
-        let dropped = try shown("dropped").compactMap { ($0["a"] as? [String: Any])?["question"] as? String }
-        #expect(dropped.count == 7 && dropped.filter { $0.hasPrefix("On which day") }.count == 5)
-        let added = try shown("added").compactMap { ($0["b"] as? [String: Any])?["question"] as? String }
-        #expect(added == (1...4).map { String(format: "Who signed for ZQ%04d?", $0) })
-
-        let table = try run(["diff", "questions@1", "questions@2", "--show", "added", "--limit", "2"], in: folder).stdout
-        #expect(table.contains("chunks covered") && table.contains("Who signed for ZQ0001?") && !table.contains("ZQ0003?"))
-        _ = try run(["diff", "questions@1", "questions@2", "--exit-code"], in: folder, expect: 1)
-        expectOneLineError(try iftdb(["diff", "questions@1", "questions@2", "--exclude-idk"], in: folder.path), containing: "does not apply to a question-prompt diff")
     }
 
     // MARK: - Saved datasets and filter sets
@@ -199,8 +199,8 @@ import Testing
     /// Dataset a = m1's pairs on chunks 1–9, dataset b = m2's on 1–8 and 10.
     @Test func savedDatasetsFromDifferentRunsLineUpByContent() async throws {
         let folder = try TemporaryFolder()
-        try loadCorpus(folder)
-        let server = try await TestModelServer(fallback: { request in
+        try await loadCorpus(folder)
+        try await withTestModelServer(fallback: { request in
             let n = Self.number(in: request.body)
             let m = String(format: "ZQ%04d", n)
             if request.body.contains("response_format") {
@@ -208,68 +208,64 @@ import Testing
             }
             let model = request.body.contains(#""model":"m2""#) ? "m2" : "m1"
             return .respond(status: 200, body: TestModelServer.completion(n <= 5 ? "For \(m): logged." : "For \(m): \(model) says so."))
-        })
-        defer { Task { await server.shutdown() } }
-        for model in ["m1", "m2"] {
-            let base = ["--base-url", server.baseURL, "--quiet", "--model", model]
-            _ = try run(["generate", "questions", "--count", "1"] + base, in: folder)
-            _ = try run(["generate", "answers"] + base, in: folder)
+        }) { server in
+            for model in ["m1", "m2"] {
+                let base = ["--base-url", server.baseURL, "--quiet", "--model", model]
+                _ = try await run(["generate", "questions", "--count", "1"] + base, in: folder)
+                _ = try await run(["generate", "answers"] + base, in: folder)
+            }
+            let sql = """
+                INSERT INTO datasets (id, name, filter, pairs, created_at) VALUES (1, 'a', '{}', 9, 'x'), (2, 'b', '{}', 9, 'x');
+                INSERT INTO dataset_items (dataset_id, position, answer_id)
+                SELECT 1, row_number() OVER (ORDER BY a.id), a.id FROM answers a JOIN models am ON am.id = a.model_id
+                  JOIN questions q ON q.id = a.question_id JOIN models qm ON qm.id = q.model_id JOIN chunks c ON c.id = q.chunk_id
+                WHERE am.name = 'm1' AND qm.name = 'm1' AND c.text NOT LIKE 'ZQ0010%';
+                INSERT INTO dataset_items (dataset_id, position, answer_id)
+                SELECT 2, row_number() OVER (ORDER BY a.id DESC), a.id FROM answers a JOIN models am ON am.id = a.model_id
+                  JOIN questions q ON q.id = a.question_id JOIN models qm ON qm.id = q.model_id JOIN chunks c ON c.id = q.chunk_id
+                WHERE am.name = 'm2' AND qm.name = 'm2' AND c.text NOT LIKE 'ZQ0009%';
+                """
+            let sqlite = try await runProgram("sqlite3", [folder.file("iftdb.sqlite"), sql], in: folder.path)
+            #expect(sqlite.status == 0, "\(sqlite.stderr)")
+
+            let document = try await Self.json(try run(["diff", "dataset:a", "dataset:b", "--json"], in: folder).stdout)
+            #expect(document["kind"] as? String == "pairs")
+            #expect(document["summary"] as? [String: Int] == ["same": 5, "changed": 3, "only_a": 1, "only_b": 1])
+            let a = try #require(document["a"] as? [String: Any]), b = try #require(document["b"] as? [String: Any])
+            #expect(a["label"] as? String == "dataset:a" && a["pairs"] as? Int == 9 && b["pairs"] as? Int == 9)
+
+            func shown(_ which: String) async throws -> [[String: Any]] {
+                let document = try await Self.json(try run(["diff", "dataset:a", "dataset:b", "--json", "--show", which], in: folder).stdout)
+                return try #require(document["items"] as? [[String: Any]])
+            }
+            let changed = try await shown("changed")
+            #expect(changed.compactMap { ($0["a"] as? [String: Any])?["answer"] as? String }.sorted() == (6...8).map { String(format: "For ZQ%04d: m1 says so.", $0) })
+            #expect(changed.compactMap { ($0["b"] as? [String: Any])?["answer"] as? String }.sorted() == (6...8).map { String(format: "For ZQ%04d: m2 says so.", $0) })
+            #expect(try await shown("same").count == 5)
+            #expect(try await shown("only-a").map { ($0["a"] as? [String: Any])?["question"] as? String } == ["What did ZQ0009 log?"])
+            #expect(try await shown("only-b").map { ($0["b"] as? [String: Any])?["question"] as? String } == ["What did ZQ0010 log?"])
+            _ = try await run(["diff", "dataset:a", "dataset:b", "--exit-code"], in: folder, expect: 1)
+            _ = try await run(["diff", "dataset:a", "dataset:a", "--exit-code"], in: folder, expect: 0)
+            let narrowed = try await Self.json(try run(["diff", "dataset:a", "dataset:b", "--json", "--source", "notes1.txt"], in: folder).stdout)
+            #expect(narrowed["summary"] as? [String: Int] == ["same": 0, "changed": 3, "only_a": 1, "only_b": 1])
+
+            // Two filter sets: m1 answered only its own questions (m2's did not exist yet), m2
+            // answered both runs', so every key holds one pair in A and two in B.
+            let sets = try await Self.json(try run(["diff", "--a-model", "m1", "--b-model", "m2", "--json"], in: folder).stdout)
+            #expect(sets["summary"] as? [String: Int] == ["same": 5, "changed": 5, "only_a": 0, "only_b": 0])
+            #expect((sets["a"] as? [String: Any])?["pairs"] as? Int == 10 && (sets["b"] as? [String: Any])?["pairs"] as? Int == 20)
+            let byRun = try await Self.json(try run(["diff", "--a-run", "1", "--b-run", "3", "--a-model", "m1", "--b-model", "m2", "--json"], in: folder).stdout)
+            #expect(byRun["summary"] as? [String: Int] == ["same": 5, "changed": 5, "only_a": 0, "only_b": 0])
+
+            // answers@1 holds answers from m1 and m2: a question would match twice until narrowed.
+            expectOneLineError(try await iftdb(["diff", "answers@1", "answers@1"], in: folder.path), containing: "answers@1 has answers from several models (m1, m2); narrow both sides to one with --model")
+            let m2 = try await Self.json(try run(["diff", "answers@1", "answers@1", "--model", "m2", "--json"], in: folder).stdout)
+            #expect(m2["summary"] as? [String: Int] == ["same": 20, "changed": 0, "only_a": 0, "only_b": 0, "into_idk": 0, "out_of_idk": 0])
+            _ = try await run(["diff", "answers@1", "answers@1", "--run", "4", "--exit-code"], in: folder)
+            expectOneLineError(try await iftdb(["diff", "dataset:a", "dataset:nope"], in: folder.path), containing: "no dataset named 'nope'")
+            expectOneLineError(try await iftdb(["diff", "dataset:a", "dataset:b", "--show", "kept"], in: folder.path), containing: "--show kept does not apply")
+            #expect(try await iftdb(["diff", "dataset:a", "dataset:b", "--a-model", "m1"], in: folder.path).status == 64)
+            #expect(try await iftdb(["diff"], in: folder.path).status == 64)
         }
-        let sql = """
-            INSERT INTO datasets (id, name, filter, pairs, created_at) VALUES (1, 'a', '{}', 9, 'x'), (2, 'b', '{}', 9, 'x');
-            INSERT INTO dataset_items (dataset_id, position, answer_id)
-            SELECT 1, row_number() OVER (ORDER BY a.id), a.id FROM answers a JOIN models am ON am.id = a.model_id
-              JOIN questions q ON q.id = a.question_id JOIN models qm ON qm.id = q.model_id JOIN chunks c ON c.id = q.chunk_id
-            WHERE am.name = 'm1' AND qm.name = 'm1' AND c.text NOT LIKE 'ZQ0010%';
-            INSERT INTO dataset_items (dataset_id, position, answer_id)
-            SELECT 2, row_number() OVER (ORDER BY a.id DESC), a.id FROM answers a JOIN models am ON am.id = a.model_id
-              JOIN questions q ON q.id = a.question_id JOIN models qm ON qm.id = q.model_id JOIN chunks c ON c.id = q.chunk_id
-            WHERE am.name = 'm2' AND qm.name = 'm2' AND c.text NOT LIKE 'ZQ0009%';
-            """
-        let sqlite = Process()
-        sqlite.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        sqlite.arguments = ["sqlite3", folder.file("iftdb.sqlite"), sql]
-        try sqlite.run()
-        sqlite.waitUntilExit()
-        #expect(sqlite.terminationStatus == 0)
-
-        let document = try Self.json(try run(["diff", "dataset:a", "dataset:b", "--json"], in: folder).stdout)
-        #expect(document["kind"] as? String == "pairs")
-        #expect(document["summary"] as? [String: Int] == ["same": 5, "changed": 3, "only_a": 1, "only_b": 1])
-        let a = try #require(document["a"] as? [String: Any]), b = try #require(document["b"] as? [String: Any])
-        #expect(a["label"] as? String == "dataset:a" && a["pairs"] as? Int == 9 && b["pairs"] as? Int == 9)
-
-        func shown(_ which: String) throws -> [[String: Any]] {
-            let document = try Self.json(try run(["diff", "dataset:a", "dataset:b", "--json", "--show", which], in: folder).stdout)
-            return try #require(document["items"] as? [[String: Any]])
-        }
-        let changed = try shown("changed")
-        #expect(changed.compactMap { ($0["a"] as? [String: Any])?["answer"] as? String }.sorted() == (6...8).map { String(format: "For ZQ%04d: m1 says so.", $0) })
-        #expect(changed.compactMap { ($0["b"] as? [String: Any])?["answer"] as? String }.sorted() == (6...8).map { String(format: "For ZQ%04d: m2 says so.", $0) })
-        #expect(try shown("same").count == 5)
-        #expect(try shown("only-a").map { ($0["a"] as? [String: Any])?["question"] as? String } == ["What did ZQ0009 log?"])
-        #expect(try shown("only-b").map { ($0["b"] as? [String: Any])?["question"] as? String } == ["What did ZQ0010 log?"])
-        _ = try run(["diff", "dataset:a", "dataset:b", "--exit-code"], in: folder, expect: 1)
-        _ = try run(["diff", "dataset:a", "dataset:a", "--exit-code"], in: folder, expect: 0)
-        let narrowed = try Self.json(try run(["diff", "dataset:a", "dataset:b", "--json", "--source", "notes1.txt"], in: folder).stdout)
-        #expect(narrowed["summary"] as? [String: Int] == ["same": 0, "changed": 3, "only_a": 1, "only_b": 1])
-
-        // Two filter sets: m1 answered only its own questions (m2's did not exist yet), m2
-        // answered both runs', so every key holds one pair in A and two in B.
-        let sets = try Self.json(try run(["diff", "--a-model", "m1", "--b-model", "m2", "--json"], in: folder).stdout)
-        #expect(sets["summary"] as? [String: Int] == ["same": 5, "changed": 5, "only_a": 0, "only_b": 0])
-        #expect((sets["a"] as? [String: Any])?["pairs"] as? Int == 10 && (sets["b"] as? [String: Any])?["pairs"] as? Int == 20)
-        let byRun = try Self.json(try run(["diff", "--a-run", "1", "--b-run", "3", "--a-model", "m1", "--b-model", "m2", "--json"], in: folder).stdout)
-        #expect(byRun["summary"] as? [String: Int] == ["same": 5, "changed": 5, "only_a": 0, "only_b": 0])
-
-        // answers@1 holds answers from m1 and m2: a question would match twice until narrowed.
-        expectOneLineError(try iftdb(["diff", "answers@1", "answers@1"], in: folder.path), containing: "answers@1 has answers from several models (m1, m2); narrow both sides to one with --model")
-        let m2 = try Self.json(try run(["diff", "answers@1", "answers@1", "--model", "m2", "--json"], in: folder).stdout)
-        #expect(m2["summary"] as? [String: Int] == ["same": 20, "changed": 0, "only_a": 0, "only_b": 0, "into_idk": 0, "out_of_idk": 0])
-        _ = try run(["diff", "answers@1", "answers@1", "--run", "4", "--exit-code"], in: folder)
-        expectOneLineError(try iftdb(["diff", "dataset:a", "dataset:nope"], in: folder.path), containing: "no dataset named 'nope'")
-        expectOneLineError(try iftdb(["diff", "dataset:a", "dataset:b", "--show", "kept"], in: folder.path), containing: "--show kept does not apply")
-        #expect(try iftdb(["diff", "dataset:a", "dataset:b", "--a-model", "m1"], in: folder.path).status == 64)
-        #expect(try iftdb(["diff"], in: folder.path).status == 64)
     }
 }

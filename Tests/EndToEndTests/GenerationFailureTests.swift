@@ -1,5 +1,5 @@
 import Foundation
-import ModelServerFixture
+import TestSupport
 import Testing
 
 /// `generate` failures that are not one item's: a server that refuses every request ends the
@@ -31,12 +31,12 @@ import Testing
                 message: #"model "smollm2-135m" not found, try pulling it first"#),
     ]
 
-    static func scalar(_ sql: String, in folder: TemporaryFolder) throws -> String {
-        try RunClaimTests.scalar(sql, in: folder)
+    static func scalar(_ sql: String, in folder: TemporaryFolder) async throws -> String {
+        try await RunClaimTests.scalar(sql, in: folder)
     }
 
-    static func load(_ folder: TemporaryFolder) throws {
-        let result = try iftdb(["load", "docs", "--chunker", "window", "--chunk-size", "\(GenerationCommandTests.segment)"], in: folder.path)
+    static func load(_ folder: TemporaryFolder) async throws {
+        let result = try await iftdb(["load", "docs", "--chunker", "window", "--chunk-size", "\(GenerationCommandTests.segment)"], in: folder.path)
         #expect(result.status == 0, "\(result.stderr)")
     }
 
@@ -55,69 +55,69 @@ import Testing
     func aRefusalForEveryRequestEndsTheRunAfterTheCallsInFlight(_ refusal: Refusal) async throws {
         let folder = try TemporaryFolder()
         try GenerationCommandTests.writeCorpus(folder)
-        try Self.load(folder)
-        let server = try await TestModelServer(fallback: { request in
+        try await Self.load(folder)
+        try await withTestModelServer(fallback: { request in
             request.uri.hasSuffix("/chat/completions") ? .respond(status: refusal.status, body: refusal.body) : .respond(status: 200, body: #"{"data":[]}"#)
-        })
-        defer { Task { await server.shutdown() } }
-        let result = try iftdb(["generate", "questions", "--base-url", server.baseURL, "--concurrency", "4", "--quiet", "--json"], in: folder.path)
-        Self.expectStopped(result, refusal)
-        // Only the calls already in flight when the first refusal came back, not one per item.
-        let calls = GenerationCommandTests.chatRequests(server).count
-        #expect(calls >= 1 && calls <= 4, "\(calls) calls for 25 items")
-        #expect(try Self.scalar("SELECT count(*) FROM calls", in: folder) == "\(calls)")
-        #expect(try Self.scalar("SELECT status FROM runs", in: folder) == "failed")
-        let reason = try Self.scalar("SELECT error FROM runs", in: folder)
-        #expect(reason.contains("HTTP \(refusal.status)") && reason.contains(refusal.message.replacingOccurrences(of: "\"", with: "\"\"")), "\(reason)")
-        #expect(try Self.scalar("SELECT items_done || '/' || items_failed || '/' || items_total FROM runs", in: folder) == "0/0/25")
-        #expect(try Self.scalar("SELECT count(*) FROM claims", in: folder) == "0")
+        }) { server in
+            let result = try await iftdb(["generate", "questions", "--base-url", server.baseURL, "--concurrency", "4", "--quiet", "--json"], in: folder.path)
+            Self.expectStopped(result, refusal)
+            // Only the calls already in flight when the first refusal came back, not one per item.
+            let calls = GenerationCommandTests.chatRequests(server).count
+            #expect(calls >= 1 && calls <= 4, "\(calls) calls for 25 items")
+            #expect(try await Self.scalar("SELECT count(*) FROM calls", in: folder) == "\(calls)")
+            #expect(try await Self.scalar("SELECT status FROM runs", in: folder) == "failed")
+            let reason = try await Self.scalar("SELECT error FROM runs", in: folder)
+            #expect(reason.contains("HTTP \(refusal.status)") && reason.contains(refusal.message.replacingOccurrences(of: "\"", with: "\"\"")), "\(reason)")
+            #expect(try await Self.scalar("SELECT items_done || '/' || items_failed || '/' || items_total FROM runs", in: folder) == "0/0/25")
+            #expect(try await Self.scalar("SELECT count(*) FROM claims", in: folder) == "0")
 
-        // Its items stay pending: the next run asks for every one of them.
-        let healed = try await TestModelServer(fallback: GenerationCommandTests.reply)
-        defer { Task { await healed.shutdown() } }
-        let again = try iftdb(["generate", "questions", "--base-url", healed.baseURL, "--quiet"], in: folder.path)
-        #expect(again.status == 0, "\(again.stderr)")
-        #expect(GenerationCommandTests.chatRequests(healed).count == 25)
+            // Its items stay pending: the next run asks for every one of them.
+            try await withTestModelServer(fallback: GenerationCommandTests.reply) { healed in
+                let again = try await iftdb(["generate", "questions", "--base-url", healed.baseURL, "--quiet"], in: folder.path)
+                #expect(again.status == 0, "\(again.stderr)")
+                #expect(GenerationCommandTests.chatRequests(healed).count == 25)
+            }
+        }
     }
 
     @Test func repliesInFlightWhenTheRefusalComesAreStoredAndAnswersStopToo() async throws {
         let folder = try TemporaryFolder()
         try GenerationCommandTests.writeCorpus(folder)
-        try Self.load(folder)
-        let good = try await TestModelServer(fallback: GenerationCommandTests.reply)
-        defer { Task { await good.shutdown() } }
-        #expect(try iftdb(["generate", "questions", "--base-url", good.baseURL, "--quiet"], in: folder.path).status == 0)
+        try await Self.load(folder)
+        try await withTestModelServer(fallback: GenerationCommandTests.reply) { good in
+            #expect(try await iftdb(["generate", "questions", "--base-url", good.baseURL, "--quiet"], in: folder.path).status == 0)
 
-        // The first answer request is refused; the others were sent with it and succeed later.
-        let counter = Counter()
-        let refusal = Refusal(status: 401, body: #"{"error":{"message":"key revoked"}}"#, message: "key revoked")
-        let server = try await TestModelServer(fallback: { request in
-            guard request.uri.hasSuffix("/chat/completions") else { return .respond(status: 200, body: #"{"data":[]}"#) }
-            if counter.next() == 1 { return .respond(status: refusal.status, body: refusal.body) }
-            guard case .respond(let status, _, let body) = GenerationCommandTests.reply(request) else { return .hang }
-            return .respondAfter(milliseconds: 300, status: status, body: body)
-        })
-        defer { Task { await server.shutdown() } }
-        let result = try iftdb(["generate", "answers", "--base-url", server.baseURL, "--concurrency", "4", "--quiet"], in: folder.path)
-        Self.expectStopped(result, refusal)
-        let calls = GenerationCommandTests.chatRequests(server).count
-        #expect(calls >= 1 && calls < 75, "\(calls) calls for 75 items")
-        #expect(try Self.scalar("SELECT count(*) FROM answers", in: folder) == "\(calls - 1)")
-        #expect(try Self.scalar("SELECT status FROM runs WHERE kind = 'answers'", in: folder) == "failed")
-        #expect(try Self.scalar("SELECT items_done FROM runs WHERE kind = 'answers'", in: folder) == "\(calls - 1)")
+            // The first answer request is refused; the others were sent with it and succeed later.
+            let counter = Counter()
+            let refusal = Refusal(status: 401, body: #"{"error":{"message":"key revoked"}}"#, message: "key revoked")
+            try await withTestModelServer(fallback: { request in
+                guard request.uri.hasSuffix("/chat/completions") else { return .respond(status: 200, body: #"{"data":[]}"#) }
+                if counter.next() == 1 { return .respond(status: refusal.status, body: refusal.body) }
+                guard case .respond(let status, _, let body) = GenerationCommandTests.reply(request) else { return .hang }
+                return .respondAfter(milliseconds: 300, status: status, body: body)
+            }) { server in
+                let result = try await iftdb(["generate", "answers", "--base-url", server.baseURL, "--concurrency", "4", "--quiet"], in: folder.path)
+                Self.expectStopped(result, refusal)
+                let calls = GenerationCommandTests.chatRequests(server).count
+                #expect(calls >= 1 && calls < 75, "\(calls) calls for 75 items")
+                #expect(try await Self.scalar("SELECT count(*) FROM answers", in: folder) == "\(calls - 1)")
+                #expect(try await Self.scalar("SELECT status FROM runs WHERE kind = 'answers'", in: folder) == "failed")
+                #expect(try await Self.scalar("SELECT items_done FROM runs WHERE kind = 'answers'", in: folder) == "\(calls - 1)")
+            }
+        }
     }
 
     @Test func aGenerateThatFailsBeforeItsFirstCallAddsNoRows() async throws {
         let folder = try TemporaryFolder()
         try GenerationCommandTests.writeCorpus(folder, files: 1, chunksPerFile: 3)
-        try Self.load(folder)
+        try await Self.load(folder)
         let store = folder.file("iftdb.sqlite")
-        func dump() throws -> String {
-            let result = try runProgram("sqlite3", [store, ".dump"], in: folder.path)
+        func dump() async throws -> String {
+            let result = try await runProgram("sqlite3", [store, ".dump"], in: folder.path)
             #expect(result.status == 0, "\(result.stderr)")
             return result.stdout
         }
-        let before = try dump()
+        let before = try await dump()
         #expect(before.contains("CREATE TABLE"))
         let unreachable = ["--base-url", "http://127.0.0.1:9/v1"]
         let cases: [([String], String)] = [
@@ -129,12 +129,12 @@ import Testing
             (["generate", "questions", "--chunking", "99"] + unreachable, "no chunking with id 99"),
         ]
         for (arguments, message) in cases {
-            expectOneLineError(try iftdb(arguments, in: folder.path), containing: message)
-            #expect(try dump() == before, "\(arguments) changed the store")
+            expectOneLineError(try await iftdb(arguments, in: folder.path), containing: message)
+            #expect(try await dump() == before, "\(arguments) changed the store")
         }
         // A dry run makes no call and writes nothing either.
-        let dry = try iftdb(["generate", "questions", "--dry-run"] + unreachable, in: folder.path)
+        let dry = try await iftdb(["generate", "questions", "--dry-run"] + unreachable, in: folder.path)
         #expect(dry.status == 0, "\(dry.stderr)")
-        #expect(try dump() == before, "--dry-run changed the store")
+        #expect(try await dump() == before, "--dry-run changed the store")
     }
 }

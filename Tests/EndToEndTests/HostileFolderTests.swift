@@ -1,12 +1,12 @@
 import Foundation
-import ModelServerFixture
+import TestSupport
 import Testing
 
 /// Folders and model replies made to hurt: links out of the folder, file names that are not
 /// UTF-8, and terminal escapes in file names, file texts and model texts.
 @Suite struct HostileFolderTests {
-    func sourcePaths(_ folder: TemporaryFolder) throws -> [String] {
-        let result = try iftdb(["sources", "--json"], in: folder.path)
+    func sourcePaths(_ folder: TemporaryFolder) async throws -> [String] {
+        let result = try await iftdb(["sources", "--json"], in: folder.path)
         #expect(result.status == 0, "\(result.stderr)")
         let rows = try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [[String: Any]] ?? []
         return rows.compactMap { $0["path"] as? String }.sorted()
@@ -18,7 +18,7 @@ import Testing
 
     // MARK: links out of the folder
 
-    @Test func linksOutOfTheFolderAreSkippedAndNamedUnlessFollowed() throws {
+    @Test func linksOutOfTheFolderAreSkippedAndNamedUnlessFollowed() async throws {
         let folder = try TemporaryFolder()
         try folder.write("outside/secret.txt", "SECRET from outside")
         try folder.write("outside/dir/inner.txt", "INNER from a folder outside")
@@ -32,40 +32,40 @@ import Testing
         try link(folder, "docs/sub/hop.txt", to: folder.file("outside/secret.txt"))
         try link(folder, "docs/chain.txt", to: "sub/hop.txt")
 
-        let plain = try iftdb(["load", "docs"], in: folder.path)
+        let plain = try await iftdb(["load", "docs"], in: folder.path)
         #expect(plain.status == 0, "\(plain.stderr)")
         for name in ["secret.txt", "outdir", "chain.txt", "sub/hop.txt", "inside-dir/hop.txt"] {
             #expect(plain.stderr.contains("skipped \(name): a symlink to "), "\(name) not named: \(plain.stderr)")
         }
         #expect(plain.stderr.contains("--follow-external-links"))
-        #expect(try sourcePaths(folder) == ["inside-dir/other.md", "inside-link.md", "real.md", "sub/other.md"])
-        let texts = try iftdb(["sql", "--csv", "SELECT group_concat(text, ' | ') FROM sources"], in: folder.path)
+        #expect(try await sourcePaths(folder) == ["inside-dir/other.md", "inside-link.md", "real.md", "sub/other.md"])
+        let texts = try await iftdb(["sql", "--csv", "SELECT group_concat(text, ' | ') FROM sources"], in: folder.path)
         #expect(!texts.stdout.contains("SECRET") && !texts.stdout.contains("INNER"), "\(texts.stdout)")
 
-        let followed = try iftdb(["load", "docs", "--follow-external-links"], in: folder.path)
+        let followed = try await iftdb(["load", "docs", "--follow-external-links"], in: folder.path)
         #expect(followed.status == 0, "\(followed.stderr)")
         #expect(!followed.stderr.contains("a symlink to"), "\(followed.stderr)")
-        #expect(try sourcePaths(folder) == ["chain.txt", "inside-dir/hop.txt", "inside-dir/other.md", "inside-link.md", "outdir/inner.txt", "real.md", "secret.txt", "sub/hop.txt", "sub/other.md"])
+        #expect(try await sourcePaths(folder) == ["chain.txt", "inside-dir/hop.txt", "inside-dir/other.md", "inside-link.md", "outdir/inner.txt", "real.md", "secret.txt", "sub/hop.txt", "sub/other.md"])
 
         // Loading again without the flag skips them again; it does not mark them removed.
-        let again = try iftdb(["load", "docs", "--json"], in: folder.path)
+        let again = try await iftdb(["load", "docs", "--json"], in: folder.path)
         #expect(again.stdout.contains("\"removed\":0"), "\(again.stdout)")
     }
 
-    @Test func theFolderGivenMayItselfBeALink() throws {
+    @Test func theFolderGivenMayItselfBeALink() async throws {
         let folder = try TemporaryFolder()
         try folder.write("real/docs/a.md", "Alpha.")
         try link(folder, "real/docs/b.md", to: "a.md")
         try link(folder, "docs", to: folder.file("real/docs"))
-        let result = try iftdb(["load", "docs"], in: folder.path)
+        let result = try await iftdb(["load", "docs"], in: folder.path)
         #expect(result.status == 0, "\(result.stderr)")
         #expect(!result.stderr.contains("a symlink to"), "\(result.stderr)")
-        #expect(try sourcePaths(folder) == ["a.md", "b.md"])
+        #expect(try await sourcePaths(folder) == ["a.md", "b.md"])
     }
 
     // MARK: file names that are not UTF-8
 
-    @Test func aNameThatIsNotUTF8IsNamedEscapedWithWhatIsWrong() throws {
+    @Test func aNameThatIsNotUTF8IsNamedEscapedWithWhatIsWrong() async throws {
         let folder = try TemporaryFolder()
         try folder.write("docs/good.md", "Fine.")
         try folder.write("docs/sub/keep.md", "Kept.")
@@ -80,13 +80,13 @@ import Testing
             try #require(made >= 0, "could not create a test file: errno \(errno)")
             if !isFolder { close(made) }
         }
-        let result = try iftdb(["load", "docs"], in: folder.path)
+        let result = try await iftdb(["load", "docs"], in: folder.path)
         #expect(result.status == 0, "\(result.stderr)")
         #expect(!result.stderr.contains("No such file"), "\(result.stderr)")
         #expect(result.stderr.contains(#"skipped caf\xE9.md: the name is not valid UTF-8"#), "\(result.stderr)")
         #expect(result.stderr.contains(#"skipped bad-\xE9: the name is not valid UTF-8"#), "\(result.stderr)")
         #expect(result.stderr.contains("rename it"), "\(result.stderr)")
-        #expect(try sourcePaths(folder) == ["good.md", "sub/keep.md"])
+        #expect(try await sourcePaths(folder) == ["good.md", "sub/keep.md"])
     }
 
     // MARK: terminal escapes
@@ -112,67 +112,67 @@ import Testing
         try folder.write("docs/" + name, fileText)
         try folder.write("docs/binary" + Self.hostile + ".png", Data([0x89, 0x50, 0x00, 0x01]))
 
-        let load = try iftdb(["load", "docs", "--chunker", "window", "--chunk-size", "1000"], in: folder.path)
+        let load = try await iftdb(["load", "docs", "--chunker", "window", "--chunk-size", "1000"], in: folder.path)
         #expect(load.status == 0, "\(load.stderr)")
         expectNoRawControls(load, "load warnings")
         #expect(load.stderr.contains("skipped binary" + Self.escapedHostile + ".png: binary"), "\(load.stderr)")
 
-        let server = try await TestModelServer(fallback: { request in
+        try await withTestModelServer(fallback: { request in
             if request.body.contains("response_format") {
                 return .respond(status: 200, body: TestModelServer.completion(#"{"questions": ["What did the lab \#(Self.hostile) log?"]}"#))
             }
             return .respond(status: 200, body: TestModelServer.completion(answer))
-        })
-        defer { Task { await server.shutdown() } }
-        for kind in ["questions", "answers"] {
-            let generated = try iftdb(["generate", kind, "--base-url", server.baseURL, "--quiet"], in: folder.path)
-            #expect(generated.status == 0, "\(generated.stderr)")
+        }) { server in
+            for kind in ["questions", "answers"] {
+                let generated = try await iftdb(["generate", kind, "--base-url", server.baseURL, "--quiet"], in: folder.path)
+                #expect(generated.status == 0, "\(generated.stderr)")
+            }
+
+            // sources: one row, the name escaped, the newline too (a table cell).
+            let sources = try await iftdb(["sources"], in: folder.path)
+            expectNoRawControls(sources, "sources")
+            #expect(sources.stdout.split(separator: "\n").count == 2, "\(sources.stdout)")
+            #expect(sources.stdout.contains("evil" + Self.escapedHostile + #"\u{A}name.md"#), "\(sources.stdout)")
+
+            // show: a source (header and text), a chunk, an answer's lineage; an error naming the path.
+            let source = try await iftdb(["show", "source:" + name], in: folder.path)
+            #expect(source.status == 0, "\(source.stderr)")
+            expectNoRawControls(source, "show source")
+            #expect(source.stdout.contains("logged " + Self.escapedHostile + " on day 3.\nSecond line."), "\(source.stdout)")
+            #expect(source.stderr.contains("evil" + Self.escapedHostile), "\(source.stderr)")
+            let chunk = try await iftdb(["show", "chunk:1"], in: folder.path)
+            expectNoRawControls(chunk, "show chunk")
+            #expect(chunk.stdout.contains(Self.escapedHostile), "\(chunk.stdout)")
+            let lineage = try await iftdb(["show", "answer:1"], in: folder.path)
+            #expect(lineage.status == 0, "\(lineage.stderr)")
+            expectNoRawControls(lineage, "show answer")
+            #expect(lineage.stdout.contains("The answer " + Self.escapedHostile), "\(lineage.stdout)")
+            #expect(lineage.stdout.contains("What did the lab " + Self.escapedHostile + " log?"), "\(lineage.stdout)")
+            let missing = try await iftdb(["show", "source:" + name + "@9"], in: folder.path)
+            expectOneLineError(missing, containing: "evil" + Self.escapedHostile + "\\u{A}name.md")
+            expectNoRawControls(missing, "an error")
+
+            // sql tables: one line per row, every control escaped, newline, CR and tab too.
+            let table = try await iftdb(["sql", "--table", "SELECT a.text AS answer, s.path, 'a' || char(13) || 'b' || char(9) || 'c' AS cr_tab FROM answers a, sources s"], in: folder.path)
+            #expect(table.status == 0, "\(table.stderr)")
+            expectNoRawControls(table, "sql --table")
+            #expect(table.stdout.split(separator: "\n").count == 3, "\(table.stdout)")
+            #expect(table.stdout.contains(#"a\u{D}b\u{9}c"#), "\(table.stdout)")
+            #expect(table.stdout.contains("The answer " + Self.escapedHostile.prefix(20)), "\(table.stdout)")
+
+            // Machine output is unchanged: JSON and CSV carry the exact texts.
+            #expect(try await sourcePaths(folder) == [name])
+            let csv = try await iftdb(["sql", "--csv", "SELECT path FROM sources"], in: folder.path)
+            #expect(csv.stdout == "path\r\n\"" + name + "\"\r\n")
+            let json = try await iftdb(["sql", "--json", "SELECT text FROM answers"], in: folder.path)
+            let rows = try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [[String: String]]
+            #expect(rows == [["text": answer]])
+            let shownJSON = try await iftdb(["show", "answer:1", "--json"], in: folder.path)
+            #expect(shownJSON.stdout.contains(#"The answer \u001b]0;pwned\u0007\u001b[2J"# + "\u{9B}31m\u{7F}\u{202E}\u{2066}"), "\(shownJSON.stdout)")
+            let exported = try await iftdb(["export", "--format", "alpaca"], in: folder.path)
+            #expect(exported.status == 0, "\(exported.stderr)")
+            let pair = try JSONSerialization.jsonObject(with: Data(exported.stdout.utf8)) as? [String: String]
+            #expect(pair?["output"] == answer, "\(exported.stdout)")
         }
-
-        // sources: one row, the name escaped, the newline too (a table cell).
-        let sources = try iftdb(["sources"], in: folder.path)
-        expectNoRawControls(sources, "sources")
-        #expect(sources.stdout.split(separator: "\n").count == 2, "\(sources.stdout)")
-        #expect(sources.stdout.contains("evil" + Self.escapedHostile + #"\u{A}name.md"#), "\(sources.stdout)")
-
-        // show: a source (header and text), a chunk, an answer's lineage; an error naming the path.
-        let source = try iftdb(["show", "source:" + name], in: folder.path)
-        #expect(source.status == 0, "\(source.stderr)")
-        expectNoRawControls(source, "show source")
-        #expect(source.stdout.contains("logged " + Self.escapedHostile + " on day 3.\nSecond line."), "\(source.stdout)")
-        #expect(source.stderr.contains("evil" + Self.escapedHostile), "\(source.stderr)")
-        let chunk = try iftdb(["show", "chunk:1"], in: folder.path)
-        expectNoRawControls(chunk, "show chunk")
-        #expect(chunk.stdout.contains(Self.escapedHostile), "\(chunk.stdout)")
-        let lineage = try iftdb(["show", "answer:1"], in: folder.path)
-        #expect(lineage.status == 0, "\(lineage.stderr)")
-        expectNoRawControls(lineage, "show answer")
-        #expect(lineage.stdout.contains("The answer " + Self.escapedHostile), "\(lineage.stdout)")
-        #expect(lineage.stdout.contains("What did the lab " + Self.escapedHostile + " log?"), "\(lineage.stdout)")
-        let missing = try iftdb(["show", "source:" + name + "@9"], in: folder.path)
-        expectOneLineError(missing, containing: "evil" + Self.escapedHostile + "\\u{A}name.md")
-        expectNoRawControls(missing, "an error")
-
-        // sql tables: one line per row, every control escaped, newline, CR and tab too.
-        let table = try iftdb(["sql", "--table", "SELECT a.text AS answer, s.path, 'a' || char(13) || 'b' || char(9) || 'c' AS cr_tab FROM answers a, sources s"], in: folder.path)
-        #expect(table.status == 0, "\(table.stderr)")
-        expectNoRawControls(table, "sql --table")
-        #expect(table.stdout.split(separator: "\n").count == 3, "\(table.stdout)")
-        #expect(table.stdout.contains(#"a\u{D}b\u{9}c"#), "\(table.stdout)")
-        #expect(table.stdout.contains("The answer " + Self.escapedHostile.prefix(20)), "\(table.stdout)")
-
-        // Machine output is unchanged: JSON and CSV carry the exact texts.
-        #expect(try sourcePaths(folder) == [name])
-        let csv = try iftdb(["sql", "--csv", "SELECT path FROM sources"], in: folder.path)
-        #expect(csv.stdout == "path\r\n\"" + name + "\"\r\n")
-        let json = try iftdb(["sql", "--json", "SELECT text FROM answers"], in: folder.path)
-        let rows = try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [[String: String]]
-        #expect(rows == [["text": answer]])
-        let shownJSON = try iftdb(["show", "answer:1", "--json"], in: folder.path)
-        #expect(shownJSON.stdout.contains(#"The answer \u001b]0;pwned\u0007\u001b[2J"# + "\u{9B}31m\u{7F}\u{202E}\u{2066}"), "\(shownJSON.stdout)")
-        let exported = try iftdb(["export", "--format", "alpaca"], in: folder.path)
-        #expect(exported.status == 0, "\(exported.stderr)")
-        let pair = try JSONSerialization.jsonObject(with: Data(exported.stdout.utf8)) as? [String: String]
-        #expect(pair?["output"] == answer, "\(exported.stdout)")
     }
 }

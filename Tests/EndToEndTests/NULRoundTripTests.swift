@@ -1,5 +1,5 @@
 import Foundation
-import ModelServerFixture
+import TestSupport
 import Testing
 
 /// A NUL (U+0000) in a reply, a question or a chunk is stored, exported and shown whole;
@@ -27,58 +27,58 @@ import Testing
         try folder.write("docs/lab.txt", "The Ørsted lab in Zürich logged a sample on day 4. The fee is forty euros.")
         try folder.write("docs/mixed.txt", Data("Chapter one.".utf8) + Data([0]) + Data("Chapter two.".utf8))
 
-        let load = try iftdb(["load", "docs"], in: folder.path)
+        let load = try await iftdb(["load", "docs"], in: folder.path)
         #expect(load.status == 0, "\(load.stderr)")
         #expect(load.stderr.contains("mixed.txt") && load.stderr.contains("binary"), "\(load.stderr)")
         // The file with a NUL is skipped whole: no source row, not even its first part.
-        let sources = try iftdb(["sql", "--json", "SELECT path, text FROM sources ORDER BY path"], in: folder.path)
+        let sources = try await iftdb(["sql", "--json", "SELECT path, text FROM sources ORDER BY path"], in: folder.path)
         #expect(sources.status == 0, "\(sources.stderr)")
         let sourceRows = try Self.jsonRows(sources.stdout)
         #expect(sourceRows.map { $0["path"] as? String } == ["lab.txt"])
-        #expect(try iftdb(["sql", "--csv", "SELECT count(*) FROM chunks WHERE instr(text, 'Chapter') > 0"], in: folder.path).stdout == "count(*)\r\n0\r\n")
+        #expect(try await iftdb(["sql", "--csv", "SELECT count(*) FROM chunks WHERE instr(text, 'Chapter') > 0"], in: folder.path).stdout == "count(*)\r\n0\r\n")
 
-        let server = try await TestModelServer(fallback: Self.reply)
-        defer { Task { await server.shutdown() } }
-        let base = ["--base-url", server.baseURL, "--quiet"]
-        let questions = try iftdb(["generate", "questions"] + base, in: folder.path)
-        #expect(questions.status == 0, "\(questions.stderr)")
-        let answers = try iftdb(["generate", "answers"] + base, in: folder.path)
-        #expect(answers.status == 0, "\(answers.stderr)")
+        try await withTestModelServer(fallback: Self.reply) { server in
+            let base = ["--base-url", server.baseURL, "--quiet"]
+            let questions = try await iftdb(["generate", "questions"] + base, in: folder.path)
+            #expect(questions.status == 0, "\(questions.stderr)")
+            let answers = try await iftdb(["generate", "answers"] + base, in: folder.path)
+            #expect(answers.status == 0, "\(answers.stderr)")
 
-        // A chunk whose text holds a NUL, as another tool could have written it.
-        let edit = try runProgram("sqlite3", ["iftdb.sqlite", "UPDATE chunks SET text = text || char(0) || ' after the NUL'"], in: folder.path)
-        #expect(edit.status == 0, "\(edit.stderr)")
-        let chunkText = "The Ørsted lab in Zürich logged a sample on day 4. The fee is forty euros.\u{0} after the NUL"
+            // A chunk whose text holds a NUL, as another tool could have written it.
+            let edit = try await runProgram("sqlite3", ["iftdb.sqlite", "UPDATE chunks SET text = text || char(0) || ' after the NUL'"], in: folder.path)
+            #expect(edit.status == 0, "\(edit.stderr)")
+            let chunkText = "The Ørsted lab in Zürich logged a sample on day 4. The fee is forty euros.\u{0} after the NUL"
 
-        // sql --json shows each text whole.
-        let shown = try iftdb(["sql", "--json", "SELECT q.text AS question, a.text AS answer, c.text AS chunk FROM answers a JOIN questions q ON q.id = a.question_id JOIN chunks c ON c.id = q.chunk_id WHERE instr(q.text, char(0)) > 0"], in: folder.path)
-        #expect(shown.status == 0, "\(shown.stderr)")
-        #expect(shown.stdout.contains("40\\u0000 euros"), "\(shown.stdout)")
-        let row = try #require(try Self.jsonRows(shown.stdout).first)
-        #expect(row["question"] as? String == Self.question)
-        #expect(row["answer"] as? String == Self.answer)
-        #expect(row["chunk"] as? String == chunkText)
+            // sql --json shows each text whole.
+            let shown = try await iftdb(["sql", "--json", "SELECT q.text AS question, a.text AS answer, c.text AS chunk FROM answers a JOIN questions q ON q.id = a.question_id JOIN chunks c ON c.id = q.chunk_id WHERE instr(q.text, char(0)) > 0"], in: folder.path)
+            #expect(shown.status == 0, "\(shown.stderr)")
+            #expect(shown.stdout.contains("40\\u0000 euros"), "\(shown.stdout)")
+            let row = try #require(try Self.jsonRows(shown.stdout).first)
+            #expect(row["question"] as? String == Self.question)
+            #expect(row["answer"] as? String == Self.answer)
+            #expect(row["chunk"] as? String == chunkText)
 
-        // export json ([chunk, question, answer]) to a file carries all three whole.
-        let exported = try iftdb(["export", "--format", "json", "-o", "pairs.json"], in: folder.path)
-        #expect(exported.status == 0, "\(exported.stderr)")
-        let data = try Data(contentsOf: folder.url.appending(path: "pairs.json"))
-        let triples = try #require(try JSONSerialization.jsonObject(with: data) as? [[String]])
-        #expect(triples.count == 3)
-        #expect(triples.contains([chunkText, Self.question, Self.answer]), "\(triples)")
-        #expect(triples.allSatisfy { $0[2] == Self.answer && $0[0] == chunkText })
+            // export json ([chunk, question, answer]) to a file carries all three whole.
+            let exported = try await iftdb(["export", "--format", "json", "-o", "pairs.json"], in: folder.path)
+            #expect(exported.status == 0, "\(exported.stderr)")
+            let data = try Data(contentsOf: folder.url.appending(path: "pairs.json"))
+            let triples = try #require(try JSONSerialization.jsonObject(with: data) as? [[String]])
+            #expect(triples.count == 3)
+            #expect(triples.contains([chunkText, Self.question, Self.answer]), "\(triples)")
+            #expect(triples.allSatisfy { $0[2] == Self.answer && $0[0] == chunkText })
 
-        // CSV to standard output carries the raw bytes.
-        let csv = try iftdb(["export", "--format", "csv"], in: folder.path)
-        #expect(csv.status == 0, "\(csv.stderr)")
-        #expect(csv.stdout.contains(Self.answer) && csv.stdout.contains(Self.question) && csv.stdout.contains(chunkText))
+            // CSV to standard output carries the raw bytes.
+            let csv = try await iftdb(["export", "--format", "csv"], in: folder.path)
+            #expect(csv.status == 0, "\(csv.stderr)")
+            #expect(csv.stdout.contains(Self.answer) && csv.stdout.contains(Self.question) && csv.stdout.contains(chunkText))
 
-        // jsonl (every provenance field) keeps the question and answer whole too.
-        let jsonl = try iftdb(["export", "--format", "jsonl"], in: folder.path)
-        #expect(jsonl.status == 0, "\(jsonl.stderr)")
-        let objects = try jsonl.stdout.split(separator: "\n").map {
-            try #require(try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any])
+            // jsonl (every provenance field) keeps the question and answer whole too.
+            let jsonl = try await iftdb(["export", "--format", "jsonl"], in: folder.path)
+            #expect(jsonl.status == 0, "\(jsonl.stderr)")
+            let objects = try jsonl.stdout.split(separator: "\n").map {
+                try #require(try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any])
+            }
+            #expect(objects.contains { $0["question"] as? String == Self.question && $0["answer"] as? String == Self.answer })
         }
-        #expect(objects.contains { $0["question"] as? String == Self.question && $0["answer"] as? String == Self.answer })
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 @Suite struct StoreCommandTests {
@@ -29,16 +30,16 @@ import Testing
         "SELECT fts3_tokenizer('simple')",
     ]
 
-    @Test func sqlRefusesEveryWriteAndChangesNothing() throws {
+    @Test func sqlRefusesEveryWriteAndChangesNothing() async throws {
         let folder = try TemporaryFolder()
-        #expect(try iftdb(["init"], in: folder.path).status == 0)
+        #expect(try await iftdb(["init"], in: folder.path).status == 0)
         // One harmless read first: SQLite's own -wal/-shm sidecars may appear with any reader.
-        #expect(try iftdb(["sql", "SELECT count(*) FROM sources"], in: folder.path).status == 0)
+        #expect(try await iftdb(["sql", "SELECT count(*) FROM sources"], in: folder.path).status == 0)
         let before = try Data(contentsOf: folder.url.appending(path: "iftdb.sqlite"))
         let listingBefore = try folder.listing()
 
         for attempt in Self.writeAttempts {
-            let result = try iftdb(["sql", attempt], in: folder.path)
+            let result = try await iftdb(["sql", attempt], in: folder.path)
             expectOneLineError(result)
             #expect(result.stdout.isEmpty, "\(attempt) printed \(result.stdout)")
         }
@@ -51,131 +52,118 @@ import Testing
         }
     }
 
-    @Test func sqlPrintsCSVAndJSON() throws {
+    @Test func sqlPrintsCSVAndJSON() async throws {
         let folder = try TemporaryFolder()
-        try iftdb(["init"], in: folder.path)
-        let csv = try iftdb(["sql", "--csv", "SELECT 1 AS n, 'a,\"b' AS s, NULL AS z"], in: folder.path)
+        try await iftdb(["init"], in: folder.path)
+        let csv = try await iftdb(["sql", "--csv", "SELECT 1 AS n, 'a,\"b' AS s, NULL AS z"], in: folder.path)
         #expect(csv.status == 0)
         #expect(csv.stdout == "n,s,z\r\n1,\"a,\"\"b\",\r\n")
-        let json = try iftdb(["sql", "--json", "SELECT 1 AS n, 'é/\"' AS s, NULL AS z, 2.5 AS r"], in: folder.path)
+        let json = try await iftdb(["sql", "--json", "SELECT 1 AS n, 'é/\"' AS s, NULL AS z, 2.5 AS r"], in: folder.path)
         #expect(json.stdout == "[{\"n\":1,\"s\":\"é/\\\"\",\"z\":null,\"r\":2.5}]\n")
         let parsed = try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [[String: Any]]
         #expect(parsed?.first?["s"] as? String == "é/\"")
-        let table = try iftdb(["sql", "--table", "SELECT 'x' AS name"], in: folder.path)
+        let table = try await iftdb(["sql", "--table", "SELECT 'x' AS name"], in: folder.path)
         #expect(table.stdout == "name\n----\nx\n")
     }
 
-    @Test func initCreatesThenSaysUpToDate() throws {
+    @Test func initCreatesThenSaysUpToDate() async throws {
         let folder = try TemporaryFolder()
-        let first = try iftdb(["init", "--db", "s.db"], in: folder.path)
+        let first = try await iftdb(["init", "--db", "s.db"], in: folder.path)
         #expect(first.status == 0)
         #expect(first.stderr.contains("created store s.db"))
-        let second = try iftdb(["init"], in: folder.path, environment: ["IFTDB_DB": "s.db"])
+        let second = try await iftdb(["init"], in: folder.path, environment: ["IFTDB_DB": "s.db"])
         #expect(second.stderr.contains("s.db is up to date"))
     }
 
     /// A store or output named by one character, with no folder part (`--db b`): Foundation's
     /// path functions trapped on such a path (SIGILL) on this toolchain.
-    @Test func oneCharacterPathsWork() throws {
+    @Test func oneCharacterPathsWork() async throws {
         let folder = try TemporaryFolder()
         try folder.write("docs/a.txt", "The Ørsted lab in Zürich logged sample 42 on day 7.")
-        let created = try iftdb(["init", "--db", "b"], in: folder.path)
+        let created = try await iftdb(["init", "--db", "b"], in: folder.path)
         #expect(created.status == 0, "\(created.stderr)")
-        let loaded = try iftdb(["load", "docs", "--db", "c"], in: folder.path)
+        let loaded = try await iftdb(["load", "docs", "--db", "c"], in: folder.path)
         #expect(loaded.status == 0, "\(loaded.stderr)")
-        let listed = try iftdb(["sources", "--db", "c"], in: folder.path)
+        let listed = try await iftdb(["sources", "--db", "c"], in: folder.path)
         #expect(listed.status == 0 && listed.stdout.contains("a.txt"), "\(listed.stderr)")
-        let checked = try iftdb(["check", "--db", "b"], in: folder.path)
+        let checked = try await iftdb(["check", "--db", "b"], in: folder.path)
         #expect(checked.status == 0, "\(checked.stderr)")
         try folder.write("d/e.txt", "Harbor Light was founded on 14 April 2017 by 38 households.")
-        let oneLetterFolder = try iftdb(["load", "d", "--db", "c"], in: folder.path)
+        let oneLetterFolder = try await iftdb(["load", "d", "--db", "c"], in: folder.path)
         #expect(oneLetterFolder.status == 0, "\(oneLetterFolder.stderr)")
         let fixture = try String(contentsOf: packageRoot.appending(path: "Tests/Fixtures/pairs-store.sql"), encoding: .utf8)
-        #expect(try runProgram("sqlite3", ["b"], in: folder.path, stdin: Data(fixture.utf8)).status == 0)
-        let split = try iftdb(["export", "--db", "b", "--format", "csv", "--split", "t=0.5,v=0.5", "--split-by", "pair", "-o", "s"], in: folder.path)
+        #expect(try await runProgram("sqlite3", ["b"], in: folder.path, stdin: Data(fixture.utf8)).status == 0)
+        let split = try await iftdb(["export", "--db", "b", "--format", "csv", "--split", "t=0.5,v=0.5", "--split-by", "pair", "-o", "s"], in: folder.path)
         #expect(split.status == 0, "\(split.stderr)")
-        let single = try iftdb(["export", "--db", "b", "--format", "csv", "-o", "o"], in: folder.path)
+        let single = try await iftdb(["export", "--db", "b", "--format", "csv", "-o", "o"], in: folder.path)
         #expect(single.status == 0, "\(single.stderr)")
     }
 
     /// Another process holding the write lock past the busy timeout (15 s) is one line that
     /// says so, never SQLite's raw "database is locked".
-    @Test func aStoreLockedPastTheTimeoutIsOneLineNotARawSQLiteError() throws {
+    @Test func aStoreLockedPastTheTimeoutIsOneLineNotARawSQLiteError() async throws {
         let folder = try TemporaryFolder()
-        #expect(try iftdb(["init"], in: folder.path).status == 0)
+        #expect(try await iftdb(["init"], in: folder.path).status == 0)
         try folder.write("docs/a.txt", "The Ørsted lab in Zürich logged sample 42 on day 7.")
-        let holder = Process()
-        holder.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        holder.arguments = ["python3", "-c", """
+        // Holds the lock until its stdin closes (or until it is killed, if a check throws first).
+        let holder = try ChildProcess("/usr/bin/env", ["python3", "-c", """
             import sqlite3, sys, time
             c = sqlite3.connect("iftdb.sqlite", isolation_level=None)
             c.execute("BEGIN IMMEDIATE")
             print("locked", flush=True)
             sys.stdin.read()
-            """]
-        holder.currentDirectoryURL = folder.url
-        let output = Pipe(), input = Pipe()
-        holder.standardOutput = output
-        holder.standardInput = input
-        try holder.run()
-        defer {
-            try? input.fileHandleForWriting.close()
-            holder.waitUntilExit()
-        }
-        let first = String(decoding: output.fileHandleForReading.availableData, as: UTF8.self)
-        try #require(first.contains("locked"), "the lock holder did not start: \(first)")
-        let load = try iftdb(["load", "docs"], in: folder.path)
+            """], in: folder.path, keepingStdinOpen: true)
+        try #require(await holder.waitForOutput("locked", on: .stdout), "the lock holder did not start: \(holder.stdout) \(holder.stderr)")
+        let load = try await iftdb(["load", "docs"], in: folder.path)
         #expect(load.status == 2)
         expectOneLineError(load, containing: "busy")
         #expect(!load.stderr.contains("SQLite error"), "\(load.stderr)")
+        holder.closeStdin()
+        let released = await holder.exit()
+        #expect(released.status == 0, "the lock holder: \(released.stderr)")
     }
 
-    @Test func binaryCopiedAloneCreatesAStore() throws {
+    @Test func binaryCopiedAloneCreatesAStore() async throws {
         let folder = try TemporaryFolder()
         let copy = folder.file("iftdb")
         try FileManager.default.copyItem(atPath: iftdbBinary, toPath: copy)
-        let result = try iftdb(["init"], in: folder.path, executable: copy)
+        let result = try await iftdb(["init"], in: folder.path, executable: copy)
         #expect(result.status == 0, "\(result.stderr)")
-        let tables = try iftdb(["sql", "--csv", "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name"], in: folder.path, executable: copy)
+        let tables = try await iftdb(["sql", "--csv", "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name"], in: folder.path, executable: copy)
         #expect(tables.stdout.contains("sources"))
         #expect(tables.stdout.contains("chunks"))
     }
 
-    @Test func sqlOnMissingOrForeignFilesFailsInOneLine() throws {
+    @Test func sqlOnMissingOrForeignFilesFailsInOneLine() async throws {
         let folder = try TemporaryFolder()
-        expectOneLineError(try iftdb(["sql", "SELECT 1"], in: folder.path), containing: "no iftdb store at iftdb.sqlite")
+        expectOneLineError(try await iftdb(["sql", "SELECT 1"], in: folder.path), containing: "no iftdb store at iftdb.sqlite")
         #expect(!FileManager.default.fileExists(atPath: folder.file("iftdb.sqlite")))
         try folder.write("notes.txt", String(repeating: "not a database at all\n", count: 100))
-        expectOneLineError(try iftdb(["sql", "--db", "notes.txt", "SELECT 1"], in: folder.path), containing: "not an SQLite database")
-        expectOneLineError(try iftdb(["init", "--db", "notes.txt"], in: folder.path), containing: "not an SQLite database")
-        expectOneLineError(try iftdb(["init", "--db", "missing/dir/s.db"], in: folder.path), containing: "does not exist")
-        try iftdb(["init"], in: folder.path)
-        expectOneLineError(try iftdb(["sql", "SELEC 1"], in: folder.path), containing: "syntax error")
-        expectOneLineError(try iftdb(["sql", "   "], in: folder.path), containing: "no SQL statement")
+        expectOneLineError(try await iftdb(["sql", "--db", "notes.txt", "SELECT 1"], in: folder.path), containing: "not an SQLite database")
+        expectOneLineError(try await iftdb(["init", "--db", "notes.txt"], in: folder.path), containing: "not an SQLite database")
+        expectOneLineError(try await iftdb(["init", "--db", "missing/dir/s.db"], in: folder.path), containing: "does not exist")
+        try await iftdb(["init"], in: folder.path)
+        expectOneLineError(try await iftdb(["sql", "SELEC 1"], in: folder.path), containing: "syntax error")
+        expectOneLineError(try await iftdb(["sql", "   "], in: folder.path), containing: "no SQL statement")
     }
 
-    @Test func processesCreatingOneStoreAtOnceAllSucceedAndNoneDeletesIt() throws {
+    @Test func processesCreatingOneStoreAtOnceAllSucceedAndNoneDeletesIt() async throws {
         let folder = try TemporaryFolder()
-        let processes = try (0..<6).map { _ -> Process in
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: iftdbBinary)
-            process.arguments = ["init", "--db", "race.sqlite"]
-            process.currentDirectoryURL = folder.url
-            process.standardError = FileHandle.nullDevice
-            try process.run()
-            return process
+        let processes = try (0..<6).map { _ in try startIftdb(["init", "--db", "race.sqlite"], in: folder.path) }
+        var results: [CommandResult] = []
+        for process in processes { results.append(await process.exit()) }
+        for (index, result) in results.enumerated() {
+            #expect(result.status == 0, "process \(index + 1) of 6: exit \(result.status), stderr: \(result.stderr)")
         }
-        for process in processes { process.waitUntilExit() }
-        #expect(processes.allSatisfy { $0.terminationStatus == 0 })
-        let migrations = try iftdb(["sql", "--db", "race.sqlite", "--csv", "SELECT count(*) AS n FROM iftdb_migrations; SELECT count(*) AS n FROM prompts"], in: folder.path)
+        let migrations = try await iftdb(["sql", "--db", "race.sqlite", "--csv", "SELECT count(*) AS n FROM iftdb_migrations; SELECT count(*) AS n FROM prompts"], in: folder.path)
         let shipped = try FileManager.default.contentsOfDirectory(atPath: packageRoot.appending(path: "Migrations").path).filter { $0.hasSuffix(".sql") }.count
         #expect(migrations.stdout == "n\r\n\(shipped)\r\n\nn\r\n3\r\n")
     }
 
-    @Test func usageErrorsExit64() throws {
+    @Test func usageErrorsExit64() async throws {
         let folder = try TemporaryFolder()
-        #expect(try iftdb(["sql"], in: folder.path).status == 64)
-        #expect(try iftdb(["sql", "--csv", "--json", "SELECT 1"], in: folder.path).status == 64)
-        #expect(try iftdb(["frobnicate"], in: folder.path).status == 64)
+        #expect(try await iftdb(["sql"], in: folder.path).status == 64)
+        #expect(try await iftdb(["sql", "--csv", "--json", "SELECT 1"], in: folder.path).status == 64)
+        #expect(try await iftdb(["frobnicate"], in: folder.path).status == 64)
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import IFTSQLite
+import TestSupport
 import Testing
 
 /// The generic migrator: numbered migrations in order, each once, recorded in the table it

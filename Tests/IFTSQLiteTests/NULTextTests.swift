@@ -1,5 +1,6 @@
 import Foundation
 import IFTSQLite
+import TestSupport
 import Testing
 
 /// U+0000 is a character like any other in a reply, a question or a chunk: text is bound

@@ -1,5 +1,6 @@
 import Foundation
 import IFTSQLite
+import TestSupport
 import Testing
 
 /// SQL functions registered from Swift: 1 to 5 arguments read in place (text as UTF-8

@@ -1,5 +1,6 @@
 import Foundation
 import IFTSQLite
+import TestSupport
 import Testing
 @testable import IFTStore
 

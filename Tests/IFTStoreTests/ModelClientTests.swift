@@ -1,6 +1,6 @@
 import Foundation
 import IFTSQLite
-import ModelServerFixture
+import TestSupport
 import Testing
 @testable import IFTStore
 
@@ -28,7 +28,8 @@ func storeWithRun(_ folder: TemporaryFolder) throws -> (store: StoreWriter, runI
 
     static func ok(_ body: String = good) -> TestModelServer.Action { .respond(status: 200, body: body) }
 
-    /// Runs `body` with a client for `server`, a recording sleeper and no jitter.
+    /// Runs `body` with a client for `server`, a recording sleeper and no jitter, then shuts
+    /// `server` down, also when `body` throws.
     func withClient<T: Sendable>(
         _ server: TestModelServer, retries: Int = 4, deadline: Duration = .seconds(30), apiKey: String? = nil, maxTokens: Int? = nil,
         _ body: (ModelClient, RecordingSleeper) async throws -> T
@@ -37,12 +38,17 @@ func storeWithRun(_ folder: TemporaryFolder) throws -> (store: StoreWriter, runI
         let settings = ModelSettings(
             baseURL: server.baseURL, model: "test-model", apiKey: apiKey, temperature: 0.2, maxTokens: maxTokens, seed: 7,
             connectTimeout: .seconds(2), requestDeadline: deadline, retries: retries)
-        let result = try await ModelClient.withHTTPClient(concurrency: 4, connectTimeout: .seconds(2)) { http in
-            let client = ModelClient(http: http, settings: settings, retryPolicy: RetryPolicy(jitter: { 1.0 }), sleeper: sleeper)
-            return try await body(client, sleeper)
+        do {
+            let result = try await ModelClient.withHTTPClient(concurrency: 4, connectTimeout: .seconds(2)) { http in
+                let client = ModelClient(http: http, settings: settings, retryPolicy: RetryPolicy(jitter: { 1.0 }), sleeper: sleeper)
+                return try await body(client, sleeper)
+            }
+            await server.shutdown()
+            return result
+        } catch {
+            await server.shutdown()
+            throw error
         }
-        await server.shutdown()
-        return result
     }
 
     @Test func serverErrorsAreRetriedAndEveryAttemptIsACallRow() async throws {
@@ -341,26 +347,26 @@ func storeWithRun(_ folder: TemporaryFolder) throws -> (store: StoreWriter, runI
 
 @Suite struct ModelClientEdgeTests {
     @Test func concurrentRefusalsDegradeOnceForEveryone() async throws {
-        let server = try await TestModelServer(fallback: { request in
+        try await withTestModelServer(fallback: { request in
             request.body.contains(#""type":"json_schema""#)
                 ? .respondAfter(milliseconds: 10, status: 500, body: #"{"error":{"message":"response_format json_schema is not supported"}}"#)
                 : .respond(status: 200, body: ModelClientTests.good)
-        })
-        let settings = ModelSettings(baseURL: server.baseURL, retries: 0)
-        let (counts, later) = try await ModelClient.withHTTPClient(concurrency: 8) { http in
-            let client = ModelClient(http: http, settings: settings, sleeper: RecordingSleeper())
-            let counts = await withTaskGroup(of: Int.self) { group in
-                for _ in 0..<8 { group.addTask { await client.askQuestions(messages: ModelClientTests.messages, count: 3).value?.questions.count ?? 0 } }
-                return await group.reduce(into: [Int]()) { $0.append($1) }
+        }) { server in
+            let settings = ModelSettings(baseURL: server.baseURL, retries: 0)
+            let (counts, later) = try await ModelClient.withHTTPClient(concurrency: 8) { http in
+                let client = ModelClient(http: http, settings: settings, sleeper: RecordingSleeper())
+                let counts = await withTaskGroup(of: Int.self) { group in
+                    for _ in 0..<8 { group.addTask { await client.askQuestions(messages: ModelClientTests.messages, count: 3).value?.questions.count ?? 0 } }
+                    return await group.reduce(into: [Int]()) { $0.append($1) }
+                }
+                return (counts, await client.askQuestions(messages: ModelClientTests.messages, count: 3))
             }
-            return (counts, await client.askQuestions(messages: ModelClientTests.messages, count: 3))
+            #expect(counts == Array(repeating: 3, count: 8))
+            #expect(later.attempts.count == 1)
+            let schemaRequests = server.requests.filter { $0.body.contains(#""type":"json_schema""#) }.count
+            #expect(schemaRequests <= 8)
+            #expect(server.requests.last?.body.contains(#""type":"json_object""#) == true)
         }
-        await server.shutdown()
-        #expect(counts == Array(repeating: 3, count: 8))
-        #expect(later.attempts.count == 1)
-        let schemaRequests = server.requests.filter { $0.body.contains(#""type":"json_schema""#) }.count
-        #expect(schemaRequests <= 8)
-        #expect(server.requests.last?.body.contains(#""type":"json_object""#) == true)
     }
 
     @Test func aTooLargeMaxTokensIsNotARefusalOfTheParameter() async {
@@ -385,29 +391,29 @@ func storeWithRun(_ folder: TemporaryFolder) throws -> (store: StoreWriter, runI
 
 @Suite struct ModelClientCancellationTests {
     @Test func cancellingARequestIsNotAnItemFailure() async throws {
-        let server = try await TestModelServer(script: [.hang])
-        let settings = ModelSettings(baseURL: server.baseURL, requestDeadline: .seconds(600), retries: 4)
-        let result = try await ModelClient.withHTTPClient(concurrency: 1) { http in
-            let client = ModelClient(http: http, settings: settings, sleeper: RecordingSleeper())
-            let task = Task { await client.askAnswer(messages: ModelClientTests.messages) }
-            for _ in 0..<2000 where server.requests.isEmpty { try await Task.sleep(for: .milliseconds(5)) }
-            task.cancel()
-            return await task.value
+        try await withTestModelServer(script: [.hang]) { server in
+            let settings = ModelSettings(baseURL: server.baseURL, requestDeadline: .seconds(600), retries: 4)
+            let result = try await ModelClient.withHTTPClient(concurrency: 1) { http in
+                let client = ModelClient(http: http, settings: settings, sleeper: RecordingSleeper())
+                let task = Task { await client.askAnswer(messages: ModelClientTests.messages) }
+                #expect(await server.waitForRequests { !$0.isEmpty }, "the request never arrived")
+                task.cancel()
+                return await task.value
+            }
+            #expect(result.failure?.kind == .cancelled)
+            #expect(result.attempts.count == 1)
         }
-        await server.shutdown()
-        #expect(result.failure?.kind == .cancelled)
-        #expect(result.attempts.count == 1)
     }
 
     @Test func anOpenAIRefusalIsAnUnusableReply() async throws {
         let body = #"{"choices":[{"index":0,"message":{"role":"assistant","content":null,"refusal":"I can't help with that."},"finish_reason":"stop"}]}"#
-        let server = try await TestModelServer(script: [.respond(status: 200, body: body)])
-        let result = try await ModelClient.withHTTPClient(concurrency: 1) { http in
-            await ModelClient(http: http, settings: ModelSettings(baseURL: server.baseURL), sleeper: RecordingSleeper())
-                .askQuestions(messages: ModelClientTests.messages, count: 3)
+        try await withTestModelServer(script: [.respond(status: 200, body: body)]) { server in
+            let result = try await ModelClient.withHTTPClient(concurrency: 1) { http in
+                await ModelClient(http: http, settings: ModelSettings(baseURL: server.baseURL), sleeper: RecordingSleeper())
+                    .askQuestions(messages: ModelClientTests.messages, count: 3)
+            }
+            #expect(result.failure == ModelFailure(.unusableReply, "the model refused: I can't help with that."))
+            #expect(result.attempts.count == 1)
         }
-        await server.shutdown()
-        #expect(result.failure == ModelFailure(.unusableReply, "the model refused: I can't help with that."))
-        #expect(result.attempts.count == 1)
     }
 }

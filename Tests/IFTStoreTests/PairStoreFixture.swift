@@ -1,5 +1,6 @@
 import Foundation
 import IFTSQLite
+import TestSupport
 @testable import IFTStore
 
 /// A store with generated pairs, inserted straight through SQL (generation is not ours to

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 @testable import IFTStore
 
@@ -18,13 +19,10 @@ import Testing
         #expect(ProcessIdentity(pid: me.pid, startTime: nil).isRunning)
     }
 
-    @Test func aProcessThatExitedIsNotRunning() throws {
-        let child = Process()
-        child.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        child.arguments = ["true"]
-        try child.run()
-        child.waitUntilExit()
-        #expect(!ProcessIdentity(pid: Int(child.processIdentifier), startTime: nil).isRunning)
+    @Test func aProcessThatExitedIsNotRunning() async throws {
+        let child = try ChildProcess("/usr/bin/env", ["true"], in: FileManager.default.temporaryDirectory.path)
+        await child.exit()
+        #expect(!ProcessIdentity(pid: Int(child.pid), startTime: nil).isRunning)
         #expect(!ProcessIdentity(pid: 0, startTime: nil).isRunning)
         #expect(!ProcessIdentity(pid: -1, startTime: nil).isRunning)
     }

@@ -19,11 +19,17 @@ struct NumberMentions: Sendable {
 
     /// `everyNumber` is worked out only for a chunk (`forChunk`): answers and questions are
     /// looked up in it, never the other way round.
-    init(_ tokens: [TextToken], forChunk: Bool = false) {
+    init(_ tokens: TokenList, forChunk: Bool = false) {
         var index = 0
         while index < tokens.count {
-            let token = tokens[index]
-            if forChunk, token.kind == .number { everyNumber.insert(token.folded) }
+            // Every form starts with a number or a word of 3 to 9 letters (a month's name, a
+            // number word): most words go no further.
+            let kind = tokens[index].kind
+            if kind == .word, !(3...9).contains(tokens[index].letterCount) {
+                index += 1
+                continue
+            }
+            if forChunk, kind == .number { everyNumber.insert(tokens.folded(index)) }
             if let (mention, used) = Self.date(at: index, in: tokens) {
                 mentions.insert(mention)
                 spans.append((index..<index + used, mention))
@@ -34,7 +40,7 @@ struct NumberMentions: Sendable {
                 case .month, .dayOfMonth, .value: break
                 }
                 if forChunk {
-                    for part in tokens[index..<index + used] where part.kind == .number { everyNumber.insert(part.folded) }
+                    for part in index..<index + used where tokens[part].kind == .number { everyNumber.insert(tokens.folded(part)) }
                 }
                 index += used
                 continue
@@ -60,73 +66,82 @@ struct NumberMentions: Sendable {
     // MARK: - Dates
 
     /// Month names and their numbers, by `TermKey`.
-    static let months: [UInt64: Int] = {
+    static let months: KeyMap<Int> = {
         let names = ["january", "february", "march", "april", "may", "june", "july", "august", "september", "october", "november", "december"]
-        var months: [UInt64: Int] = [:]
+        var months: [(String, Int)] = []
         for (offset, name) in names.enumerated() {
-            months[TermKey.of(name)] = offset + 1
-            months[TermKey.of(String(name.prefix(3)))] = offset + 1
+            months.append((name, offset + 1))
+            months.append((String(name.prefix(3)), offset + 1))
         }
-        months[TermKey.of("sept")] = 9
-        return months
+        months.append(("sept", 9))
+        return KeyMap(months)
     }()
 
     /// A month's name; "may" and "mar" only when a number is next to them.
-    private static func month(_ token: TextToken?) -> Int? {
-        guard let token, token.kind == .word, (3...9).contains(token.letterCount) else { return nil }
-        return months[token.key]
+    private static func month(_ tokens: TokenList, _ index: Int) -> Int? {
+        guard index < tokens.count, tokens[index].kind == .word, (3...9).contains(tokens[index].letterCount) else { return nil }
+        return months[tokens[index].key]
     }
 
-    private static func day(_ token: TextToken?) -> Int? {
-        guard let token, token.kind != .word else { return nil }
-        var text = token.folded
-        if token.kind == .mixed {
+    private static func day(_ tokens: TokenList, _ index: Int) -> Int? {
+        guard index < tokens.count else { return nil }
+        switch tokens[index].kind {
+        case .word: return nil
+        case .number: return tokens[index].integer.flatMap { (1...31).contains($0) ? $0 : nil }
+        case .mixed:
+            var text = tokens.folded(index)
             for suffix in ["st", "nd", "rd", "th"] where text.hasSuffix(suffix) { text.removeLast(2) }
+            guard text.allSatisfy(\.isASCII), let day = Int(text), (1...31).contains(day), text.count <= 2 else { return nil }
+            return day
         }
-        guard text.allSatisfy(\.isASCII), let day = Int(text), (1...31).contains(day), text.count <= 2 else { return nil }
-        return day
     }
 
-    private static func year(_ token: TextToken?) -> Int? {
-        guard let token, token.kind == .number, token.folded.count == 4, let year = Int(token.folded), (1000...2999).contains(year) else { return nil }
+    private static func year(_ tokens: TokenList, _ index: Int) -> Int? {
+        guard index < tokens.count, tokens[index].kind == .number, tokens.folded(index).utf8.count == 4,
+              let year = tokens[index].integer, (1000...2999).contains(year) else { return nil }
         return year
     }
 
-    private static func separatedOnlyBy(_ token: TextToken?, _ allowed: StaticString) -> Bool {
-        guard let token else { return false }
-        return token.gap.isMade(of: allowed)
+    /// Whether the token at `index` is there and separated from the one before only by spaces
+    /// and `allowed`.
+    private static func separatedOnlyBy(_ tokens: TokenList, _ index: Int, _ allowed: StaticString) -> Bool {
+        index < tokens.count && tokens[index].gap.isMade(of: allowed)
+    }
+
+    private static func gap(_ tokens: TokenList, _ index: Int, is character: Unicode.Scalar) -> Bool {
+        index < tokens.count && tokens[index].gap.isOnly(character)
     }
 
     /// A date starting at `index`, and how many tokens it takes.
-    static func date(at index: Int, in tokens: [TextToken]) -> (Mention, Int)? {
-        // Every form starts with a number or a month's name: most words go no further.
-        if tokens[index].kind == .word, !(3...9).contains(tokens[index].letterCount) || months[tokens[index].key] == nil { return nil }
-        func at(_ offset: Int) -> TextToken? { index + offset < tokens.count ? tokens[index + offset] : nil }
+    static func date(at index: Int, in tokens: TokenList) -> (Mention, Int)? {
+        let kind = tokens[index].kind
+        // Every form starts with a number or a month's name.
+        if kind == .word, month(tokens, index) == nil { return nil }
         // 2023-10-01
-        if let y = year(at(0)), let second = at(1), second.gap.isOnly("-"), let m = Int(second.folded), (1...12).contains(m),
-           let third = at(2), third.gap.isOnly("-"), let d = day(third) {
+        if let y = year(tokens, index), gap(tokens, index + 1, is: "-"), tokens[index + 1].kind == .number,
+           let m = tokens[index + 1].integer, (1...12).contains(m), gap(tokens, index + 2, is: "-"), let d = day(tokens, index + 2) {
             return (.date(year: y, month: m, day: d), 3)
         }
         // 10/01/2023 (month first)
-        if let first = at(0), first.kind == .number, let m = Int(first.folded), (1...12).contains(m),
-           let second = at(1), second.gap.isOnly("/"), let d = day(second), let third = at(2), third.gap.isOnly("/"), let y = year(third) {
+        if kind == .number, let m = tokens[index].integer, (1...12).contains(m),
+           gap(tokens, index + 1, is: "/"), let d = day(tokens, index + 1), gap(tokens, index + 2, is: "/"), let y = year(tokens, index + 2) {
             return (.date(year: y, month: m, day: d), 3)
         }
         // October 1, 2023 / Oct. 1st 2023 / October 1 / October 2023
-        if let m = month(at(0)) {
-            if let d = day(at(1)), separatedOnlyBy(at(1), " ."), at(1)!.gap.contains(" ") {
-                if let y = year(at(2)), separatedOnlyBy(at(2), ", ") { return (.date(year: y, month: m, day: d), 3) }
+        if let m = month(tokens, index) {
+            if let d = day(tokens, index + 1), separatedOnlyBy(tokens, index + 1, " ."), tokens[index + 1].gap.contains(" ") {
+                if let y = year(tokens, index + 2), separatedOnlyBy(tokens, index + 2, ", ") { return (.date(year: y, month: m, day: d), 3) }
                 return (.dayOfMonth(month: m, day: d), 2)
             }
-            if let y = year(at(1)), separatedOnlyBy(at(1), ", .") { return (.month(year: y, month: m), 2) }
+            if let y = year(tokens, index + 1), separatedOnlyBy(tokens, index + 1, ", .") { return (.month(year: y, month: m), 2) }
             return nil
         }
         // 1 October 2023 / 1st of October, 2023
-        if let d = day(at(0)) {
+        if let d = day(tokens, index) {
             var next = 1
-            if at(1)?.key == Self.of { next = 2 }
-            if let m = month(at(next)), separatedOnlyBy(at(next), " ") {
-                if let y = year(at(next + 1)), separatedOnlyBy(at(next + 1), ", .") { return (.date(year: y, month: m, day: d), next + 2) }
+            if index + 1 < tokens.count, tokens[index + 1].key == Self.of { next = 2 }
+            if let m = month(tokens, index + next), separatedOnlyBy(tokens, index + next, " ") {
+                if let y = year(tokens, index + next + 1), separatedOnlyBy(tokens, index + next + 1, ", .") { return (.date(year: y, month: m, day: d), next + 2) }
                 return (.dayOfMonth(month: m, day: d), next + 1)
             }
         }
@@ -142,36 +157,36 @@ struct NumberMentions: Sendable {
         "k": 1e3, "m": 1e6, "mn": 1e6, "mm": 1e6, "bn": 1e9, "b": 1e9,
     ]
     /// The scale words that may follow a number as a word of their own ("5 million"), by `TermKey`.
-    static let scaleWords: [UInt64: Double] = Dictionary(uniqueKeysWithValues: scales.filter { $0.key.count > 2 }.map { (TermKey.of($0.key), $0.value) })
+    static let scaleWords = KeyMap(scales.filter { $0.key.count > 2 }.map { ($0.key, $0.value) })
 
     /// Number words read as numbers ("six minutes" and "6 minutes" are one). "one" is left
     /// out: it is more often a pronoun.
-    static let numberWords: [UInt64: Double] = {
+    static let numberWords: KeyMap<Double> = {
         let names = ["two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve",
                      "thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen", "nineteen", "twenty"]
-        var words: [UInt64: Double] = [:]
-        for (offset, name) in names.enumerated() { words[TermKey.of(name)] = Double(offset + 2) }
+        var words: [(String, Double)] = []
+        for (offset, name) in names.enumerated() { words.append((name, Double(offset + 2))) }
         for (offset, name) in ["thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety"].enumerated() {
-            words[TermKey.of(name)] = Double(30 + 10 * offset)
+            words.append((name, Double(30 + 10 * offset)))
         }
-        return words
+        return KeyMap(words)
     }()
 
     /// Words that name a number's unit and add nothing to compare: "5,000,000 dollars".
-    static let units: Set<UInt64> = Set(["dollars", "dollar", "usd", "euros", "euro", "eur", "pounds", "gbp", "percent", "cents"].map(TermKey.of))
+    static let units = KeySet(["dollars", "dollar", "usd", "euros", "euro", "eur", "pounds", "gbp", "percent", "cents"].map(TermKey.of))
 
     /// A number (with its scale and unit words, if any) at `index`: "5", "5,000,000",
     /// "$5 million", "$5m", "12.5%", "six", "40 dollars".
-    static func amount(at index: Int, in tokens: [TextToken]) -> (String, Int)? {
+    static func amount(at index: Int, in tokens: TokenList) -> (String, Int)? {
         if tokens[index].kind == .word, !(3...9).contains(tokens[index].letterCount) { return nil }
-        let token = tokens[index]
         func word(_ offset: Int) -> UInt64? {
             guard index + offset < tokens.count, tokens[index + offset].kind == .word, tokens[index + offset].gap.isOnly(" ") else { return nil }
             return tokens[index + offset].key
         }
-        switch token.kind {
+        switch tokens[index].kind {
         case .number, .word:
-            guard let value = token.kind == .number ? token.value : (3...9).contains(token.letterCount) ? numberWords[token.key] : nil else { return nil }
+            let token = tokens[index]
+            guard let value = token.kind == .number ? token.value : numberWords[token.key] else { return nil }
             var used = 1, scaled = value
             if let next = word(1), let scale = scaleWords[next] {
                 scaled *= scale
@@ -181,8 +196,10 @@ struct NumberMentions: Sendable {
             return (TextTokenizer.canonical(scaled), used)
         case .mixed:
             // "5m", "3.5bn", "2k": a number, then a scale.
-            let head = token.folded.prefix(while: { ($0.isASCII && $0.isNumber) || $0 == "." })
-            guard let value = token.value, !head.isEmpty, let scale = scales[String(token.folded.dropFirst(head.count))] else { return nil }
+            let token = tokens[index]
+            let folded = tokens.folded(index)
+            let head = folded.prefix(while: { ($0.isASCII && $0.isNumber) || $0 == "." })
+            guard let value = token.value, !head.isEmpty, let scale = scales[String(folded.dropFirst(head.count))] else { return nil }
             return (TextTokenizer.canonical(value * scale), 1)
         }
     }

@@ -1,15 +1,15 @@
 /// What a chunk offers the checks, worked out once per chunk: rows arrive grouped by chunk.
 public struct ChunkTerms: Sendable {
     /// The stem of every word and number in the chunk (`TermKey`s).
-    let stems: Set<UInt64>
+    let stems: KeySet
     let numbers: NumberMentions
 
     public init(_ chunk: String) {
         self.init(tokens: TextTokenizer.tokens(chunk))
     }
 
-    private init(tokens: [TextToken]) {
-        stems = Set(tokens.map(\.stem))
+    private init(tokens: TokenList) {
+        stems = KeySet(tokens.map(\.stem))
         numbers = NumberMentions(tokens, forChunk: true)
     }
 
@@ -56,19 +56,24 @@ public struct PairChecker: Sendable {
     public func check(question: String, answer: String, chunk: ChunkTerms, questionFlags known: QualityFlags? = nil, stoppingAt stop: QualityFlags = []) -> PairVerdict {
         if IDKRule.isStandardIDK(answer) { return .notJudged }
         var verdict = PairVerdict(flags: [], support: 1, unsupportedTerms: [], unsupportedNumbers: [])
-        if !Self.isAnAnswer(answer) { verdict.flags.insert(.answerForm) }
+        var answerText = answer
+        if !answerText.withUTF8(Self.isAnAnswer(_:)) { verdict.flags.insert(.answerForm) }
         if !verdict.flags.isDisjoint(with: stop) { return verdict }
         verdict.flags.formUnion(known ?? questionFlags(question, chunk: chunk))
         if !verdict.flags.isDisjoint(with: stop) { return verdict }
 
         let answerTokens = TextTokenizer.tokens(answer)
         let answerTerms = Self.contentTerms(answerTokens, NumberMentions(answerTokens))
-        var seen = Set<Term.Key>(minimumCapacity: answerTerms.count), found = 0
+        // Distinct terms: words by key in a `KeySet`, the rarer numbers and dates in a `Set`.
+        var seenWords = KeySet(minimumCapacity: answerTerms.count), seenMentions = Set<NumberMentions.Mention>(), found = 0
         var missingNumbers = Set<String>()
         // A filter needs only the flags: where the missing terms are is for people.
         let describes = stop.isEmpty
         for term in answerTerms {
-            let isNew = seen.insert(term.key).inserted
+            let isNew = switch term.key {
+            case .word(let key): seenWords.insert(key)
+            case .mention(let mention): seenMentions.insert(mention).inserted
+            }
             if chunk.holds(term) {
                 if isNew { found += 1 }
                 continue
@@ -82,8 +87,9 @@ public struct PairChecker: Sendable {
                 utf8.index(utf8.startIndex, offsetBy: term.bytes.lowerBound)..<utf8.index(utf8.startIndex, offsetBy: term.bytes.upperBound))
             if case .mention(let mention) = term.key { missingNumbers.insert(Self.describe(mention)) }
         }
-        if !seen.isEmpty {
-            let support = Double(found) / Double(seen.count)
+        let distinct = seenWords.count + seenMentions.count
+        if distinct > 0 {
+            let support = Double(found) / Double(distinct)
             verdict.support = support
             if support < minSupport { verdict.flags.insert(.answerSupported) }
         }
@@ -98,7 +104,8 @@ public struct PairChecker: Sendable {
     public func questionFlags(_ question: String, chunk: ChunkTerms) -> QualityFlags {
         var flags = QualityFlags()
         let questionTokens = TextTokenizer.tokens(question)
-        if !Self.isOneQuestion(question, questionTokens) { flags.insert(.questionForm) }
+        var questionText = question
+        if !questionText.withUTF8({ Self.isOneQuestion($0, questionTokens) }) { flags.insert(.questionForm) }
         let questionTerms = Self.contentTerms(questionTokens, NumberMentions(questionTokens))
         // A bare number grounds a question only as a whole mention of the chunk: the "1" of
         // a list's "1." is not grounded by the "1" of "October 1, 2023".
@@ -122,7 +129,7 @@ public struct PairChecker: Sendable {
     /// A word of 4+ letters not in the stop-word list, a number (an amount or a date read
     /// whole: "$5 million", "October 1, 2023"), or a capitalised word that is not the text's
     /// first word (and not a stop word).
-    static func contentTerms(_ tokens: [TextToken], _ numbers: NumberMentions) -> [Term] {
+    static func contentTerms(_ tokens: TokenList, _ numbers: NumberMentions) -> [Term] {
         var terms: [Term] = []
         var spans = numbers.spans[...]
         var position = 0
@@ -161,20 +168,23 @@ public struct PairChecker: Sendable {
 
     // MARK: - question-form
 
-    static let fileExtensions: Set<UInt64> = Set([
+    static let fileExtensions = KeySet([
         "pdf", "doc", "docx", "txt", "md", "html", "htm", "csv", "json", "jsonl", "xls", "xlsx",
         "ppt", "pptx", "xml", "yaml", "yml", "zip", "png", "jpg", "jpeg", "py", "swift", "js",
     ].map(TermKey.of))
-    static let questionLabels: Set<UInt64> = Set(["question", "questions", "q"].map(TermKey.of))
+    static let questionLabels = KeySet(["question", "questions", "q"].map(TermKey.of))
 
-    static func isOneQuestion(_ question: String, _ tokens: [TextToken]) -> Bool {
-        let trimmed = question.trimmingWhitespace()
-        guard trimmed.hasSuffix("?"), tokens.count >= 3 else { return false }
+    static func isOneQuestion(_ question: UnsafeBufferPointer<UInt8>, _ tokens: TokenList) -> Bool {
+        let trimmed = trimmingWhitespace(question)
+        guard endsWithQuestionMark(trimmed), tokens.count >= 3 else { return false }
         var questionMarks = 0
-        for scalar in trimmed.unicodeScalars {
-            switch scalar {
-            case "?": questionMarks += 1
-            case "{", "}", "[", "]", "`", "<", ">", "|", "\n", "\r", "\t", "_", "\\": return false
+        for byte in trimmed {
+            switch byte {
+            case UInt8(ascii: "?"): questionMarks += 1
+            case UInt8(ascii: "{"), UInt8(ascii: "}"), UInt8(ascii: "["), UInt8(ascii: "]"), UInt8(ascii: "`"), UInt8(ascii: "<"),
+                 UInt8(ascii: ">"), UInt8(ascii: "|"), UInt8(ascii: "\n"), UInt8(ascii: "\r"), UInt8(ascii: "\t"), UInt8(ascii: "_"),
+                 UInt8(ascii: "\\"):
+                return false
             default: break
             }
         }
@@ -182,8 +192,7 @@ public struct PairChecker: Sendable {
         // "Question 1: …", "Q: …", "1. What …"
         if questionLabels.contains(tokens[0].key), tokens.count > 1, tokens[1].gap.contains(":") || tokens[1].kind == .number { return false }
         if tokens[0].kind == .number, tokens[0].gap.isEmpty, tokens[1].gap.starts(with: ".") || tokens[1].gap.starts(with: ")") { return false }
-        let lowered = Self.foldedBytes(trimmed)
-        if lowered.contains(bytes: Array("://".utf8)) || lowered.contains(bytes: Array("www.".utf8)) { return false }
+        if Self.withFoldedBytes(trimmed, { $0.contains("://") || $0.contains("www.") }) { return false }
         for (index, token) in tokens.enumerated().dropFirst() {
             // A file name: "report.pdf"
             if token.gap.isOnly("."), fileExtensions.contains(token.key) { return false }
@@ -208,104 +217,138 @@ public struct PairChecker: Sendable {
         "```", "\":", "{\"", "</",
     ])
 
-    static let chattyOpenings: [[UInt8]] = ["sure!", "certainly!", "of course!"].map { Array($0.utf8) }
-
-    static func isAnAnswer(_ answer: String) -> Bool {
-        let trimmed = answer.trimmingWhitespace()
-        guard !trimmed.isEmpty, !trimmed.hasSuffix("?") else { return false }
-        let folded = foldedBytes(trimmed)
-        if boilerplate.occurs(in: folded) { return false }
-        if chattyOpenings.contains(where: folded.starts(with:)) { return false }
-        // Code or JSON
-        if folded.first == UInt8(ascii: "{") || folded.first == UInt8(ascii: "[") { return false }
-        if folded.contains(bytes: Array("def ".utf8)) && folded.contains(bytes: Array("):".utf8)) { return false }
-        return true
+    static func isAnAnswer(_ answer: UnsafeBufferPointer<UInt8>) -> Bool {
+        let trimmed = trimmingWhitespace(answer)
+        guard !trimmed.isEmpty, !endsWithQuestionMark(trimmed) else { return false }
+        return withFoldedBytes(trimmed) { folded in
+            if boilerplate.occurs(in: folded) { return false }
+            if folded.hasPrefix("sure!") || folded.hasPrefix("certainly!") || folded.hasPrefix("of course!") { return false }
+            // Code or JSON
+            if folded.first == UInt8(ascii: "{") || folded.first == UInt8(ascii: "[") { return false }
+            if folded.contains("def ") && folded.contains("):") { return false }
+            return true
+        }
     }
 
-    /// The text's UTF-8 bytes with ASCII letters lower-cased and a curly apostrophe (U+2019)
-    /// made straight: what the phrase lists are compared with, without Foundation.
-    static func foldedBytes(_ text: Substring) -> [UInt8] {
-        var out: [UInt8] = []
-        out.reserveCapacity(text.utf8.count)
-        var iterator = text.utf8.makeIterator()
-        var pending: [UInt8] = []
-        while let byte = iterator.next() {
-            if byte == 0xE2 {
-                pending = [byte]
-                if let second = iterator.next() {
-                    pending.append(second)
-                    if let third = iterator.next() {
-                        pending.append(third)
-                    }
-                }
-                if pending == [0xE2, 0x80, 0x99] { out.append(UInt8(ascii: "'")) } else { out += pending }
-                continue
-            }
-            out.append(byte >= 0x41 && byte <= 0x5A ? byte | 0x20 : byte)
+    /// Whether the text's last character is "?" (not "?" with a mark on it): the last byte
+    /// tells, unless a non-ASCII scalar precedes it, which may join it into one character.
+    static func endsWithQuestionMark(_ text: UnsafeBufferPointer<UInt8>) -> Bool {
+        guard let last = text.last, last == UInt8(ascii: "?") else { return false }
+        if text.count == 1 || text[text.count - 2] < 0x80 { return true }
+        return String(decoding: text, as: UTF8.self).hasSuffix("?")
+    }
+
+    /// The text without its leading and trailing white space (Unicode's White_Space).
+    static func trimmingWhitespace(_ text: UnsafeBufferPointer<UInt8>) -> UnsafeBufferPointer<UInt8> {
+        func isWhitespace(_ scalar: Unicode.Scalar) -> Bool {
+            scalar.isASCII ? scalar == " " || (0x09...0x0D).contains(scalar.value) : scalar.properties.isWhitespace
         }
-        return out
+        var start = 0, end = text.count
+        while start < end {
+            let (scalar, length) = TextTokenizer.decode(text, at: start)
+            guard isWhitespace(scalar) else { break }
+            start += length
+        }
+        while end > start {
+            var last = end - 1
+            while last > start && text[last] & 0xC0 == 0x80 { last -= 1 }
+            guard isWhitespace(TextTokenizer.decode(text, at: last).scalar) else { break }
+            end = last
+        }
+        return UnsafeBufferPointer(rebasing: text[start..<end])
+    }
+
+    /// Calls `body` with the text's UTF-8 bytes, ASCII letters lower-cased and a curly
+    /// apostrophe (U+2019) made straight: what the phrase lists are compared with.
+    static func withFoldedBytes<Result>(_ text: UnsafeBufferPointer<UInt8>, _ body: (UnsafeBufferPointer<UInt8>) -> Result) -> Result {
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: text.count) { buffer in
+            var count = 0, index = 0
+            while index < text.count {
+                let byte = text[index]
+                if byte == 0xE2, index + 2 < text.count, text[index + 1] == 0x80, text[index + 2] == 0x99 {
+                    buffer[count] = UInt8(ascii: "'")
+                    index += 3
+                } else {
+                    buffer[count] = byte >= 0x41 && byte <= 0x5A ? byte | 0x20 : byte
+                    index += 1
+                }
+                count += 1
+            }
+            return body(UnsafeBufferPointer(rebasing: buffer[..<count]))
+        }
     }
 }
 
 /// Phrases found in text in one pass: at each byte, only the phrases that start with it are
 /// tried.
 struct PhraseSet: Sendable {
-    private let phrases: [[UInt8]]
-    /// For each first byte, the phrases that start with it.
-    private let byFirstByte: [[Int]]
+    /// Every phrase's bytes, one after another.
+    private let bytes: [UInt8]
+    /// For each first byte, the phrases that start with it: ranges of `bytes`, in `ranges`
+    /// from `firstRange[byte]` to `firstRange[byte + 1]`.
+    private let ranges: [Range<Int>]
+    private let firstRange: [Int]
 
     init(_ phrases: [String]) {
-        self.phrases = phrases.map { Array($0.utf8) }
-        var byFirstByte = [[Int]](repeating: [], count: 256)
-        for (index, phrase) in self.phrases.enumerated() { byFirstByte[Int(phrase[0])].append(index) }
-        self.byFirstByte = byFirstByte
+        let sorted = phrases.map { Array($0.utf8) }.filter { !$0.isEmpty }.sorted { $0[0] < $1[0] }
+        var bytes: [UInt8] = [], ranges: [Range<Int>] = [], firstRange = [Int](repeating: 0, count: 257)
+        for phrase in sorted {
+            ranges.append(bytes.count..<bytes.count + phrase.count)
+            bytes += phrase
+            firstRange[Int(phrase[0]) + 1] += 1
+        }
+        for byte in 0..<256 { firstRange[byte + 1] += firstRange[byte] }
+        self.bytes = bytes
+        self.ranges = ranges
+        self.firstRange = firstRange
     }
 
     /// Whether any phrase occurs in `text`.
-    func occurs(in text: [UInt8]) -> Bool {
-        let count = text.count
-        for start in 0..<count {
-            for index in byFirstByte[Int(text[start])] {
-                let phrase = phrases[index]
-                guard phrase.count <= count - start else { continue }
-                var offset = 1
-                while offset < phrase.count && text[start + offset] == phrase[offset] { offset += 1 }
-                if offset == phrase.count { return true }
+    func occurs(in text: UnsafeBufferPointer<UInt8>) -> Bool {
+        bytes.withUnsafeBufferPointer { bytes in
+            ranges.withUnsafeBufferPointer { ranges in
+                firstRange.withUnsafeBufferPointer { firstRange in
+                    let count = text.count
+                    for start in 0..<count {
+                        let first = Int(text[start])
+                        for candidate in firstRange[first]..<firstRange[first + 1] {
+                            let phrase = ranges[candidate]
+                            guard phrase.count <= count - start else { continue }
+                            var offset = 1
+                            while offset < phrase.count && text[start + offset] == bytes[phrase.lowerBound + offset] { offset += 1 }
+                            if offset == phrase.count { return true }
+                        }
+                    }
+                    return false
+                }
             }
         }
-        return false
     }
 }
 
-extension Array where Element == UInt8 {
-    /// Whether `needle` occurs in these bytes.
-    func contains(bytes needle: [UInt8]) -> Bool {
-        guard !needle.isEmpty, needle.count <= count else { return needle.isEmpty }
-        let first = needle[0]
+extension UnsafeBufferPointer where Element == UInt8 {
+    /// Whether `needle` (ASCII) occurs in these bytes.
+    func contains(_ needle: StaticString) -> Bool {
+        let length = needle.utf8CodeUnitCount
+        guard length <= count else { return false }
+        let pointer = needle.utf8Start
         var index = 0
-        let last = count - needle.count
-        while index <= last {
-            if self[index] == first {
+        while index <= count - length {
+            if self[index] == pointer[0] {
                 var offset = 1
-                while offset < needle.count && self[index + offset] == needle[offset] { offset += 1 }
-                if offset == needle.count { return true }
+                while offset < length && self[index + offset] == pointer[offset] { offset += 1 }
+                if offset == length { return true }
             }
             index += 1
         }
         return false
     }
-}
 
-extension String {
-    func trimmingWhitespace() -> Substring {
-        // Most texts start and end with ASCII that is not white space: nothing to trim.
-        if let first = utf8.first, let last = utf8.last, Self.isPlainASCII(first), Self.isPlainASCII(last) { return self[...] }
-        let scalars = unicodeScalars
-        guard let first = scalars.firstIndex(where: { !$0.properties.isWhitespace }) else { return "" }
-        let last = scalars.lastIndex(where: { !$0.properties.isWhitespace })!
-        return Substring(scalars[first...last])
+    /// Whether these bytes start with `prefix` (ASCII).
+    func hasPrefix(_ prefix: StaticString) -> Bool {
+        let length = prefix.utf8CodeUnitCount
+        guard length <= count else { return false }
+        for offset in 0..<length where self[offset] != prefix.utf8Start[offset] { return false }
+        return true
     }
-
-    /// An ASCII byte that is not white space (Unicode's White_Space in ASCII: tab to CR, space).
-    private static func isPlainASCII(_ byte: UInt8) -> Bool { byte > 0x20 && byte < 0x7F }
 }

@@ -5,7 +5,7 @@
 enum StopWords {
     static let english: Set<String> = Set(list.split(separator: "\n").map(String.init)).union(contractions)
     /// The list by `TermKey`, as the checks look words up.
-    static let keys: Set<UInt64> = Set(english.map(TermKey.of))
+    static let keys = KeySet(english.map(TermKey.of))
 
     private static let list = """
     a

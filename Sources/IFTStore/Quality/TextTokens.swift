@@ -11,15 +11,35 @@ struct TextToken {
     let key: UInt64
     /// The stem of the folded text (`TermStem`), hashed; for a number, its folded form.
     let stem: UInt64
-    /// The folded text of a number or a mixed token ("5000", "1st"); empty for a word, whose
-    /// lookups go through `key`.
-    let folded: String
+    /// Where the folded text of a number or a mixed token ("5000", "1st") is in its
+    /// `TokenList`'s `texts` (-1 for a word, whose lookups go through `key`): tokens stay
+    /// plain data, copied without reference counting.
+    let foldedIndex: Int32
     /// The text between the previous token (or the start) and this one.
     let gap: TokenGap
     let letterCount: Int
     let isCapitalised: Bool
     /// The number a `.number` token reads (commas dropped, one decimal point kept).
     let value: Double?
+    /// The whole number a `.number` token of ASCII digits and no point reads, as `Int(folded)`
+    /// gives it; nil otherwise.
+    let integer: Int?
+}
+
+/// A text's tokens, and the folded texts of its numbers and mixed tokens.
+struct TokenList: RandomAccessCollection {
+    var tokens: [TextToken] = []
+    var texts: [String] = []
+
+    var startIndex: Int { 0 }
+    var endIndex: Int { tokens.count }
+    subscript(position: Int) -> TextToken { tokens[position] }
+
+    /// The folded text of the token at `position` ("" for a word).
+    func folded(_ position: Int) -> String {
+        let index = tokens[position].foldedIndex
+        return index < 0 ? "" : texts[Int(index)]
+    }
 }
 
 /// The text between two tokens, as much as the checks ask of it: its length, its first byte,
@@ -95,49 +115,61 @@ enum TermKey {
 /// digits kept ("5,000,000", "3.5"); any other character separates. Works on the UTF-8 bytes,
 /// decoding only what is not ASCII.
 enum TextTokenizer {
-    static func tokens(_ text: String) -> [TextToken] {
+    static func tokens(_ text: String) -> TokenList {
         var text = text
         return text.withUTF8 { tokens(in: $0) }
     }
 
-    static func tokens(in text: UnsafeBufferPointer<UInt8>) -> [TextToken] {
-        var tokens: [TextToken] = []
-        tokens.reserveCapacity(text.count / 6 + 4)
-        var folded: [UInt8] = [], numberText: [UInt8] = []
-        folded.reserveCapacity(32)
-        numberText.reserveCapacity(16)
+    static func tokens(in text: UnsafeBufferPointer<UInt8>) -> TokenList {
+        var list = TokenList()
+        list.tokens.reserveCapacity(text.count / 6 + 4)
+        // Scratch for one token's folded text and its digits: in UTF-8, a lower-case mapping
+        // is at most 1.5 times as long as the scalar it maps (İ, 2 bytes, to i̇, 3).
+        let folded = UnsafeMutablePointer<UInt8>.allocate(capacity: text.count * 3 + 8)
+        let digitsText = UnsafeMutablePointer<UInt8>.allocate(capacity: text.count + 8)
+        defer {
+            folded.deallocate()
+            digitsText.deallocate()
+        }
         let end = text.count
         var index = 0, gapStart = 0
         while index < end {
-            let (scalar, length) = decode(text, at: index)
-            guard isWordScalar(scalar) else {
+            let (_, length, startClasses) = classified(text, at: index)
+            guard startClasses.contains(.word) else {
                 index += length
                 continue
             }
             let start = index
-            folded.removeAll(keepingCapacity: true)
-            numberText.removeAll(keepingCapacity: true)
+            var foldedCount = 0, digitCount = 0
             var letters = 0, digits = 0
             var sawPoint = false, lastWasDigit = false
             while index < end {
-                let (current, width) = decode(text, at: index)
-                if isWordScalar(current) {
-                    lastWasDigit = isDigit(current)
+                let (current, width, classes) = classified(text, at: index)
+                if classes.contains(.word) {
+                    lastWasDigit = classes.contains(.digit)
                     if lastWasDigit {
                         digits += 1
-                        numberText.append(contentsOf: text[index..<index + width])
-                        folded.append(contentsOf: text[index..<index + width])
-                    } else if current.isASCII {
+                        for offset in 0..<width {
+                            digitsText[digitCount + offset] = text[index + offset]
+                            folded[foldedCount + offset] = text[index + offset]
+                        }
+                        digitCount += width
+                        foldedCount += width
+                    } else if width == 1 {
                         letters += 1
-                        let byte = UInt8(current.value)
-                        folded.append(byte <= 0x5A ? byte | 0x20 : byte)
+                        let byte = text[index]
+                        folded[foldedCount] = byte <= 0x5A ? byte | 0x20 : byte
+                        foldedCount += 1
                     } else {
-                        let classes = ScalarClass.of(current)
                         letters += classes.contains(.alphabetic) ? 1 : 0
                         if classes.contains(.changesWhenLowercased) {
-                            folded.append(contentsOf: current.properties.lowercaseMapping.utf8)
+                            for byte in current.properties.lowercaseMapping.utf8 {
+                                folded[foldedCount] = byte
+                                foldedCount += 1
+                            }
                         } else {
-                            folded.append(contentsOf: text[index..<index + width])
+                            for offset in 0..<width { folded[foldedCount + offset] = text[index + offset] }
+                            foldedCount += width
                         }
                     }
                     index += width
@@ -146,44 +178,72 @@ enum TextTokenizer {
                 // A joiner kept only between two word characters of the right kind.
                 let next = index + width
                 guard next < end else { break }
-                let following = decode(text, at: next).scalar
-                if isApostrophe(current), letters > 0, isAlphabetic(following) {
-                    index = next
-                    continue
-                }
-                if current == "," || current == ".", digits > 0, letters == 0, isDigit(following), lastWasDigit {
-                    if current == "." {
-                        if sawPoint { break }
-                        sawPoint = true
-                        numberText.append(UInt8(ascii: "."))
-                        folded.append(UInt8(ascii: "."))
+                let byte = text[index]
+                if byte == UInt8(ascii: ",") || byte == UInt8(ascii: ".") {
+                    if digits > 0, letters == 0, lastWasDigit, classified(text, at: next).classes.contains(.digit) {
+                        if byte == UInt8(ascii: ".") {
+                            if sawPoint { break }
+                            sawPoint = true
+                            digitsText[digitCount] = byte
+                            digitCount += 1
+                            folded[foldedCount] = byte
+                            foldedCount += 1
+                        }
+                        index = next
+                        continue
                     }
+                } else if letters > 0, isApostrophe(current), classified(text, at: next).classes.contains(.alphabetic) {
                     index = next
                     continue
                 }
                 break
             }
             let kind: TextToken.Kind = digits == 0 ? .word : (letters == 0 ? .number : .mixed)
-            let first = decode(text, at: start).scalar
+            let foldedBytes = UnsafeBufferPointer(start: folded, count: foldedCount)
+            let digitBytes = UnsafeBufferPointer(start: digitsText, count: digitCount)
             let foldedText: String = switch kind {
             case .word: ""
-            case .number: canonicalNumber(numberText)
-            case .mixed: String(decoding: folded, as: UTF8.self)
+            case .number: canonicalNumber(digitBytes)
+            case .mixed: String(decoding: foldedBytes, as: UTF8.self)
             }
-            let key = kind == .number ? TermKey.of(foldedText) : TermKey.of(folded)
-            tokens.append(TextToken(
+            let (key, stem) = kind == .number ? { let key = TermKey.of(foldedText.utf8); return (key, key) }() : TermStem.keys(foldedBytes)
+            var foldedIndex: Int32 = -1
+            if kind != .word {
+                foldedIndex = Int32(list.texts.count)
+                list.texts.append(foldedText)
+            }
+            list.tokens.append(TextToken(
                 kind: kind,
                 bytes: start..<index,
                 key: key,
-                stem: kind == .number ? key : TermStem.key(folded),
-                folded: foldedText,
+                stem: stem,
+                foldedIndex: foldedIndex,
                 gap: TokenGap(UnsafeBufferPointer(rebasing: text[gapStart..<start])),
                 letterCount: letters,
-                isCapitalised: isUppercase(first),
-                value: kind == .word || !isDigit(first) ? nil : number(numberText)))
+                isCapitalised: startClasses.contains(.uppercase),
+                value: kind == .word || !startClasses.contains(.digit) ? nil : number(digitBytes),
+                integer: kind == .number ? Int(foldedText) : nil))
             gapStart = index
         }
-        return tokens
+        return list
+    }
+
+    /// The scalar at `offset`, its length in bytes and its classes; ASCII without a lookup.
+    @inline(__always)
+    static func classified(_ text: UnsafeBufferPointer<UInt8>, at offset: Int) -> (scalar: Unicode.Scalar, length: Int, classes: ScalarClass) {
+        let byte = text[offset]
+        if byte < 0x80 {
+            let classes: ScalarClass
+            switch byte {
+            case 0x30...0x39: classes = [.word, .digit]
+            case 0x41...0x5A: classes = [.word, .alphabetic, .uppercase, .changesWhenLowercased]
+            case 0x61...0x7A: classes = [.word, .alphabetic]
+            default: classes = []
+            }
+            return (Unicode.Scalar(byte), 1, classes)
+        }
+        let (scalar, length) = decode(text, at: offset)
+        return (scalar, length, ScalarClass.of(scalar))
     }
 
     /// The scalar at `offset` of valid UTF-8, and how many bytes it takes.
@@ -205,24 +265,12 @@ enum TextTokenizer {
         return (Unicode.Scalar(value) ?? "\u{FFFD}", length)
     }
 
-    @inline(__always)
-    static func isWordScalar(_ scalar: Unicode.Scalar) -> Bool { ScalarClass.of(scalar).contains(.word) }
-
-    @inline(__always)
-    static func isAlphabetic(_ scalar: Unicode.Scalar) -> Bool { ScalarClass.of(scalar).contains(.alphabetic) }
-
-    @inline(__always)
-    static func isDigit(_ scalar: Unicode.Scalar) -> Bool { ScalarClass.of(scalar).contains(.digit) }
-
-    @inline(__always)
-    static func isUppercase(_ scalar: Unicode.Scalar) -> Bool { ScalarClass.of(scalar).contains(.uppercase) }
-
     static func isApostrophe(_ scalar: Unicode.Scalar) -> Bool {
         scalar == "'" || scalar == "\u{2019}" || scalar == "\u{02BC}"
     }
 
     /// The number digits (and one point) read; nil when they are not ASCII.
-    private static func number(_ text: [UInt8]) -> Double? {
+    private static func number(_ text: UnsafeBufferPointer<UInt8>) -> Double? {
         if text.count <= 15, !text.contains(UInt8(ascii: ".")), text.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }) {
             return Double(text.reduce(Int64(0)) { $0 * 10 + Int64($1 - 0x30) })
         }
@@ -230,7 +278,7 @@ enum TextTokenizer {
     }
 
     /// "05" and "5" are one number; "5.50" and "5.5" too.
-    static func canonicalNumber(_ text: [UInt8]) -> String {
+    static func canonicalNumber(_ text: UnsafeBufferPointer<UInt8>) -> String {
         if text.count <= 15, text.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }) {
             // Whole ASCII numbers: the digits without leading zeros, as Int64(Double(text)) gives.
             let digits = text.drop { $0 == UInt8(ascii: "0") }
@@ -315,20 +363,22 @@ enum TermStem {
     static func stem(_ folded: String) -> String {
         // Apostrophes inside a word are dropped by the tokenizer; any left go now.
         let word = Array(folded.utf8.filter { $0 != UInt8(ascii: "'") })
-        let (count, y) = cut(word)
+        let (count, y) = word.withUnsafeBufferPointer { cut($0) }
         return String(decoding: word[..<count] + (y ? [UInt8(ascii: "y")] : []), as: UTF8.self)
     }
 
-    /// The stem of a tokenizer's folded bytes, hashed (`TermKey`), with no copy made.
-    static func key(_ folded: [UInt8]) -> UInt64 {
+    /// A tokenizer's folded bytes and their stem, hashed (`TermKey`) in one pass, with no copy made.
+    static func keys(_ folded: UnsafeBufferPointer<UInt8>) -> (key: UInt64, stem: UInt64) {
         let (count, y) = cut(folded)
-        var hash = TermKey.of(folded[..<count])
-        if y { hash = (hash ^ UInt64(UInt8(ascii: "y"))) &* TermKey.prime }
-        return hash
+        var hash = TermKey.offset
+        for byte in folded[..<count] { hash = (hash ^ UInt64(byte)) &* TermKey.prime }
+        let stem = y ? (hash ^ UInt64(UInt8(ascii: "y"))) &* TermKey.prime : hash
+        for byte in folded[count...] { hash = (hash ^ UInt64(byte)) &* TermKey.prime }
+        return (hash, stem)
     }
 
     /// How much of `word` the stem keeps, and whether a `y` follows it (policies → policy).
-    private static func cut(_ word: [UInt8]) -> (count: Int, y: Bool) {
+    private static func cut(_ word: UnsafeBufferPointer<UInt8>) -> (count: Int, y: Bool) {
         var count = word.count
         @inline(__always) func at(_ back: Int) -> UInt8 { word[count - back] }
         let (s, e, i) = (UInt8(ascii: "s"), UInt8(ascii: "e"), UInt8(ascii: "i"))

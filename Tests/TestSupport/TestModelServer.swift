@@ -10,9 +10,9 @@ public final class TestModelServer: Sendable {
         case respond(status: Int, headers: [(String, String)] = [], body: String)
         /// Replies after a real delay (for pool and concurrency tests, never for timing assertions).
         case respondAfter(milliseconds: Int64, status: Int, body: String)
-        /// Replies once `ready()` is true (checked every 10 ms on the event loop), or after
-        /// `limitMilliseconds` at the latest, so a test that never makes it true still ends.
-        case respondWhen(_ ready: @Sendable () -> Bool, limitMilliseconds: Int64 = 120_000, status: Int, body: String)
+        /// Replies once `ready()` returns: an event the test awaits (give it a limit, so a
+        /// test whose event never comes still ends).
+        case respondWhen(_ ready: @Sendable () async -> Void, status: Int, body: String)
         /// Reads the request and never replies.
         case hang
         /// Closes the connection without replying.
@@ -29,12 +29,12 @@ public final class TestModelServer: Sendable {
     }
 
     /// Script and log, shared by the event loop threads and the test.
-    /// `@unchecked Sendable`: every access to `state` holds `lock`.
+    /// `@unchecked Sendable`: every access to `script` holds `lock`; `log` guards itself.
     private final class Shared: @unchecked Sendable {
         let lock = NSLock()
         var script: [Action] = []
-        var fallback: @Sendable (RecordedRequest) -> Action
-        var log: [RecordedRequest] = []
+        let fallback: @Sendable (RecordedRequest) -> Action
+        let log = WatchedValue<[RecordedRequest]>([])
         let recording: Bool
 
         init(fallback: @escaping @Sendable (RecordedRequest) -> Action, recording: Bool) {
@@ -43,11 +43,11 @@ public final class TestModelServer: Sendable {
         }
 
         func next(for request: RecordedRequest) -> Action {
-            lock.lock()
-            defer { lock.unlock() }
-            if recording { log.append(request) }
-            if !script.isEmpty { return script.removeFirst() }
-            return fallback(request)
+            // Logged and matched to its action at once, so the log's order is the script's.
+            lock.withLock {
+                if recording { log.update { $0.append(request) } }
+                return script.isEmpty ? fallback(request) : script.removeFirst()
+            }
         }
     }
 
@@ -57,7 +57,7 @@ public final class TestModelServer: Sendable {
 
     public var baseURL: String { "http://127.0.0.1:\(port)/v1" }
 
-    public init(host: String = "127.0.0.1", port: Int = 0, recording: Bool = true, script: [Action] = [], fallback: @escaping @Sendable (RecordedRequest) -> Action = { _ in .respond(status: 200, body: TestModelServer.completion(#"{"questions": ["Why is the sky blue?", "What colour is the sky?", "Is the sky ever red?"]}"#)) }) async throws {
+    public init(host: String = "127.0.0.1", port: Int = 0, recording: Bool = true, script: [Action] = [], fallback: @escaping @Sendable (RecordedRequest) -> Action = defaultReply) async throws {
         let shared = Shared(fallback: fallback, recording: recording)
         shared.script = script
         self.shared = shared
@@ -74,18 +74,24 @@ public final class TestModelServer: Sendable {
         self.port = channel.localAddress?.port ?? 0
     }
 
+    /// Three questions about the sky, for every request.
+    public static func defaultReply(_ request: RecordedRequest) -> Action {
+        .respond(status: 200, body: completion(#"{"questions": ["Why is the sky blue?", "What colour is the sky?", "Is the sky ever red?"]}"#))
+    }
+
     public func enqueue(_ actions: [Action]) {
-        shared.lock.lock()
-        shared.script.append(contentsOf: actions)
-        shared.lock.unlock()
+        shared.lock.withLock { shared.script.append(contentsOf: actions) }
     }
 
-    public var requests: [RecordedRequest] {
-        shared.lock.lock()
-        defer { shared.lock.unlock() }
-        return shared.log
+    public var requests: [RecordedRequest] { shared.log.read { $0 } }
+
+    /// Waits until the requests received so far satisfy `condition`; false if `limit` passes
+    /// first (a guard against hanging, not a measure).
+    public func waitForRequests(limit: Duration = .seconds(60), until condition: @escaping @Sendable ([RecordedRequest]) -> Bool) async -> Bool {
+        await shared.log.wait(limit: limit, until: condition)
     }
 
+    /// Stops listening. A test awaits it on every path: `withTestModelServer` does.
     public func shutdown() async {
         try? await channel.close()
     }
@@ -130,18 +136,16 @@ public final class TestModelServer: Sendable {
                         let (handler, context) = bound.value
                         handler.respond(context: context, status: status, headers: [], body: text)
                     }
-                case .respondWhen(let ready, let limit, let status, let text):
+                case .respondWhen(let ready, let status, let text):
                     let bound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
-                    let deadline = NIODeadline.now() + .milliseconds(limit)
-                    @Sendable func poll() {
-                        if ready() || NIODeadline.now() >= deadline {
+                    let eventLoop = context.eventLoop
+                    Task {
+                        await ready()
+                        eventLoop.execute {
                             let (handler, context) = bound.value
                             handler.respond(context: context, status: status, headers: [], body: text)
-                        } else {
-                            bound.value.1.eventLoop.scheduleTask(in: .milliseconds(10)) { poll() }
                         }
                     }
-                    poll()
                 case .hang:
                     break
                 case .close:
@@ -159,5 +163,22 @@ public final class TestModelServer: Sendable {
             context.write(wrapOutboundOut(.body(.byteBuffer(ByteBuffer(string: body)))), promise: nil)
             context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
         }
+    }
+}
+
+/// Runs `body` with a fresh server, and awaits the server's shutdown on every path.
+public func withTestModelServer<T>(
+    script: [TestModelServer.Action] = [],
+    fallback: @escaping @Sendable (TestModelServer.RecordedRequest) -> TestModelServer.Action = TestModelServer.defaultReply,
+    _ body: (TestModelServer) async throws -> T
+) async throws -> T {
+    let server = try await TestModelServer(script: script, fallback: fallback)
+    do {
+        let result = try await body(server)
+        await server.shutdown()
+        return result
+    } catch {
+        await server.shutdown()
+        throw error
     }
 }
