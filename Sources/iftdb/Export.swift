@@ -61,7 +61,7 @@ extension IFTDB {
             valueName: "n"))
         var maxExampleChars: Int?
 
-        @Flag(help: "jsonl only: add each pair's failed quality checks (\"flags\": [names]) and \"support\" (0 to 1, null for \"I don't know\"), judged with --min-support when given.")
+        @Flag(help: "jsonl only: add each pair's failed quality checks (\"flags\": [names]) and \"support\" (0 to 1, null for \"I don't know\"), judged with --min-support when given, and its \"judgments\" ([{prompt, model, score, reason}], every judge's).")
         var withQuality = false
 
         @Option(help: ArgumentHelp("With --split: the seed of the split's hash (default 0).", valueName: "n"))

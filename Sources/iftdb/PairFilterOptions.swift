@@ -60,6 +60,15 @@ struct PairFilterOptions: ParsableArguments {
     @Option(help: ArgumentHelp("With --exclude-flagged: the share (0 to 1) of an answer's content terms that must occur in its chunk (default \(QualityChecks.defaultMinSupport)).", valueName: "f"))
     var minSupport: Double?
 
+    @Option(help: ArgumentHelp("Keep pairs whose mean score (1 to 5, over samples) from the judge is at least N; drops pairs the judge has not graded.", valueName: "n"))
+    var minScore: Double?
+
+    @Option(help: ArgumentHelp("The judge: pairs graded by this judge prompt (NAME@V, or NAME for its latest version); with --min-score, its scores.", valueName: "ref"), completion: StoreCompletion.prompts(.judge))
+    var judge: String?
+
+    @Option(help: ArgumentHelp("The judge: pairs graded by this model (its name, any parameters); with --min-score, its scores.", valueName: "name"))
+    var judgeModel: String?
+
     func validate() throws {
         do {
             _ = try pairFilter()
@@ -81,6 +90,11 @@ struct PairFilterOptions: ParsableArguments {
         return QualityFilter(allowed: allowed, minSupport: minSupport ?? QualityChecks.defaultMinSupport)
     }
 
+    private func judgeFilter() throws -> JudgeFilter? {
+        guard minScore != nil || judge != nil || judgeModel != nil else { return nil }
+        return JudgeFilter(minScore: minScore, prompt: try judge.map(PromptRef.init(parsing:)), model: judgeModel)
+    }
+
     /// The filter these flags describe; throws a `PromptError` or `SelectionError` for a malformed value.
     func pairFilter() throws -> PairFilter {
         let filter = PairFilter(
@@ -91,7 +105,7 @@ struct PairFilterOptions: ParsableArguments {
             idkRule: try IDKRule(extraPatterns: idkPattern),
             minAnswerChars: minAnswerChars, allVersions: allVersions, allAnswers: allAnswers,
             dataset: dataset.map(SavedDataset.name(fromReference:)), dedupe: dedupe,
-            quality: try qualityFilter())
+            quality: try qualityFilter(), judge: try judgeFilter())
         try filter.validate()
         if dataset != nil && allVersions {
             throw SelectionError.allVersionsWithDataset

@@ -6,21 +6,7 @@ import Testing
 /// answers 1 and 2 are good, 3 invents a date, 4 is boilerplate about nothing, 5 is
 /// "I don't know".
 @Suite struct QualityCommandTests {
-    func store() async throws -> TemporaryFolder {
-        let folder = try TemporaryFolder()
-        #expect(try await iftdb(["init"], in: folder.path).status == 0)
-        let sql = try Data(contentsOf: packageRoot.appending(path: "Tests/Fixtures/quality/quality-store.sql"))
-        let loaded = try await runProgram("sqlite3", ["iftdb.sqlite"], in: folder.path, stdin: sql)
-        #expect(loaded.status == 0, "\(loaded.stderr)")
-        return folder
-    }
-
-    func answerIDs(_ jsonl: String) throws -> [Int] {
-        try jsonl.split(separator: "\n").map { line in
-            let object = try JSONSerialization.jsonObject(with: Data(line.utf8)) as! [String: Any]
-            return object["answer_id"] as! Int
-        }
-    }
+    func store() async throws -> TemporaryFolder { try await initializedStore(loading: ["quality/quality-store.sql"]) }
 
     @Test func excludeFlaggedKeepsPassingPairsAndComposesWithTheOtherFilters() async throws {
         let folder = try await store()
@@ -139,9 +125,9 @@ import Testing
         #expect(!plain.stdout.contains("\"flags\""))
         let with = try await iftdb(["export", "--format", "jsonl", "--with-quality"], in: folder.path)
         let lines = with.stdout.split(separator: "\n")
-        #expect(lines[3].hasSuffix(",\"flags\":[\"question-grounded\",\"answer-form\"],\"support\":1.0}"), "\(lines[3])")
-        #expect(lines[0].hasSuffix(",\"flags\":[],\"support\":1.0}"), "\(lines[0])")
-        #expect(lines[4].hasSuffix(",\"flags\":[],\"support\":null}"), "\(lines[4])")
+        #expect(lines[3].hasSuffix(",\"flags\":[\"question-grounded\",\"answer-form\"],\"support\":1.0,\"judgments\":[]}"), "\(lines[3])")
+        #expect(lines[0].hasSuffix(",\"flags\":[],\"support\":1.0,\"judgments\":[]}"), "\(lines[0])")
+        #expect(lines[4].hasSuffix(",\"flags\":[],\"support\":null,\"judgments\":[]}"), "\(lines[4])")
         // The fields before are the plain export's.
         for (a, b) in zip(plain.stdout.split(separator: "\n"), lines) { #expect(b.hasPrefix(a.dropLast())) }
     }

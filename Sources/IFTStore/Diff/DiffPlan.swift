@@ -22,17 +22,22 @@ enum DiffPlan {
             throw DiffError.datasetFilter
         }
         guard let a = request.a, let b = request.b else {
+            let (base, judge) = try pinnedJudge(request.filter, in: db)
             return PairSetDiff(
                 db: db,
-                a: try filterSet(request.aFilter, base: request.filter, in: db),
-                b: try filterSet(request.bFilter, base: request.filter, in: db))
+                a: try filterSet(request.aFilter, base: base, in: db),
+                b: try filterSet(request.bFilter, base: base, in: db), judge: judge)
         }
         switch (a, b) {
         case (.dataset(let nameA), .dataset(let nameB)):
+            let (base, judge) = try pinnedJudge(request.filter, in: db)
             return PairSetDiff(
-                db: db, a: try datasetSet(nameA, base: request.filter, in: db), b: try datasetSet(nameB, base: request.filter, in: db))
+                db: db, a: try datasetSet(nameA, base: base, in: db), b: try datasetSet(nameB, base: base, in: db), judge: judge)
         case (.prompt(let refA), .prompt(let refB)):
             let promptA = try refA.resolve(in: db, listingNames: false), promptB = try refB.resolve(in: db, listingNames: false)
+            if let judge = [promptA, promptB].first(where: { $0.role == .judge }) {
+                throw DiffError.judgePrompt(judge.ref.description)
+            }
             guard promptA.role == promptB.role else {
                 let (answer, question) = promptA.role == .answer ? (promptA, promptB) : (promptB, promptA)
                 throw DiffError.mixedPromptKinds(answerPrompt: answer.ref.description, questionPrompt: question.ref.description)
@@ -49,11 +54,29 @@ enum DiffPlan {
         if request.filter.answerPrompt != nil {
             throw DiffError.comparedPromptFilter(flag: "--answer-prompt", a: a.ref.description, b: b.ref.description, kind: .answer)
         }
-        let conditions = try pruned(PairSelection(request.filter, in: db).query, in: db).conditions
+        let selection = try PairSelection(request.filter, in: db)
+        let conditions = try pruned(selection.query, in: db).conditions
         for prompt in [a, b] { try checkOneModel(prompt, filter: request.filter, in: db) }
         return AnswerDiff(
             db: db, a: a, b: b, common: conditions.filter { $0.table != .answer }, answer: conditions.filter { $0.table == .answer },
-            sample: request.sample, quality: request.filter.quality ?? QualityFilter())
+            sample: request.sample, quality: request.filter.quality ?? QualityFilter(), judge: try scoringJudge(selection, in: db))
+    }
+
+    /// The judge a diff reads scores from: the one the shared filters chose, else the one
+    /// judge of the pairs they select; nil when none graded them, or several did.
+    private static func scoringJudge(_ selection: PairSelection, in db: Connection) throws -> JudgeChoice? {
+        if let judge = selection.judge { return judge }
+        return try JudgeResolution.resolve(nil, scope: selection.query, in: db).choice
+    }
+
+    /// The shared filters with their judge pinned, so both sides of a pair-set diff read one
+    /// judge (each side alone could choose another), and that judge.
+    private static func pinnedJudge(_ filter: PairFilter, in db: Connection) throws -> (PairFilter, JudgeChoice?) {
+        let judge = try scoringJudge(try PairSelection(filter, in: db), in: db)
+        guard let judge, let given = filter.judge else { return (filter, judge) }
+        var pinned = filter
+        pinned.judge = JudgeFilter(minScore: given.minScore, prompt: judge.filter.prompt, model: judge.model)
+        return (pinned, judge)
     }
 
     private static func questionDiff(_ a: Prompt, _ b: Prompt, request: DiffRequest, in db: Connection) throws -> QuestionDiff {

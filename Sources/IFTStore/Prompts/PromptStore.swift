@@ -33,20 +33,33 @@ extension StoreReader {
         return (statement.string(at: 0), Int64(statement.int(1)))
     }
 
-    /// The messages `ref` renders to for a chunk (and, for answer prompts, a question; when
-    /// only a question is given, its own chunk).
-    public func renderPrompt(_ ref: PromptRef, chunkID: Int64?, questionID: Int64?, count: Int = 3) throws -> (prompt: Prompt, messages: [ChatMessage]) {
+    /// An answer's text and the question it answers.
+    func answerForPrompt(id: Int64) throws -> (text: String, questionID: Int64) {
+        let statement = try db.prepare("SELECT text, question_id FROM answers WHERE id = ?")
+        try statement.bind([id])
+        guard try statement.step() else { throw PromptError.noAnswer(id: id) }
+        return (statement.string(at: 0), Int64(statement.int(1)))
+    }
+
+    /// The messages `ref` renders to for a chunk (and, for answer prompts, a question; for
+    /// judge prompts, an answer). A question brings its own chunk unless one is given; an
+    /// answer brings its question and that question's chunk.
+    public func renderPrompt(_ ref: PromptRef, chunkID: Int64?, questionID: Int64?, answerID: Int64? = nil, count: Int = 3) throws -> (prompt: Prompt, messages: [ChatMessage]) {
         try guarded {
             let prompt = try prompt(ref)
-            let question = try questionID.map { try questionForPrompt(id: $0) }
+            let answer = try answerID.map { try answerForPrompt(id: $0) }
+            let question = try (questionID ?? answer?.questionID).map { try questionForPrompt(id: $0) }
             guard let chunkID = chunkID ?? question?.chunkID else {
                 throw PromptError.renderNeedsChunk
             }
             let chunk = try chunkForPrompt(id: chunkID)
+            if prompt.role == .judge && answer == nil {
+                throw PromptError.renderNeedsAnswer(prompt: prompt.ref.description)
+            }
             if prompt.role == .answer && question == nil {
                 throw PromptError.renderNeedsQuestion(prompt: prompt.ref.description)
             }
-            let values = PromptValues(chunk: chunk.text, question: question?.text, count: count, source: chunk.source)
+            let values = PromptValues(chunk: chunk.text, question: question?.text, answer: answer?.text, count: count, source: chunk.source)
             return (prompt, try prompt.messages(values))
         }
     }
@@ -55,12 +68,15 @@ extension StoreReader {
 extension StoreWriter {
     /// Adds the default prompts to a store that has none of that name yet. Safe to call on
     /// every open: it writes only what is missing, and nothing on a store without the
-    /// prompts table (an older schema under test).
+    /// prompts table (an older schema under test). The judge prompt needs the schema that
+    /// allows its role (`0006_judgments`), so a store upgraded to it gets `judge@1` then.
     func seedDefaultPrompts() throws {
         let hasTable = try db.scalarInt("SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'prompts'") ?? 0
         guard hasTable > 0 else { return }
+        let judgesAllowed = try hasJudgments()
         let missing = try DefaultPrompts.all.filter {
-            (try db.scalarInt("SELECT count(*) FROM prompts WHERE name = ?", [$0.name]) ?? 0) == 0
+            guard $0.role != .judge || judgesAllowed else { return false }
+            return (try db.scalarInt("SELECT count(*) FROM prompts WHERE name = ?", [$0.name]) ?? 0) == 0
         }
         guard !missing.isEmpty else { return }
         try db.transaction {
@@ -99,7 +115,12 @@ extension StoreWriter {
                 throw PromptError.questionInQuestionPrompt
             case .answer where !used.contains("question"):
                 throw PromptError.noQuestionInAnswerPrompt
-            default: break
+            case .question, .answer:
+                if used.contains("answer") { throw PromptError.answerOutsideJudgePrompt(role: role) }
+            case .judge:
+                for placeholder in ["question", "answer"] where !used.contains(placeholder) {
+                    throw PromptError.judgePromptNeeds(placeholder: placeholder)
+                }
             }
             let sha = Prompt.contentHash(role: role, system: system, template: template)
             return try db.transaction {
