@@ -60,6 +60,13 @@ struct PairFilterOptions: ParsableArguments {
     @Option(help: ArgumentHelp("With --exclude-flagged: the share (0 to 1) of an answer's content terms that must occur in its chunk (default \(QualityChecks.defaultMinSupport)).", valueName: "f"))
     var minSupport: Double?
 
+    @Flag(help: ArgumentHelp(
+        "Drop pairs whose question is near a question kept before it (an earlier one, once --dedupe and the other filters have applied): a MinHash estimate of the share of character pairs the folded texts share, at least --near-threshold. A question near only a dropped one stays. See the README's Near-duplicate questions section."))
+    var dedupeNear = false
+
+    @Option(help: ArgumentHelp("With --dedupe-near: the estimated similarity, above 0 and at most 1, from which two questions are near (default \(NearFilter.defaultThreshold)).", valueName: "t"))
+    var nearThreshold: Double?
+
     func validate() throws {
         do {
             _ = try pairFilter()
@@ -81,6 +88,14 @@ struct PairFilterOptions: ParsableArguments {
         return QualityFilter(allowed: allowed, minSupport: minSupport ?? QualityChecks.defaultMinSupport)
     }
 
+    private func nearFilter() throws -> NearFilter? {
+        guard dedupeNear else {
+            if nearThreshold != nil { throw SelectionError.nearThresholdWithoutDedupeNear }
+            return nil
+        }
+        return NearFilter(threshold: nearThreshold ?? NearFilter.defaultThreshold)
+    }
+
     /// The filter these flags describe; throws a `PromptError` or `SelectionError` for a malformed value.
     func pairFilter() throws -> PairFilter {
         let filter = PairFilter(
@@ -91,7 +106,7 @@ struct PairFilterOptions: ParsableArguments {
             idkRule: try IDKRule(extraPatterns: idkPattern),
             minAnswerChars: minAnswerChars, allVersions: allVersions, allAnswers: allAnswers,
             dataset: dataset.map(SavedDataset.name(fromReference:)), dedupe: dedupe,
-            quality: try qualityFilter())
+            quality: try qualityFilter(), near: try nearFilter())
         try filter.validate()
         if dataset != nil && allVersions {
             throw SelectionError.allVersionsWithDataset

@@ -39,13 +39,17 @@ public struct PairFilter: Sendable, Hashable, Codable {
     public var dedupe: Bool
     /// `--exclude-flagged`: only pairs that pass the built-in quality checks (nil: no check).
     public var quality: QualityFilter?
+    /// `--dedupe-near`: drop a question near one kept before it (smaller id) among the pairs
+    /// every other condition keeps, `--dedupe` included; applied last (nil: off).
+    public var near: NearFilter?
 
     public init(
         questionPrompt: PromptRef? = nil, answerPrompt: PromptRef? = nil, model: String? = nil,
         run: Int? = nil, sourceGlob: String? = nil, chunking: Int? = nil,
         since: String? = nil, until: String? = nil, excludeIDK: Bool = false,
         idkRule: IDKRule = .standard, minAnswerChars: Int? = nil, allVersions: Bool = false,
-        allAnswers: Bool = false, dataset: String? = nil, dedupe: Bool = false, quality: QualityFilter? = nil
+        allAnswers: Bool = false, dataset: String? = nil, dedupe: Bool = false, quality: QualityFilter? = nil,
+        near: NearFilter? = nil
     ) {
         self.questionPrompt = questionPrompt
         self.answerPrompt = answerPrompt
@@ -63,11 +67,12 @@ public struct PairFilter: Sendable, Hashable, Codable {
         self.dataset = dataset
         self.dedupe = dedupe
         self.quality = quality
+        self.near = near
     }
 
     private enum CodingKeys: String, CodingKey {
         case questionPrompt, answerPrompt, model, run, sourceGlob, chunking, since, until, excludeIDK, idkRule,
-             minAnswerChars, allVersions, allAnswers, dataset, dedupe, quality
+             minAnswerChars, allVersions, allAnswers, dataset, dedupe, quality, near
     }
 
     /// Reads a filter saved by any iftdb version: flags added later default to off.
@@ -89,7 +94,8 @@ public struct PairFilter: Sendable, Hashable, Codable {
             allAnswers: try c.decodeIfPresent(Bool.self, forKey: .allAnswers) ?? false,
             dataset: try c.decodeIfPresent(String.self, forKey: .dataset),
             dedupe: try c.decodeIfPresent(Bool.self, forKey: .dedupe) ?? false,
-            quality: try c.decodeIfPresent(QualityFilter.self, forKey: .quality))
+            quality: try c.decodeIfPresent(QualityFilter.self, forKey: .quality),
+            near: try c.decodeIfPresent(NearFilter.self, forKey: .near))
     }
 
     /// Checks what can be checked without a store (times, numbers); throws `SelectionError`.
@@ -100,6 +106,7 @@ public struct PairFilter: Sendable, Hashable, Codable {
             throw SelectionError.negativeMinAnswerChars(minAnswerChars)
         }
         try quality?.validate()
+        try near?.validate()
     }
 
     /// The flags that reproduce this filter, e.g. `--answer-prompt answers@2 --exclude-idk`.
@@ -121,6 +128,7 @@ public struct PairFilter: Sendable, Hashable, Codable {
         if allAnswers { out.append("--all-answers") }
         if dedupe { out.append("--dedupe") }
         if let quality { out += quality.flags }
+        if let near { out += near.flags }
         return out
     }
 

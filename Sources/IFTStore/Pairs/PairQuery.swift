@@ -59,9 +59,9 @@ struct PairQuery: Sendable, Hashable {
         datasetID.map { [SQLFragment("d.dataset_id = ?", [.integer($0)])] } ?? []
     }
 
-    /// The WHERE clause (scope and conditions) and its values; empty when there is none.
-    func whereClause() -> SQLFragment {
-        let parts = scope + conditions.map { $0.sql(Self.aliases).parenthesized }
+    /// The WHERE clause (scope, conditions and `extra`) and its values; empty when there is none.
+    func whereClause(adding extra: [SQLFragment] = []) -> SQLFragment {
+        let parts = scope + conditions.map { $0.sql(Self.aliases).parenthesized } + extra.map(\.parenthesized)
         guard !parts.isEmpty else { return SQLFragment() }
         let joined = SQLFragment.joined(parts, separator: " AND ")
         return SQLFragment("WHERE " + joined.sql, joined.arguments)

@@ -36,6 +36,10 @@ public enum SelectionError: UserFacingError, Equatable {
     case unknownCheck(String)
     /// `--allow-flag` or `--min-support` without `--exclude-flagged`.
     case qualityFlagWithoutExcludeFlagged(String)
+    /// `--near-threshold` outside (0, 1].
+    case badNearThreshold(Double)
+    /// `--near-threshold` without `--dedupe-near`.
+    case nearThresholdWithoutDedupeNear
 
     public var message: String {
         switch self {
@@ -98,6 +102,10 @@ public enum SelectionError: UserFacingError, Equatable {
             return "--allow-flag: no check is named '\(name)'; the checks are \(QualityCheck.names)"
         case .qualityFlagWithoutExcludeFlagged(let flag):
             return "\(flag) only changes --exclude-flagged; add --exclude-flagged or drop \(flag)"
+        case .badNearThreshold(let value):
+            return "--near-threshold must be above 0 and at most 1 (the estimated share of shared character pairs from which two questions are near), not \(value)"
+        case .nearThresholdWithoutDedupeNear:
+            return "--near-threshold only changes --dedupe-near; add --dedupe-near or drop --near-threshold"
         case .allTooLong(let pairs, let limit):
             return "all \(pairs) selected pairs are longer than --max-example-chars \(limit); raise it; nothing written"
         case .emptySplit(let name, let pairs, let unit):
