@@ -149,3 +149,111 @@ import Testing
         #expect(PairFilter(near: NearFilter(threshold: 0.8)).flags == ["--dedupe-near", "--near-threshold 0.8"])
     }
 }
+
+/// `--dedupe-near` in a selection of the fixture store (see `PairFilterTests` for its rows):
+/// after every other condition, counted in the funnel, composed with the other filters.
+@Suite struct NearDuplicateSelectionTests {
+    static let a = "What is the total amount of the investment?"
+    static let b = "What was the total amount of investment?"
+    static let c = "What was the total investment?"
+
+    /// Adds A (guide/intro.md), then B, C and B again (notes/café.txt, the last on the
+    /// boundary chunking), each with one answer; returns their question ids.
+    func addQuestions(to fixture: PairStoreFixture, idkAnswerFor idk: Set<Int> = []) throws -> [Int] {
+        let run = try fixture.addAnswerRun(prompt: 2, model: 1)
+        var ids: [Int] = []
+        for (index, (chunk, text)) in [(2, Self.a), (4, Self.b), (4, Self.c), (5, Self.b)].enumerated() {
+            try fixture.db.run("""
+                INSERT INTO questions (chunk_id, prompt_id, model_id, run_id, call_id, sample, ordinal, text, normalized, created_at)
+                VALUES (?, 1, 1, 1, 1, 1, ?, ?, ?, '2026-02-01T00:00:00.000Z')
+                """, [chunk, 10 + index, text, QuestionKey.normalize(text)])
+            ids.append(Int(fixture.db.lastInsertRowID))
+            try fixture.addAnswer(question: ids[index], prompt: 2, model: 1, run: run, text: idk.contains(index) ? "I don't know." : "Answer \(index).")
+        }
+        return ids
+    }
+
+    func questionIDs(_ filter: PairFilter, in fixture: PairStoreFixture) throws -> Set<Int> {
+        var ids = Set<Int>()
+        try PairSelection(filter, in: fixture.db).forEachRow(columns: [.questionID]) { ids.insert($0.int(0)) }
+        return ids
+    }
+
+    @Test func dropsQuestionsNearAKeptOneAndCountsThem() throws {
+        let fixture = try PairStoreFixture()
+        let ids = try addQuestions(to: fixture)
+        let all = try questionIDs(PairFilter(), in: fixture)
+        let selection = try PairSelection(PairFilter(near: NearFilter()), in: fixture.db)
+        let funnel = try selection.funnel()
+        let step = try #require(funnel.steps.last)
+        #expect(step.label == "--dedupe-near (questions near an earlier kept one)")
+        // B (near A) and its copy go; C, near only the dropped B, stays.
+        #expect(step.questionsRemoved == 2 && step.removed == 2)
+        #expect(try questionIDs(PairFilter(near: NearFilter()), in: fixture) == all.subtracting([ids[1], ids[3]]))
+        #expect(funnel.steps.dropLast().allSatisfy { $0.questionsRemoved == nil })
+
+        // With --dedupe first, the copy of B goes there, and only B is left for --dedupe-near.
+        let both = try PairSelection(PairFilter(dedupe: true, near: NearFilter()), in: fixture.db).funnel()
+        #expect(both.steps.suffix(2).map(\.removed) == [1, 1])
+        #expect(both.steps.last?.questionsRemoved == 1)
+        #expect(both.selected == funnel.selected)
+
+        // At 0.95 only the copy is near.
+        #expect(try questionIDs(PairFilter(near: NearFilter(threshold: 0.95)), in: fixture) == all.subtracting([ids[3]]))
+    }
+
+    /// A question outside the selection never hides one inside it.
+    @Test func onlyQuestionsOfTheSelectionCount() throws {
+        let fixture = try PairStoreFixture()
+        let ids = try addQuestions(to: fixture, idkAnswerFor: [0])
+        // Without A (its answer is "I don't know"), B is the earliest: C, near it, goes.
+        let withoutIDK = try questionIDs(PairFilter(excludeIDK: true), in: fixture)
+        #expect(!withoutIDK.contains(ids[0]))
+        #expect(try questionIDs(PairFilter(excludeIDK: true, near: NearFilter()), in: fixture) == withoutIDK.subtracting([ids[2], ids[3]]))
+        #expect(try questionIDs(PairFilter(sourceGlob: "notes/*", near: NearFilter()), in: fixture)
+            == (try questionIDs(PairFilter(sourceGlob: "notes/*"), in: fixture)).subtracting([ids[2], ids[3]]))
+        // In a saved dataset: its items are the scope.
+        _ = try fixture.store.saveDataset(name: "late", filter: PairFilter(sourceGlob: "notes/*"), replace: false)
+        let frozen = try questionIDs(PairFilter(dataset: "late"), in: fixture)
+        #expect(try questionIDs(PairFilter(dataset: "late", near: NearFilter()), in: fixture) == frozen.subtracting([ids[2], ids[3]]))
+    }
+
+    @Test func aSavedDatasetRecordsTheFilterAndKeepsItsPairs() throws {
+        let fixture = try PairStoreFixture()
+        let ids = try addQuestions(to: fixture)
+        let saved = try fixture.store.saveDataset(name: "near", filter: PairFilter(near: NearFilter(threshold: 0.8)), replace: false)
+        let json = try #require(try fixture.db.scalar("SELECT filter FROM datasets WHERE name = 'near'"))
+        guard case .text(let text) = json else { Issue.record("no filter text"); return }
+        #expect(text.contains(#""near":{"#) && text.contains(#""threshold":0.8"#) && text.contains(#""signature_version":1"#), "\(text)")
+        let decoded = try JSONDecoder().decode(PairFilter.self, from: Data(text.utf8))
+        #expect(decoded.near == NearFilter(threshold: 0.8))
+        #expect(saved.flags.contains("--dedupe-near --near-threshold 0.8"))
+        let before = try fixture.selectedAnswerIDs(PairFilter(dataset: "near"))
+        // A later question near a kept one, and one that repeats a dropped one, change nothing.
+        let run = try fixture.addAnswerRun(prompt: 2, model: 1)
+        for (ordinal, text) in [NearDuplicateSelectionTests.a, "What is the total amount of investment?"].enumerated() {
+            try fixture.db.run("""
+                INSERT INTO questions (chunk_id, prompt_id, model_id, run_id, call_id, sample, ordinal, text, normalized, created_at)
+                VALUES (2, 1, 1, 1, 1, 1, ?, ?, ?, '2026-03-01T00:00:00.000Z')
+                """, [40 + ordinal, text, QuestionKey.normalize(text)])
+            try fixture.addAnswer(question: Int(fixture.db.lastInsertRowID), prompt: 2, model: 1, run: run, text: "Later.")
+        }
+        #expect(try fixture.selectedAnswerIDs(PairFilter(dataset: "near")) == before)
+        #expect(!before.isEmpty && ids.count == 4)
+    }
+
+    @Test func statsCountNearDuplicatesPerGroup() throws {
+        let fixture = try PairStoreFixture()
+        _ = try addQuestions(to: fixture)
+        let stats = try PairStats.compute(in: fixture.db, filter: PairFilter())
+        let group = try #require(stats.groups.first { $0.answerPrompt == "answers@1" })
+        #expect(group.nearDuplicateQuestions == 2)
+        #expect(group.nearDuplicateRate == Double(2) / Double(group.questions))
+        let strict = try PairStats.compute(in: fixture.db, filter: PairFilter(near: NearFilter(threshold: 0.95)))
+        // The selection has dropped them already: nothing near is left.
+        #expect(strict.groups.allSatisfy { $0.nearDuplicateQuestions == 0 })
+        let encoded = try JSONEncoder().encode(group)
+        let keys = try #require(try JSONSerialization.jsonObject(with: encoded) as? [String: Any]).keys
+        #expect(keys.contains("nearDuplicateRate") && keys.contains("nearDuplicateQuestions"))
+    }
+}

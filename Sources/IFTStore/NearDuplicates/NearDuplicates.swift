@@ -29,8 +29,8 @@ final class NearDuplicates: Sendable, Hashable {
         functionName = "iftdb_near_kept_\(Self.registered.add(1, ordering: .relaxed).newValue)"
     }
 
-    /// Works out which questions of the pairs `scope` (and `extra`) selects survive `filter`,
-    /// and registers the condition's function on `db`.
+    /// Works out which questions of the pairs `scope` (and `extra`) selects survive `filter`.
+    /// `register(on:)` makes the condition's function known to a connection.
     static func scan(_ scope: PairQuery, extra: [SQLFragment] = [], filter: NearFilter, in db: Connection) throws -> NearDuplicates {
         try filter.validate()
         var ids = try QuestionIDSet(in: db)
@@ -53,12 +53,15 @@ final class NearDuplicates: Sendable, Hashable {
                 }
             }
         }
-        let near = NearDuplicates(filter: filter, kept: ids, inScope: inScope, dropped: dropped)
-        let kept = ids
-        try db.registerFunction(near.functionName, arguments: 1) { arguments in
+        return NearDuplicates(filter: filter, kept: ids, inScope: inScope, dropped: dropped)
+    }
+
+    /// Registers `functionName(question_id)` on `db`.
+    func register(on db: Connection) throws {
+        let kept = self.kept
+        try db.registerFunction(functionName, arguments: 1) { arguments in
             .integer(kept.contains(Int64(arguments.int(0))) ? 1 : 0)
         }
-        return near
     }
 
     static func == (lhs: NearDuplicates, rhs: NearDuplicates) -> Bool { lhs === rhs }

@@ -90,7 +90,9 @@ final class PairSelection {
         }
         if let near = filter.near {
             // After --dedupe too: its exact repeats would be near anyway.
-            query = query.adding(.dedupeNear(try NearDuplicates.scan(query, filter: near, in: db)))
+            let duplicates = try NearDuplicates.scan(query, filter: near, in: db)
+            try duplicates.register(on: db)
+            query = query.adding(.dedupeNear(duplicates))
         }
         self.query = query
     }

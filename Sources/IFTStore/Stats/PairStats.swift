@@ -57,10 +57,15 @@ public struct PairStats: Sendable, Hashable, Codable {
         public var flagged = 0
         public var flaggedRate = 0.0
         public var flags: [String: Int] = [:]
+        /// Questions in the group that are near an earlier question kept in the group (what
+        /// `--dedupe-near` would drop within the group, at the filter's `--near-threshold` or
+        /// the default), and their share of the group's questions.
+        public var nearDuplicateQuestions = 0
+        public var nearDuplicateRate = 0.0
 
         enum CodingKeys: String, CodingKey {
             case questionPrompt, answerPrompt, model, pairs, idk, idkRate, questions, duplicateQuestions, duplicateQuestionRate,
-                 meanAnswerChars, tokensIn, tokensOut, failedCalls, latencyMsP50, latencyMsP95, flagged, flaggedRate, flags
+                 nearDuplicateQuestions, nearDuplicateRate, meanAnswerChars, tokensIn, tokensOut, failedCalls, latencyMsP50, latencyMsP95, flagged, flaggedRate, flags
         }
 
         /// Every key is always present: a missing latency is `null`, not left out.
@@ -75,6 +80,8 @@ public struct PairStats: Sendable, Hashable, Codable {
             try c.encode(questions, forKey: .questions)
             try c.encode(duplicateQuestions, forKey: .duplicateQuestions)
             try c.encode(duplicateQuestionRate, forKey: .duplicateQuestionRate)
+            try c.encode(nearDuplicateQuestions, forKey: .nearDuplicateQuestions)
+            try c.encode(nearDuplicateRate, forKey: .nearDuplicateRate)
             try c.encode(meanAnswerChars, forKey: .meanAnswerChars)
             try c.encode(tokensIn, forKey: .tokensIn)
             try c.encode(tokensOut, forKey: .tokensOut)
@@ -106,6 +113,9 @@ extension StoreReader {
 extension PairStats {
 
     static func compute(in db: Connection, filter: PairFilter) throws -> PairStats {
+        // First: resolving the filter registers SQL functions, which SQLite refuses to
+        // replace while a statement is running.
+        let selection = try PairSelection(filter, in: db)
         let totals = try db.prepare("""
             SELECT (SELECT count(*) FROM current_sources WHERE status <> 'removed'), (SELECT count(*) FROM sources),
                    (SELECT count(*) FROM chunks), (SELECT count(*) FROM questions), (SELECT count(*) FROM answers),
@@ -115,7 +125,6 @@ extension PairStats {
         var store = StoreCounts(sources: totals.int(0), sourceVersions: totals.int(1), chunks: totals.int(2), questions: totals.int(3), answers: totals.int(4))
         store.shortSets = totals.int(5)
 
-        let selection = try PairSelection(filter, in: db)
         let clause = selection.query.whereClause()
         let selected = "\(selection.query.from)\n\(clause.sql)"
 
@@ -173,7 +182,7 @@ extension PairStats {
                    (SELECT count(*) FROM models x WHERE x.name = md.name),
                    g.pairs, g.idk, g.questions, g.keys, g.mean_chars,
                    coalesce(t.tin, 0), coalesce(t.tout, 0), coalesce(f.failed, 0), p.p50, p.p95,
-                   g.flagged, g.f0, g.f1, g.f2, g.f3, g.f4
+                   g.flagged, g.f0, g.f1, g.f2, g.f3, g.f4, g.qp, g.ap, g.m
             FROM g
             JOIN prompts pq ON pq.id = g.qp JOIN prompts pa ON pa.id = g.ap JOIN models md ON md.id = g.m
             LEFT JOIN tokens t ON t.qp = g.qp AND t.ap = g.ap AND t.m = g.m
@@ -186,6 +195,7 @@ extension PairStats {
         let minSupport = filter.quality?.minSupport ?? QualityChecks.defaultMinSupport
         try statement.bind([.real(minSupport)] + clause.arguments)
         var groups: [Group] = []
+        var groupKeys: [[Int]] = []
         while try statement.step() {
             let pairs = statement.int(5), idk = statement.int(6), questions = statement.int(7), keys = statement.int(8)
             let model = statement.int(4) > 1 ? "\(statement.string(at: 2)) \(statement.string(at: 3))" : statement.string(at: 2)
@@ -199,6 +209,16 @@ extension PairStats {
             group.flaggedRate = Self.rate(group.flagged, of: pairs)
             for (offset, check) in QualityCheck.allCases.enumerated() { group.flags[check.rawValue] = statement.int(16 + offset) }
             groups.append(group)
+            groupKeys.append((21 ..< 24).map(statement.int))
+        }
+        // Near duplicates within each group: one scan of the group's questions (in the
+        // snapshot the counts were read in).
+        let near = filter.near ?? NearFilter()
+        for (index, key) in groupKeys.enumerated() {
+            let scan = try NearDuplicates.scan(selection.query, extra: [SQLFragment(
+                "q.prompt_id = ? AND a.prompt_id = ? AND a.model_id = ?", key.map { .integer(Int64($0)) })], filter: near, in: db)
+            groups[index].nearDuplicateQuestions = scan.questionsDropped
+            groups[index].nearDuplicateRate = Self.rate(scan.questionsDropped, of: groups[index].questions)
         }
         return PairStats(store: store, selection: chosen, groups: groups)
     }
