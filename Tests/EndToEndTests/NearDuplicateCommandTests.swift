@@ -110,6 +110,13 @@ import Testing
             return (object["a"] as! [String: Any])["answers"] as! Int
         }
         #expect(items(near.stdout) == items(plain.stdout) - 2, "\(near.stdout)")
+
+        // A question-prompt diff refuses it, as it refuses --dedupe.
+        let prompt = "INSERT INTO prompts (id, name, version, role, template, sha256, created_at) VALUES (4, 'questions', 2, 'question', 't2', 'p4', '2026-01-06T09:00:00.000Z');"
+        #expect(try await runProgram("sqlite3", ["iftdb.sqlite"], in: folder.path, stdin: Data(prompt.utf8)).status == 0)
+        let questions = try await iftdb(["diff", "questions@1", "questions@2", "--dedupe-near"], in: folder.path)
+        #expect(questions.status == 2)
+        #expect(questions.stderr.contains("--dedupe-near is about answers and does not apply to a question-prompt diff"), "\(questions.stderr)")
     }
 
     @Test func aThresholdWithoutTheFlagOrOutsideZeroToOneIsAUsageError() async throws {
