@@ -24,6 +24,13 @@ for path in arguments.dropFirst().sorted() {
     }
     let name = String(stem[stem.index(after: underscore)...])
     let sql = try String(contentsOfFile: path, encoding: .utf8)
+    // A first line that declares a mode must name one the migrator knows (IFTSQLite's
+    // `Migration.Mode`), so a typo fails the build rather than running the file as plain SQL.
+    let firstLine = sql.prefix { !$0.isNewline }.trimmingCharacters(in: .whitespaces)
+    if firstLine.hasPrefix("-- migration:") && firstLine != "-- migration: rebuild-tables" {
+        FileHandle.standardError.write(Data("error: migration \(fileName) declares an unknown mode ('\(firstLine)'); the one mode is '-- migration: rebuild-tables'\n".utf8))
+        exit(1)
+    }
     // A raw string needs more '#' than any run of '#' following a quote in the SQL.
     var longest = 0, run = 0
     for character in sql {

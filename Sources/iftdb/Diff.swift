@@ -24,6 +24,11 @@ extension IFTDB {
                 from different runs line up: same, answer changed, only in A, only in B; per \
                 side the same rates as for answers.
 
+                With judgments, answer and pair diffs give each side's mean score from the judge \
+                (the one --judge, --judge-model or --min-score chose, else the one judge of the \
+                selected pairs) and how many matched pairs' scores changed (--show score-changed \
+                lists them).
+
                 The shared filters narrow both sides. The summary goes to standard output; \
                 --show lists one kind of item (a word diff of the answers: coloured on a \
                 terminal, [-old-]{+new+} in a pipe); --json prints the summary and the listed \
@@ -54,7 +59,7 @@ extension IFTDB {
         @Option(help: "Compare this answer sample (answer-prompt diffs).") var sample = 1
 
         @Option(help: ArgumentHelp(
-            "List these items: same, changed, only-a, only-b, into-idk, out-of-idk (answers, datasets: the first four); kept, added, dropped (questions).",
+            "List these items: same, changed, only-a, only-b, into-idk, out-of-idk, score-changed (answers; datasets and filter sets: same, changed, only-a, only-b, score-changed); kept, added, dropped (questions).",
             valueName: "which"))
         var show: DiffShow?
 
@@ -103,6 +108,8 @@ final class DiffPrinter {
     let colored: Bool
     let show: DiffShow?
     private var kind: DiffKind = .answers
+    /// Whether the diff has a judge: its items carry scores.
+    private var scored = false
     private var items = 0
 
     init(sink: ByteSink, json: Bool, colored: Bool, show: DiffShow?) {
@@ -114,6 +121,7 @@ final class DiffPrinter {
 
     func summary(_ summary: DiffSummary) throws {
         kind = summary.kind
+        scored = summary.judge != nil
         if json { return try jsonSummary(summary) }
         let what = summary.kind == .questions ? "questions" : summary.kind == .answers ? "answers" : "pairs"
         let title = "diff of \(what): A = \(summary.a.label), B = \(summary.b.label)" + (summary.sample.map { " (sample \($0))" } ?? "")
@@ -131,6 +139,10 @@ final class DiffPrinter {
         }
         if let a = summary.a.promptTokens, let b = summary.b.promptTokens { table.append(["prompt tokens", "\(a)", "\(b)"]) }
         if let a = summary.a.completionTokens, let b = summary.b.completionTokens { table.append(["completion tokens", "\(a)", "\(b)"]) }
+        if let judge = summary.judge, let a = summary.a.judged, let b = summary.b.judged {
+            table.append(["graded by \(judge)", "\(a)", "\(b)"])
+            table.append(["mean score", score(summary.a.meanScore), score(summary.b.meanScore)])
+        }
         // The counts below the table line up with its first two columns.
         let widths = table.widths(alsoFitting: summary.counts.map { [$0.label] })
         var text = TerminalText.escaped(title) + "\n" + table.headerLines(widths: widths) + table.rows.map { table.line($0, widths: widths) }.joined() + "\n"
@@ -152,17 +164,18 @@ final class DiffPrinter {
         case .answers, .pairs:
             let question = item.questionA ?? item.questionB ?? ""
             add("  question:\(item.questionAID ?? item.questionBID ?? 0): \(question)")
+            let (refA, refB) = (ref(item.answerAID, item.scoreA), ref(item.answerBID, item.scoreB))
             switch (item.answerA, item.answerB) {
             case (let a?, let b?) where a != b:
-                add("  A\(ref(item.answerAID)): \(a)")
-                add("  B\(ref(item.answerBID)): \(b)")
+                add("  A\(refA): \(a)")
+                add("  B\(refB): \(b)")
                 // The colours are ours; WordDiff escapes the words between them.
                 lines.append(colored ? "  diff: " + WordDiff.colored(a, b) : TerminalText.escaped("  diff: " + WordDiff.plain(a, b)))
             case (let a?, _):
-                add("  A\(ref(item.answerAID)): \(a)")
-                if item.answerB != nil { add("  B\(ref(item.answerBID)): (the same)") }
+                add("  A\(refA): \(a)")
+                if item.answerB != nil { add("  B\(refB): (the same)") }
             case (nil, let b?):
-                add("  B\(ref(item.answerBID)): \(b)")
+                add("  B\(refB): \(b)")
             case (nil, nil): break
             }
         }
@@ -173,7 +186,12 @@ final class DiffPrinter {
         if json { try sink.write(show == nil ? "}\n" : "]}\n") }
     }
 
-    private func ref(_ id: Int64?) -> String { id.map { " answer:\($0)" } ?? "" }
+    /// ` answer:ID`, and with a judge ` (score S)`.
+    private func ref(_ id: Int64?, _ score: Double?) -> String {
+        (id.map { " answer:\($0)" } ?? "") + (scored ? " (score \(self.score(score)))" : "")
+    }
+
+    private func score(_ value: Double?) -> String { value.map { String(format: "%.2f", $0) } ?? "-" }
     private func percent(_ rate: Double?) -> String { String(format: "%.1f%%", (rate ?? 0) * 100) }
 
     private func jsonSummary(_ summary: DiffSummary) throws {
@@ -186,6 +204,6 @@ final class DiffPrinter {
 
     private func jsonItem(_ item: DiffItem) throws {
         try sink.write(items == 1 ? "\n" : ",\n")
-        try sink.writeJSON(DiffReportItem(item, kind: kind), .ordered, newline: false)
+        try sink.writeJSON(DiffReportItem(item, kind: kind, scored: scored), .ordered, newline: false)
     }
 }

@@ -63,7 +63,7 @@ extension IFTDB {
             valueName: "n"))
         var maxExampleChars: Int?
 
-        @Flag(help: "jsonl only: add each pair's failed quality checks (\"flags\": [names]) and \"support\" (0 to 1, null for \"I don't know\"), judged with --min-support when given.")
+        @Flag(help: "jsonl only: add each pair's failed quality checks (\"flags\": [names]) and \"support\" (0 to 1, null for \"I don't know\"), judged with --min-support when given, and its \"judgments\" ([{prompt, model, score, reason}], every judge's).")
         var withQuality = false
 
         @Option(help: ArgumentHelp("With --split: the seed of the split's hash (default 0).", valueName: "n"))
@@ -106,8 +106,8 @@ extension IFTDB {
 
         func run() async throws {
             let output = self.output == "-" ? nil : self.output
-            let interrupts = output == nil ? [] : Self.removeTemporaryFileOnInterrupt()
-            defer { interrupts.forEach { $0.cancel() } }
+            let interrupts = output == nil ? nil : SignalWatch.removingTemporaryFiles()
+            defer { interrupts?.cancel() }
             let filter = try filters.pairFilter()
             let splitting = try split.map { ExportSplit(spec: try SplitSpec(parsing: $0), seed: seed ?? 0, unit: splitBy ?? .chunk) }
             let reader = try StoreFile.open(store.path, for: .reading)
@@ -119,22 +119,6 @@ extension IFTDB {
                 output: output, split: splitting)
             for line in summary.lines { Console.info(line) }
             for warning in summary.warnings { Console.warning(warning) }
-        }
-
-        /// Ctrl-C or a kill while -o is being written: remove the temporary file, then exit
-        /// as the signal would (128 + n), so no half-written file is left behind.
-        static func removeTemporaryFileOnInterrupt() -> [DispatchSourceSignal] {
-            [SIGINT, SIGTERM, SIGHUP].map { number in
-                signal(number, SIG_IGN)
-                let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
-                source.setEventHandler {
-                    AtomicOutputFile.discardAllPending()
-                    Console.error("interrupted; nothing written")
-                    Foundation.exit(128 + number)
-                }
-                source.resume()
-                return source
-            }
         }
     }
 }

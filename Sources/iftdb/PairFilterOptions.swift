@@ -60,6 +60,15 @@ struct PairFilterOptions: ParsableArguments {
     @Option(help: ArgumentHelp("With --exclude-flagged: the share (0 to 1) of an answer's content terms that must occur in its chunk (default \(QualityChecks.defaultMinSupport)).", valueName: "f"))
     var minSupport: Double?
 
+    @Option(help: ArgumentHelp("Keep pairs whose mean score (1 to 5, over samples) from the judge is at least N; drops pairs the judge has not graded.", valueName: "n"))
+    var minScore: Double?
+
+    @Option(help: ArgumentHelp("The judge: pairs graded by this judge prompt (NAME@V, or NAME for its latest version); with --min-score, its scores.", valueName: "ref"), completion: StoreCompletion.prompts(.judge))
+    var judge: String?
+
+    @Option(help: ArgumentHelp("The judge: pairs graded by this model (its name, any parameters); with --min-score, its scores.", valueName: "name"))
+    var judgeModel: String?
+
     @Flag(help: ArgumentHelp(
         "Drop pairs whose question is near a question kept before it (an earlier one, once --dedupe and the other filters have applied): a MinHash estimate of the share of character pairs the folded texts share, at least --near-threshold. A question near only a dropped one stays. See the README's Near-duplicate questions section."))
     var dedupeNear = false
@@ -96,6 +105,11 @@ struct PairFilterOptions: ParsableArguments {
         return NearFilter(threshold: nearThreshold ?? NearFilter.defaultThreshold)
     }
 
+    private func judgeFilter() throws -> JudgeFilter? {
+        guard minScore != nil || judge != nil || judgeModel != nil else { return nil }
+        return JudgeFilter(minScore: minScore, prompt: try judge.map(PromptRef.init(parsing:)), model: judgeModel)
+    }
+
     /// The filter these flags describe; throws a `PromptError` or `SelectionError` for a malformed value.
     func pairFilter() throws -> PairFilter {
         let filter = PairFilter(
@@ -106,7 +120,7 @@ struct PairFilterOptions: ParsableArguments {
             idkRule: try IDKRule(extraPatterns: idkPattern),
             minAnswerChars: minAnswerChars, allVersions: allVersions, allAnswers: allAnswers,
             dataset: dataset.map(SavedDataset.name(fromReference:)), dedupe: dedupe,
-            quality: try qualityFilter(), near: try nearFilter())
+            quality: try qualityFilter(), judge: try judgeFilter(), near: try nearFilter())
         try filter.validate()
         if dataset != nil && allVersions {
             throw SelectionError.allVersionsWithDataset

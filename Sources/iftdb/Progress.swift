@@ -50,3 +50,36 @@ enum Format {
         value < 60 ? String(format: "%.1f s", value) : String(format: "%dm%02ds", Int(value) / 60, Int(value) % 60)
     }
 }
+
+/// The progress of a generation run on stderr: a bar on a terminal, a line every few
+/// seconds in a pipe.
+final class GenerationProgressView {
+    private let line: ProgressLine
+    private let kind: GenerationKind
+
+    init(quiet: Bool, kind: GenerationKind) {
+        line = ProgressLine(quiet: quiet)
+        self.kind = kind
+    }
+
+    func update(_ p: GenerationProgress, started: Date) {
+        line.update({
+            let finished = p.done + p.failed + p.alreadyPresent
+            let elapsed = max(Date().timeIntervalSince(started), 0.001)
+            let rate = Double(finished) / elapsed
+            let remaining = rate > 0 ? Double(p.total - finished) / rate : 0
+            var text = ""
+            if Console.stderrIsTerminal {
+                let width = 24
+                let filled = p.total > 0 ? min(width, width * finished / p.total) : width
+                text += "[" + String(repeating: "█", count: filled) + String(repeating: "·", count: width - filled) + "] "
+            } else {
+                text += "\(kind.rawValue): "
+            }
+            text += "\(finished)/\(p.total) · \(String(format: "%.1f", rate))/s · \(p.failed) failed · ETA \(Format.seconds(remaining))"
+            return text
+        }())
+    }
+
+    func finish() { line.clear() }
+}

@@ -9,9 +9,10 @@ extension IFTDB {
             abstract: "List, show, add and render versioned prompts.",
             discussion: """
                 A prompt is NAME@VERSION, or NAME for its latest version. Every store starts with \
-                questions@1 (role question) and answers@1 (role answer). Templates use the \
-                placeholders {{chunk}}, {{question}}, {{count}} and {{source}} (the source file's \
-                path); adding a template identical to an existing version returns that version.
+                questions@1 (role question), answers@1 (role answer) and judge@1 (role judge: \
+                grades an answer from 1 to 5). Templates use the placeholders {{chunk}}, \
+                {{question}}, {{answer}} (judge prompts), {{count}} and {{source}} (the source \
+                file's path); adding a template identical to an existing version returns that version.
                 """,
             subcommands: [List.self, Show.self, Add.self, Render.self],
             defaultSubcommand: List.self
@@ -84,13 +85,14 @@ extension IFTDB.Prompts {
                 Prints the prompt reference (NAME@VERSION) on stdout. The same role, system prompt \
                 and template as an existing version of NAME return that version and add nothing. \
                 A question prompt must use {{chunk}} and not {{question}}; an answer prompt must \
-                use both. Unknown placeholders are refused.
+                use both; a judge prompt must use {{chunk}}, {{question}} and {{answer}}, and only \
+                a judge prompt may use {{answer}}. Unknown placeholders are refused.
                 """
         )
 
         @OptionGroup var store: StoreOptions
         @Argument(help: "The prompt's name: letters, digits, '-', '_' and '.'.") var name: String
-        @Option(help: "question or answer.") var role: String
+        @Option(help: "question, answer or judge.") var role: String
         @Option(help: ArgumentHelp("The file holding the template (UTF-8); '-' reads standard input.", valueName: "file")) var templateFile: String
         @Option(help: "The system prompt.") var system: String?
         @Option(help: ArgumentHelp("A file holding the system prompt; '-' reads standard input.", valueName: "file")) var systemFile: String?
@@ -100,7 +102,7 @@ extension IFTDB.Prompts {
             if templateFile == "-" && systemFile == "-" {
                 throw ValidationError("--template-file - and --system-file - cannot both read standard input; put one of them in a file")
             }
-            if PromptRole(rawValue: role) == nil { throw ValidationError("--role is 'question' or 'answer', not '\(role)'") }
+            if PromptRole(rawValue: role) == nil { throw ValidationError("--role is 'question', 'answer' or 'judge', not '\(role)'") }
         }
 
         func run() async throws {
@@ -117,19 +119,25 @@ extension IFTDB.Prompts {
 
     struct Render: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Print the messages a prompt sends for a chunk (and a question).",
-            discussion: "Answer prompts need --question; without --chunk the question's own chunk is used."
+            abstract: "Print the messages a prompt sends for a chunk (and a question, or an answer).",
+            discussion: """
+                Answer prompts need --question; without --chunk the question's own chunk is used. \
+                Judge prompts need --answer, which brings its question and that question's chunk.
+                """
         )
 
         @OptionGroup var store: StoreOptions
         @Argument(help: "NAME@VERSION, or NAME for the latest version.", completion: StoreCompletion.prompts()) var ref: String
         @Option(help: ArgumentHelp("The chunk to render with.", valueName: "chunk:ID")) var chunk: String?
         @Option(help: ArgumentHelp("The question to render with (answer prompts).", valueName: "question:ID")) var question: String?
+        @Option(help: ArgumentHelp("The answer to render with (judge prompts).", valueName: "answer:ID")) var answer: String?
         @Option(help: "The value of {{count}}.") var count = 3
         @Flag(help: "Print the messages as JSON, as they are sent.") var json = false
 
         func validate() throws {
-            if chunk == nil && question == nil { throw ValidationError("pass --chunk chunk:ID (and --question question:ID for answer prompts)") }
+            if chunk == nil && question == nil && answer == nil {
+                throw ValidationError("pass --chunk chunk:ID (and --question question:ID for answer prompts), or --answer answer:ID for judge prompts")
+            }
             if count < 1 { throw ValidationError("--count must be at least 1") }
         }
 
@@ -137,9 +145,10 @@ extension IFTDB.Prompts {
             let parsed = try PromptRef(parsing: ref)
             let chunkID = try chunk.map { try Self.id($0, kind: "chunk") }
             let questionID = try question.map { try Self.id($0, kind: "question") }
+            let answerID = try answer.map { try Self.id($0, kind: "answer") }
             let reader = try StoreFile.open(store.path, for: .reading)
             defer { reader.close() }
-            let (_, messages) = try reader.renderPrompt(parsed, chunkID: chunkID, questionID: questionID, count: count)
+            let (_, messages) = try reader.renderPrompt(parsed, chunkID: chunkID, questionID: questionID, answerID: answerID, count: count)
             let sink = ByteSink.standardOutput()
             if json {
                 try sink.writeJSON(messages, .ordered)

@@ -11,7 +11,8 @@ extension IFTDB {
                   source:PATH[@V]   a source version (the current one without @V), with its text
                   chunk:ID          a chunk in place in its source, with its offsets
                   question:ID       a question with its chunk, source version, prompt, model, run and call
-                  answer:ID         an answer with its question and all of the above, and its own prompt, model, run and call
+                  answer:ID         an answer with its question and all of the above, its own prompt, model, run and call,
+                                    the quality checks' verdict and its judgments
 
                 Examples:
                   iftdb show source:notes/roadmap.md@2
@@ -122,6 +123,17 @@ extension IFTDB {
             if let answer = lineage.answer, let quality = lineage.quality {
                 try sink.write(Self.qualityReport(quality, answer: answer.text))
             }
+            if let judgments = lineage.judgments { try sink.write(TerminalText.escaped(Self.judgmentList(judgments))) }
+        }
+
+        /// Each judgment of the answer: judge prompt, model, sample, score and reason, with its run and call.
+        static func judgmentList(_ judgments: [Judgment]) -> String {
+            guard !judgments.isEmpty else { return "judgments: none\n" }
+            var lines = ["judgments (score 1 to 5)"]
+            for j in judgments {
+                lines.append("  \(j.prompt) with \(j.model), sample \(j.sample): \(j.score) · \(j.reason ?? "(no reason given)") · run \(j.runID), call \(j.callID), \(j.createdAt)")
+            }
+            return lines.joined(separator: "\n") + "\n"
         }
 
         /// Each built-in check's verdict on the pair, the support score, and the answer with

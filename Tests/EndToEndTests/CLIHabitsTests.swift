@@ -207,8 +207,10 @@ import Testing
         let folder = try await fixtureStore()
         #expect(try await iftdb(["dataset", "save", "first", "--db", "s.sqlite", "--answer-prompt", "answers@1"], in: folder.path).status == 0)
         let db = ["--db", "s.sqlite"]
+        // (`dataset save` opened the store for writing, which seeded the default judge@1.)
         #expect(try await complete(["prompts", "show"], "positional@0", words: ["iftdb", "prompts", "show"] + db + [""], in: folder)
-                == ["answers", "questions", "answers@1", "answers@2", "questions@1"])
+                == ["answers", "judge", "questions", "answers@1", "answers@2", "judge@1", "questions@1"])
+        #expect(try await complete(["export"], "--judge", words: ["iftdb", "export", "--db=s.sqlite", "--judge", ""], in: folder) == ["judge", "judge@1"])
         // An answer prompt is offered where an answer prompt goes, and the --db may come first.
         #expect(try await complete(["generate", "answers"], "--prompt", words: ["iftdb"] + db + ["generate", "answers", "--prompt", ""], in: folder)
                 == ["answers", "answers@1", "answers@2"])

@@ -2,40 +2,12 @@ import Foundation
 import TestSupport
 import Testing
 
-/// `--dedupe-near` from the command line, on `Tests/Fixtures/pairs-store.sql` with four more
-/// questions: A (guide/intro.md), then B (near A), C (near B, not near A) and B again
-/// (notes/café.txt), one answer each.
+/// `--dedupe-near` from the command line, on `Tests/Fixtures/pairs-store.sql` with the four
+/// questions of `Tests/Fixtures/near/near-store.sql`: A (guide/intro.md), then B (near A),
+/// C (near B, not near A) and B again (notes/café.txt), one answer each.
 @Suite struct NearDuplicateCommandTests {
-    static let added = """
-        INSERT INTO runs (id, kind, prompt_id, model_id, endpoint, status, started_at) VALUES (4, 'answers', 2, 1, 'x', 'done', '2026-02-01T00:00:00.000Z');
-        INSERT INTO calls (id, run_id, request, started_at) VALUES (4, 4, '{}', '2026-02-01T00:00:00.000Z');
-        INSERT INTO questions (id, chunk_id, prompt_id, model_id, run_id, call_id, sample, ordinal, text, normalized, created_at) VALUES
-         (10, 2, 1, 1, 1, 1, 1, 10, 'What is the total amount of the investment?', 'what is the total amount of the investment', '2026-02-01T00:00:00.000Z'),
-         (11, 4, 1, 1, 1, 1, 1, 11, 'What was the total amount of investment?', 'what was the total amount of investment', '2026-02-01T00:00:00.000Z'),
-         (12, 4, 1, 1, 1, 1, 1, 12, 'What was the total investment?', 'what was the total investment', '2026-02-01T00:00:00.000Z'),
-         (13, 5, 1, 1, 1, 1, 1, 13, 'What was the total amount of investment?', 'what was the total amount of investment', '2026-02-01T00:00:00.000Z');
-        INSERT INTO answers (id, question_id, prompt_id, model_id, run_id, call_id, sample, text, created_at) VALUES
-         (10, 10, 2, 1, 4, 4, 1, '$5 million.', '2026-02-01T00:00:01.000Z'),
-         (11, 11, 2, 1, 4, 4, 1, 'Five million dollars.', '2026-02-01T00:00:02.000Z'),
-         (12, 12, 2, 1, 4, 4, 1, '$5,000,000.', '2026-02-01T00:00:03.000Z'),
-         (13, 13, 2, 1, 4, 4, 1, 'I don''t know.', '2026-02-01T00:00:04.000Z');
-        """
-
     func store() async throws -> TemporaryFolder {
-        let folder = try TemporaryFolder()
-        #expect(try await iftdb(["init"], in: folder.path).status == 0)
-        var sql = try Data(contentsOf: packageRoot.appending(path: "Tests/Fixtures/pairs-store.sql"))
-        sql.append(Data(Self.added.utf8))
-        let loaded = try await runProgram("sqlite3", ["iftdb.sqlite"], in: folder.path, stdin: sql)
-        #expect(loaded.status == 0, "\(loaded.stderr)")
-        return folder
-    }
-
-    func answerIDs(_ jsonl: String) throws -> [Int] {
-        try jsonl.split(separator: "\n").map { line in
-            let object = try JSONSerialization.jsonObject(with: Data(line.utf8)) as! [String: Any]
-            return object["answer_id"] as! Int
-        }
+        try await initializedStore(loading: ["pairs-store.sql", "near/near-store.sql"])
     }
 
     @Test func exportDropsNearQuestionsAndSaysHowMany() async throws {
@@ -52,6 +24,15 @@ import Testing
         #expect(composed.status == 0, "\(composed.stderr)")
         #expect(!(try answerIDs(composed.stdout)).contains(11))
         #expect(composed.stderr.contains("--dedupe-near --near-threshold 0.75 (questions near an earlier kept one): removed 1 pair (1 question)"), "\(composed.stderr)")
+
+        // --exclude-flagged leaves out A, B and C (their amounts are not in their chunks):
+        // B's copy, near nothing left, stays.
+        let flagged = ["export", "--format", "jsonl", "--exclude-flagged", "--allow-flag", "question-grounded", "--allow-flag", "answer-supported"]
+        let withoutNear = try await iftdb(flagged, in: folder.path)
+        let withNear = try await iftdb(flagged + ["--dedupe-near"], in: folder.path)
+        #expect(try answerIDs(withNear.stdout) == answerIDs(withoutNear.stdout))
+        #expect(try answerIDs(withNear.stdout).contains(13))
+        #expect(withNear.stderr.contains("--dedupe-near (questions near an earlier kept one): removed 0 pairs (0 questions)"), "\(withNear.stderr)")
 
         let split = try await iftdb(["export", "--format", "jsonl", "--dedupe-near", "--split", "train=0.5,valid=0.5", "--split-by", "pair", "-o", "splits"], in: folder.path)
         #expect(split.status == 0, "\(split.stderr)")

@@ -30,6 +30,7 @@ import Testing
         #expect(list.status == 0)
         #expect(list.stdout.contains("answers@1    answer"))
         #expect(list.stdout.contains("questions@1  question"))
+        #expect(list.stdout.contains("judge@1      judge"))
 
         let show = try await iftdb(["prompts", "show", "questions"], in: folder.path)
         #expect(show.stdout.hasPrefix("prompt:  questions@1\nrole:    question\n"))
@@ -51,7 +52,7 @@ import Testing
         #expect(object?["version"] as? Int == 2)
         #expect(object?["system"] as? String == "Be precise.")
         let listed = try await iftdb(["prompts", "list", "--json"], in: folder.path)
-        #expect((try JSONSerialization.jsonObject(with: Data(listed.stdout.utf8)) as? [Any])?.count == 4)
+        #expect((try JSONSerialization.jsonObject(with: Data(listed.stdout.utf8)) as? [Any])?.count == 5)
     }
 
     /// A template file that holds nothing is an empty template, not an unreadable file
@@ -88,7 +89,7 @@ import Testing
         #expect(try await iftdb(["prompts", "render", "questions"], in: folder.path).status == 64)
         #expect(try await iftdb(["prompts", "add", "p", "--role", "question", "--template-file", "bad.txt", "--system", "a", "--system-file", "b"], in: folder.path).status == 64)
         let list = try await iftdb(["prompts", "list", "--json"], in: folder.path)
-        #expect((try JSONSerialization.jsonObject(with: Data(list.stdout.utf8)) as? [Any])?.count == 2)
+        #expect((try JSONSerialization.jsonObject(with: Data(list.stdout.utf8)) as? [Any])?.count == 3)
     }
 
     @Test func renderFillsPlaceholdersOnce() async throws {
@@ -108,5 +109,41 @@ import Testing
         #expect(messages?.last?["content"]?.contains("Question: What colour is the sky?") == true)
         #expect(messages?.last?["content"]?.contains("The sky is blue. {{question}}") == true)
         expectOneLineError(try await iftdb(["prompts", "render", "answers", "--chunk", "chunk:\(chunkID)"], in: folder.path), containing: "--question question:ID")
+    }
+
+    @Test func judgePromptsAddAndRenderWithAnAnswer() async throws {
+        let folder = try TemporaryFolder()
+        try await iftdb(["init"], in: folder.path)
+        _ = try await addChunk(folder, text: "The sky is blue.")
+        let answerSQL = """
+            INSERT INTO runs (kind, prompt_id, model_id, endpoint, status, started_at) VALUES ('answers', 2, 1, 'e', 'done', 'x');
+            INSERT INTO calls (run_id, request, started_at) VALUES (2, '{}', 'x');
+            INSERT INTO answers (question_id, prompt_id, model_id, run_id, call_id, text, created_at) VALUES (1, 2, 1, 2, 2, 'Blue {{chunk}}.', 'x');
+            """
+        #expect(try await runProgram("sqlite3", ["iftdb.sqlite"], in: folder.path, stdin: Data(answerSQL.utf8)).status == 0)
+
+        let rendered = try await iftdb(["prompts", "render", "judge", "--answer", "answer:1", "--json"], in: folder.path)
+        #expect(rendered.status == 0, "\(rendered.stderr)")
+        let messages = try JSONSerialization.jsonObject(with: Data(rendered.stdout.utf8)) as? [[String: String]]
+        let user = messages?.last?["content"] ?? ""
+        // The answer brings its question and chunk; its own text is not rendered again.
+        #expect(user.contains("The sky is blue.\n") && user.contains("Question: What colour is the sky?") && user.contains("Answer: Blue {{chunk}}."), "\(user)")
+        #expect(user.contains(#"{"score": 4, "reason": "…"}"#))
+        expectOneLineError(try await iftdb(["prompts", "render", "judge", "--question", "question:1"], in: folder.path), containing: "judge@1 is a judge prompt; pass --answer answer:ID")
+        expectOneLineError(try await iftdb(["prompts", "render", "judge", "--answer", "answer:9"], in: folder.path), containing: "no answer:9 in this store")
+
+        try folder.write("strict.txt", "Grade {{answer}} to {{question}} on {{chunk}} as JSON.")
+        let added = try await iftdb(["prompts", "add", "strict", "--role", "judge", "--template-file", "strict.txt"], in: folder.path)
+        #expect(added.status == 0, "\(added.stderr)")
+        #expect(added.stderr == "added prompt strict@1 (judge)\n")
+        let strict = try await iftdb(["prompts", "render", "strict", "--answer", "answer:1"], in: folder.path)
+        #expect(strict.stdout == "--- user ---\nGrade Blue {{chunk}}. to What colour is the sky? on The sky is blue. as JSON.\n")
+        expectOneLineError(try await iftdb(["prompts", "add", "p", "--role", "answer", "--template-file", "strict.txt"], in: folder.path),
+                           containing: "an answer prompt cannot use {{answer}}")
+        let judge = try await iftdb(["prompts", "show", "judge", "--json"], in: folder.path)
+        #expect(judge.stdout.contains("\"role\":\"judge\""), "\(judge.stdout)")
+        // `generate answers` with a judge prompt names both roles.
+        expectOneLineError(try await iftdb(["generate", "answers", "--prompt", "judge", "--base-url", "http://127.0.0.1:9/v1"], in: folder.path),
+                           containing: "judge@1 is a judge prompt; `generate answers` needs an answer prompt")
     }
 }

@@ -6,21 +6,7 @@ import Testing
 /// answers 1 and 2 are good, 3 invents a date, 4 is boilerplate about nothing, 5 is
 /// "I don't know".
 @Suite struct QualityCommandTests {
-    func store() async throws -> TemporaryFolder {
-        let folder = try TemporaryFolder()
-        #expect(try await iftdb(["init"], in: folder.path).status == 0)
-        let sql = try Data(contentsOf: packageRoot.appending(path: "Tests/Fixtures/quality/quality-store.sql"))
-        let loaded = try await runProgram("sqlite3", ["iftdb.sqlite"], in: folder.path, stdin: sql)
-        #expect(loaded.status == 0, "\(loaded.stderr)")
-        return folder
-    }
-
-    func answerIDs(_ jsonl: String) throws -> [Int] {
-        try jsonl.split(separator: "\n").map { line in
-            let object = try JSONSerialization.jsonObject(with: Data(line.utf8)) as! [String: Any]
-            return object["answer_id"] as! Int
-        }
-    }
+    func store() async throws -> TemporaryFolder { try await initializedStore(loading: ["quality/quality-store.sql"]) }
 
     @Test func excludeFlaggedKeepsPassingPairsAndComposesWithTheOtherFilters() async throws {
         let folder = try await store()
@@ -139,9 +125,9 @@ import Testing
         #expect(!plain.stdout.contains("\"flags\""))
         let with = try await iftdb(["export", "--format", "jsonl", "--with-quality"], in: folder.path)
         let lines = with.stdout.split(separator: "\n")
-        #expect(lines[3].hasSuffix(",\"flags\":[\"question-grounded\",\"answer-form\"],\"support\":1.0}"), "\(lines[3])")
-        #expect(lines[0].hasSuffix(",\"flags\":[],\"support\":1.0}"), "\(lines[0])")
-        #expect(lines[4].hasSuffix(",\"flags\":[],\"support\":null}"), "\(lines[4])")
+        #expect(lines[3].hasSuffix(",\"flags\":[\"question-grounded\",\"answer-form\"],\"support\":1.0,\"judgments\":[]}"), "\(lines[3])")
+        #expect(lines[0].hasSuffix(",\"flags\":[],\"support\":1.0,\"judgments\":[]}"), "\(lines[0])")
+        #expect(lines[4].hasSuffix(",\"flags\":[],\"support\":null,\"judgments\":[]}"), "\(lines[4])")
         // The fields before are the plain export's.
         for (a, b) in zip(plain.stdout.split(separator: "\n"), lines) { #expect(b.hasPrefix(a.dropLast())) }
     }
@@ -166,16 +152,23 @@ import Testing
         #expect(shown.stdout.contains("--exclude-flagged --allow-flag answer-form"), "\(shown.stdout)")
     }
 
-    @Test func diffTakesTheQualityFilters() async throws {
-        let folder = try await store()
-        // answers@2 repeats answers 1-3 of answers@1.
-        let extra = """
+    /// Adds prompt answers@2 (id 3, run 3) with, for each answer of answers@1 that `where`
+    /// keeps, an answer whose text is the SQL expression `text` over that answer's row.
+    func addAnswersV2(in folder: TemporaryFolder, text: String, where condition: String = "1") async throws {
+        let sql = """
             INSERT INTO prompts (id, name, version, role, system, template, sha256, created_at) VALUES (3, 'answers', 2, 'answer', NULL, 'x', 'p3', '2026-01-01T09:00:00.000Z');
             INSERT INTO runs (id, kind, prompt_id, model_id, endpoint, status, started_at) VALUES (3, 'answers', 3, 1, 'x', 'done', '2026-01-05T10:00:00.000Z');
             INSERT INTO answers (id, question_id, prompt_id, model_id, run_id, call_id, sample, text, created_at)
-              SELECT id + 10, question_id, 3, 1, 3, 2, 1, text, '2026-01-05T10:00:00.000Z' FROM answers WHERE id <= 3;
+              SELECT id + 10, question_id, 3, 1, 3, 2, 1, \(text), '2026-01-05T10:00:00.000Z' FROM answers WHERE \(condition);
             """
-        #expect(try await runProgram("sqlite3", ["iftdb.sqlite"], in: folder.path, stdin: Data(extra.utf8)).status == 0)
+        let added = try await runProgram("sqlite3", ["iftdb.sqlite"], in: folder.path, stdin: Data(sql.utf8))
+        #expect(added.status == 0, "\(added.stderr)")
+    }
+
+    @Test func diffTakesTheQualityFilters() async throws {
+        let folder = try await store()
+        // answers@2 repeats answers 1-3 of answers@1.
+        try await addAnswersV2(in: folder, text: "text", where: "id <= 3")
         // An answer diff reads only answers unless a condition needs more: the checks read the
         // question and the chunk too (before: "no such column: q.text").
         let diff = try await iftdb(["diff", "answers@1", "answers@2", "--exclude-flagged", "--json"], in: folder.path)
@@ -192,14 +185,8 @@ import Testing
         // answers@2 answers question 3 from the chunk, without answer 3's invented date, and
         // question 4 without boilerplate; it keeps answers 1, 2 and 5. Question 4 itself is
         // not grounded in the chunk, so its pair stays flagged on both sides.
-        let extra = """
-            INSERT INTO prompts (id, name, version, role, system, template, sha256, created_at) VALUES (3, 'answers', 2, 'answer', NULL, 'x', 'p3', '2026-01-01T09:00:00.000Z');
-            INSERT INTO runs (id, kind, prompt_id, model_id, endpoint, status, started_at) VALUES (3, 'answers', 3, 1, 'x', 'done', '2026-01-05T10:00:00.000Z');
-            INSERT INTO answers (id, question_id, prompt_id, model_id, run_id, call_id, sample, text, created_at)
-              SELECT id + 10, question_id, 3, 1, 3, 2, 1, CASE id WHEN 3 THEN 'It is due each January.' WHEN 4 THEN 'The annual membership fee is $40.' ELSE text END,
-                     '2026-01-05T10:00:00.000Z' FROM answers;
-            """
-        #expect(try await runProgram("sqlite3", ["iftdb.sqlite"], in: folder.path, stdin: Data(extra.utf8)).status == 0)
+        try await addAnswersV2(
+            in: folder, text: "CASE id WHEN 3 THEN 'It is due each January.' WHEN 4 THEN 'The annual membership fee is $40.' ELSE text END")
         func side(_ json: String, _ name: String) throws -> [String: Any] {
             let object = try JSONSerialization.jsonObject(with: Data(json.split(separator: "\n")[0].utf8)) as! [String: Any]
             return object[name] as! [String: Any]

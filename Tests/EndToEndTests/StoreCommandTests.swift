@@ -157,7 +157,7 @@ import Testing
         }
         let migrations = try await iftdb(["sql", "--db", "race.sqlite", "--csv", "SELECT count(*) AS n FROM iftdb_migrations; SELECT count(*) AS n FROM prompts"], in: folder.path)
         let shipped = try FileManager.default.contentsOfDirectory(atPath: packageRoot.appending(path: "Migrations").path).filter { $0.hasSuffix(".sql") }.count
-        #expect(migrations.stdout == "n\r\n\(shipped)\r\n\nn\r\n2\r\n")
+        #expect(migrations.stdout == "n\r\n\(shipped)\r\n\nn\r\n3\r\n")
     }
 
     @Test func usageErrorsExit64() async throws {

@@ -12,6 +12,7 @@ import Testing
         ("0003_pairs_view.sql", "a24ad551d9d896475e9b0fe8b686eb0dea0064aa74a12cf5051bf87f53dacec0"),
         ("0004_diff_indexes.sql", "92cd506a02b080df3db4ca3c1636504851752835b2f902f1d17f4281e699a09d"),
         ("0005_run_claims.sql", "7c90a28814489d10e7396f85ea1cfcdbb747c43feb25d09d4a3c24bfcdcc9111"),
+        ("0006_judgments.sql", "996001e1dd58cdeb4a18465d6f788dcf197579f3e80b4452f8a0297241a92d12"),
     ]
 
     @Test func everyShippedMigrationKeepsItsSHA256() throws {

@@ -36,19 +36,11 @@ import Testing
         return fixture
     }
 
-    static func plan(_ query: (sql: String, arguments: [SQLiteValue]), in db: Connection) throws -> [String] {
-        let statement = try db.prepare("EXPLAIN QUERY PLAN " + query.sql)
-        try statement.bind(query.arguments)
-        var details: [String] = []
-        while try statement.step() { details.append(statement.string(at: 3)) }
-        return details
-    }
-
     /// No step of any matching query reads a whole table of answers (or a lookup side) row by row.
     static func expectIndexed(_ diff: PairDiff, in db: Connection, using indexes: [String], sourceLocation: SourceLocation = #_sourceLocation) throws {
         var all: [String] = []
         for query in diff.matchingQueries() {
-            let details = try plan(query, in: db)
+            let details = try queryPlan(query, in: db)
             all += details
             for detail in details {
                 let fullScan = detail.range(of: #"^SCAN (d|o|a|a2|q|q2|c2|d2|m|answers|questions|dataset_items)( |$)"#, options: .regularExpression) != nil

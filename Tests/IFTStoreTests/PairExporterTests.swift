@@ -236,11 +236,7 @@ func readCSV(_ text: String) throws -> [[String]] {
     @Test func orderIsStableAndIndexDriven() throws {
         let fixture = try PairStoreFixture()
         let selection = try PairSelection(PairFilter(excludeIDK: true), in: fixture.db)
-        let (sql, arguments) = selection.query(columns: PairExporter.columns(for: ExportOptions(format: .csv)))
-        let plan = try fixture.db.prepare("EXPLAIN QUERY PLAN " + sql)
-        try plan.bind(arguments)
-        var details: [String] = []
-        while try plan.step() { details.append(plan.string(at: 3)) }
+        let details = try queryPlan(selection.query(columns: PairExporter.columns(for: ExportOptions(format: .csv))), in: fixture.db)
         #expect(!details.contains { $0.contains("TEMP B-TREE") }, "\(details)")
         let a = try export(fixture, ExportOptions(format: .csv))
         let b = try export(fixture, ExportOptions(format: .csv))

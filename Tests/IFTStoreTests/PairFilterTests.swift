@@ -43,7 +43,7 @@ import Testing
             (PairFilter(answerPrompt: PromptRef(name: "answers", version: 7)),
              "no prompt named 'answers' has version 7 (latest is 2); see `iftdb prompts list`"),
             (PairFilter(questionPrompt: PromptRef(name: "nope")), "no prompt named 'nope'; see `iftdb prompts list`"),
-            (PairFilter(answerPrompt: PromptRef(name: "questions")), "prompt questions@1 makes questions; --answer-prompt takes an answer prompt"),
+            (PairFilter(answerPrompt: PromptRef(name: "questions")), "prompt questions@1 is not an answer prompt; --answer-prompt takes an answer prompt"),
             (PairFilter(model: "gpt-9"), "no model named 'gpt-9'"),
             (PairFilter(run: 99), "no run 99"),
             (PairFilter(chunking: 9), "no chunking 9"),

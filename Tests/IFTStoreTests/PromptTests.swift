@@ -28,8 +28,8 @@ import Testing
     @Test func defaultsArePresentOnceAndGeneric() throws {
         let (folder, store) = try freshStore()
         let prompts = try store.prompts()
-        #expect(prompts.map(\.ref.description) == ["answers@1", "questions@1"])
-        #expect(prompts.map(\.role) == [.answer, .question])
+        #expect(prompts.map(\.ref.description) == ["answers@1", "judge@1", "questions@1"])
+        #expect(prompts.map(\.role) == [.answer, .judge, .question])
         let questions = try store.prompt(PromptRef(name: "questions"))
         #expect(questions.template.contains("{{chunk}}") && questions.template.contains("{{count}}"))
         #expect(questions.template.contains(#"{"questions": ["#))
@@ -37,10 +37,14 @@ import Testing
         #expect(answers.template.contains("{{question}}"))
         #expect(answers.template.contains("\"I don't know.\""))
         #expect(answers.sha256 == Prompt.contentHash(role: .answer, system: answers.system, template: answers.template))
+        let judge = try store.prompt(PromptRef(name: "judge"))
+        for placeholder in ["{{chunk}}", "{{question}}", "{{answer}}", #"{"score": "#, #""reason": "#] {
+            #expect(judge.template.contains(placeholder), "\(placeholder)")
+        }
         store.close()
         // Reopening adds nothing.
         let again = try StoreFile.open(folder.file("s.sqlite"), for: .writing)
-        #expect(try again.prompts().count == 2)
+        #expect(try again.prompts().count == 3)
         again.close()
     }
 
@@ -59,7 +63,7 @@ import Testing
         let error = try #require(throws: PromptError.self) { try store.prompt(PromptRef(name: "answers", version: 7)) }
         #expect(error.description == "no prompt named 'answers' has version 7 (latest is 1); see `iftdb prompts list`")
         let missing = try #require(throws: PromptError.self) { try store.prompt(PromptRef(name: "nope")) }
-        #expect(missing.description == "no prompt named 'nope' (there are 'answers', 'questions'); see `iftdb prompts list`")
+        #expect(missing.description == "no prompt named 'nope' (there are 'answers', 'judge', 'questions'); see `iftdb prompts list`")
     }
 
     @Test func identicalTemplatesReturnTheExistingVersion() throws {
@@ -86,14 +90,25 @@ import Testing
         let unknown = try #require(throws: PromptError.self) {
             try store.addPrompt(name: "x", role: .question, system: nil, template: "About {{chunk}} from {{document}}")
         }
-        #expect(unknown.description == "unknown placeholder {{document}} in the template; use {{chunk}}, {{question}}, {{count}} or {{source}}")
+        #expect(unknown.description == "unknown placeholder {{document}} in the template; use {{chunk}}, {{question}}, {{answer}}, {{count}} or {{source}}")
         #expect(throws: PromptError.self) { try store.addPrompt(name: "x", role: .question, system: "{{nope}}", template: "{{chunk}}") }
         #expect(throws: PromptError.self) { try store.addPrompt(name: "x", role: .question, system: nil, template: "no chunk here") }
         #expect(throws: PromptError.self) { try store.addPrompt(name: "x", role: .answer, system: nil, template: "{{chunk}} without a question") }
         #expect(throws: PromptError.self) { try store.addPrompt(name: "x", role: .question, system: nil, template: "{{chunk}} {{question}}") }
         #expect(throws: PromptError.self) { try store.addPrompt(name: "bad name", role: .question, system: nil, template: "{{chunk}}") }
         #expect(throws: PromptError.self) { try store.addPrompt(name: "answers", role: .question, system: nil, template: "{{chunk}}") }
-        #expect(try store.prompts().count == 2)
+        // {{answer}} belongs to judge prompts, which need all three.
+        for (role, template, message) in [
+            (PromptRole.answer, "{{chunk}} {{question}} {{answer}}", "an answer prompt cannot use {{answer}} (only a judge prompt grades an answer); remove it or use --role judge"),
+            (.question, "{{chunk}} {{answer}}", "a question prompt cannot use {{answer}} (only a judge prompt grades an answer); remove it or use --role judge"),
+            (.judge, "{{chunk}} {{answer}}", "a judge prompt must use {{chunk}}, {{question}} and {{answer}}; put {{question}} where the question goes"),
+            (.judge, "{{chunk}} {{question}}", "a judge prompt must use {{chunk}}, {{question}} and {{answer}}; put {{answer}} where the answer goes"),
+        ] {
+            let error = try #require(throws: PromptError.self) { try store.addPrompt(name: "x", role: role, system: nil, template: template) }
+            #expect(error.description == message)
+        }
+        #expect(try store.prompts().count == 3)
+        #expect(try store.addPrompt(name: "strict", role: .judge, system: "{{question}}", template: "{{chunk}} {{answer}}").prompt.role == .judge)
     }
 
     @Test func placeholdersRenderInOnePass() throws {

@@ -307,7 +307,8 @@ private final class Checker {
     /// How `show` and the rest of iftdb name a row.
     static func reference(_ table: String, _ id: Int) -> String {
         let singular = ["sources": "source id", "chunks": "chunk:", "chunkings": "chunking:", "prompts": "prompt id", "models": "model id",
-                        "runs": "run:", "calls": "call:", "questions": "question:", "answers": "answer:", "datasets": "dataset id"]
+                        "runs": "run:", "calls": "call:", "questions": "question:", "answers": "answer:", "datasets": "dataset id",
+                        "judgments": "judgment id"]
         guard let name = singular[table] else { return "\(table) row \(id)" }
         return name.hasSuffix(":") ? "\(name)\(id)" : "\(name) \(id)"
     }

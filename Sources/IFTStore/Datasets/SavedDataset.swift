@@ -82,14 +82,18 @@ extension StoreWriter {
             try db.transaction(.immediate) {
                 // The record says which versions "latest" meant when the dataset was saved.
                 var filter = given
-                filter.questionPrompt = try filter.questionPrompt.map { PromptRef(name: $0.name, version: try $0.resolve(in: db).version) }
-                filter.answerPrompt = try filter.answerPrompt.map { PromptRef(name: $0.name, version: try $0.resolve(in: db).version) }
-                let filterJSON = try Self.encodeFilter(filter)
+                filter.questionPrompt = try filter.questionPrompt.map { PromptRef(name: $0.name, version: try $0.resolve(in: db, listingNames: false).version) }
+                filter.answerPrompt = try filter.answerPrompt.map { PromptRef(name: $0.name, version: try $0.resolve(in: db, listingNames: false).version) }
                 let existing = try db.scalarInt("SELECT id FROM datasets WHERE name = ?", [name])
                 if existing != nil && !replace {
                     throw SelectionError.datasetExists(name)
                 }
                 let selection = try PairSelection(filter, in: db)
+                // And which judge: the one the selection chose, whether or not the flags named it.
+                if let judge = selection.judge {
+                    filter.judge = JudgeFilter(minScore: filter.judge?.minScore, prompt: judge.filter.prompt, model: judge.model)
+                }
+                let filterJSON = try Self.encodeFilter(filter)
                 let ids = try selection.answerIDs()
                 guard !ids.isEmpty else {
                     throw PairExport.emptySelection(try selection.funnel(), filter: filter, action: .datasetSave)

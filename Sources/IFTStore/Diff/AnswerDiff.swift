@@ -6,8 +6,8 @@ internal import IFTSQLite
 /// the B answers nothing in A matches (one model a side: at most one match).
 struct AnswerDiff: Comparison {
     let db: Connection
-    let a: ResolvedPrompt
-    let b: ResolvedPrompt
+    let a: Prompt
+    let b: Prompt
     /// Conditions on the source, chunk or question: both answers of a question share them.
     let common: [PairCondition]
     /// Conditions on the answer: each side's answer must meet them.
@@ -15,16 +15,21 @@ struct AnswerDiff: Comparison {
     let sample: Int
     /// How answers are judged for the flagged counts (`--exclude-flagged`'s settings, or the defaults).
     let quality: QualityFilter
+    /// The judge whose scores the summary and the items carry; nil for none.
+    let judge: JudgeChoice?
 
     var kind: DiffKind { .answers }
 
-    func prompt(_ side: Side) -> ResolvedPrompt { side == .a ? a : b }
+    func prompt(_ side: Side) -> Prompt { side == .a ? a : b }
 
     /// One side's answers against the other's (`other_…` are the other side's, over matches).
     struct Totals {
         let items: Int, matched: Int, same: Int, idk: Int, flagged: Int, chars: Int, intoIDK: Int, outOfIDK: Int
         let promptTokens: Int, completionTokens: Int
         let otherIDK: Int, otherFlagged: Int, otherChars: Int, otherPromptTokens: Int, otherCompletionTokens: Int
+        /// With a judge: graded answers and the sum of their mean scores, on each side, and the
+        /// matched answers whose scores differ.
+        let judged: Int, scoreSum: Double, otherJudged: Int, otherScoreSum: Double, scoreChanged: Int
 
         init(_ row: NamedColumns) {
             items = row.int("items"); matched = row.int("matched"); same = row.int("same")
@@ -33,6 +38,9 @@ struct AnswerDiff: Comparison {
             promptTokens = row.int("prompt_tokens"); completionTokens = row.int("completion_tokens")
             otherIDK = row.int("other_idk"); otherFlagged = row.int("other_flagged"); otherChars = row.int("other_chars")
             otherPromptTokens = row.int("other_prompt_tokens"); otherCompletionTokens = row.int("other_completion_tokens")
+            judged = row.int("judged"); scoreSum = row.double("score_sum")
+            otherJudged = row.int("other_judged"); otherScoreSum = row.double("other_score_sum")
+            scoreChanged = row.int("score_changed")
         }
     }
 
@@ -40,40 +48,56 @@ struct AnswerDiff: Comparison {
     struct Row {
         let chunkID: Int64, path: String, questionID: Int64, question: String
         let answerID: Int64, answer: String, otherID: Int64?, otherAnswer: String?
+        let score: Double?, otherScore: Double?
 
-        static let columns = """
-            c.id AS chunk_id, s.path AS path, q.id AS question_id, q.text AS question,
-            d.id AS answer_id, d.text AS answer, o.id AS other_id, o.text AS other_answer
+        static func columns(scores: (mine: String, other: String)) -> String {
             """
+            c.id AS chunk_id, s.path AS path, q.id AS question_id, q.text AS question,
+            d.id AS answer_id, d.text AS answer, o.id AS other_id, o.text AS other_answer,
+            \(scores.mine) AS score, \(scores.other) AS other_score
+            """
+        }
 
         init(_ row: NamedColumns) {
             chunkID = row.id("chunk_id"); path = row.string("path")
             questionID = row.id("question_id"); question = row.string("question")
             answerID = row.id("answer_id"); answer = row.string("answer")
             otherID = row.optionalID("other_id"); otherAnswer = row.optionalString("other_answer")
+            score = row.optionalDouble("score"); otherScore = row.optionalDouble("other_score")
         }
+    }
+
+    /// The driving (`d`) and other (`o`) answers' mean scores from the judge, as SQL; NULL without one.
+    var scores: (mine: String, other: String) {
+        guard let judge else { return ("NULL", "NULL") }
+        return (judge.meanScore(of: "d.id"), judge.meanScore(of: "o.id"))
     }
 
     func summary() throws -> DiffSummary {
         guard let sideA = try db.firstRow(totalsQuery(driving: .a), Totals.init),
               let onlyB = try db.firstRow(totalsQuery(driving: .b, unmatchedOnly: true), Totals.init)
         else { throw InternalError("a counting query gave no row") }
-        return DiffSummary(
-            kind: .answers,
-            a: DiffSideStats(label: a.ref, items: sideA.items, chunks: nil, idk: sideA.idk, answerChars: sideA.chars,
-                             promptTokens: sideA.promptTokens, completionTokens: sideA.completionTokens, flagged: sideA.flagged),
-            b: DiffSideStats(label: b.ref, items: sideA.matched + onlyB.items, chunks: nil, idk: sideA.otherIDK + onlyB.idk,
-                             answerChars: sideA.otherChars + onlyB.chars, promptTokens: sideA.otherPromptTokens + onlyB.promptTokens,
-                             completionTokens: sideA.otherCompletionTokens + onlyB.completionTokens, flagged: sideA.otherFlagged + onlyB.flagged),
-            counts: [
-                .init(key: "same", label: "same", value: sideA.same),
-                .init(key: "changed", label: "changed", value: sideA.matched - sideA.same),
-                .init(key: "only_a", label: "only in A", value: sideA.items - sideA.matched),
-                .init(key: "only_b", label: "only in B", value: onlyB.items),
-                .init(key: "into_idk", label: "into \"I don't know\"", value: sideA.intoIDK),
-                .init(key: "out_of_idk", label: "out of \"I don't know\"", value: sideA.outOfIDK),
-            ],
-            sample: sample)
+        var statsA = DiffSideStats(label: a.ref.description, items: sideA.items, chunks: nil, idk: sideA.idk, answerChars: sideA.chars,
+                                   promptTokens: sideA.promptTokens, completionTokens: sideA.completionTokens, flagged: sideA.flagged)
+        var statsB = DiffSideStats(label: b.ref.description, items: sideA.matched + onlyB.items, chunks: nil, idk: sideA.otherIDK + onlyB.idk,
+                                   answerChars: sideA.otherChars + onlyB.chars, promptTokens: sideA.otherPromptTokens + onlyB.promptTokens,
+                                   completionTokens: sideA.otherCompletionTokens + onlyB.completionTokens, flagged: sideA.otherFlagged + onlyB.flagged)
+        var counts: [DiffSummary.Count] = [
+            .init(key: "same", label: "same", value: sideA.same),
+            .init(key: "changed", label: "changed", value: sideA.matched - sideA.same),
+            .init(key: "only_a", label: "only in A", value: sideA.items - sideA.matched),
+            .init(key: "only_b", label: "only in B", value: onlyB.items),
+            .init(key: "into_idk", label: "into \"I don't know\"", value: sideA.intoIDK),
+            .init(key: "out_of_idk", label: "out of \"I don't know\"", value: sideA.outOfIDK),
+        ]
+        if judge != nil {
+            statsA = statsA.scored(judged: sideA.judged, scoreSum: sideA.scoreSum)
+            statsB = statsB.scored(judged: sideA.otherJudged + onlyB.judged, scoreSum: sideA.otherScoreSum + onlyB.scoreSum)
+            counts.append(.init(key: "score_changed", label: "score changed", value: sideA.scoreChanged))
+        }
+        var summary = DiffSummary(kind: .answers, a: statsA, b: statsB, counts: counts, sample: sample)
+        summary.judge = judge?.label
+        return summary
     }
 
     func forEachItem(_ show: DiffShow, limit: Int?, _ body: (DiffItem) throws -> Void) throws {
@@ -83,17 +107,20 @@ struct AnswerDiff: Comparison {
         case .onlyA: (.a, "o.id IS NULL")
         case .onlyB: (.b, "o.id IS NULL")
         case .intoIDK: (.a, "o.id IS NOT NULL AND NOT is_idk(d.text) AND is_idk(o.text)")
+        case .scoreChanged: (.a, "o.id IS NOT NULL AND \(scores.mine) <> \(scores.other)")
         default: (.a, "o.id IS NOT NULL AND is_idk(d.text) AND NOT is_idk(o.text)")
         }
-        try db.forEachRow(sideQuery(driving: driving, columns: Row.columns, extra: " AND \(condition)", limit: limit)) { columns in
+        try db.forEachRow(sideQuery(driving: driving, columns: Row.columns(scores: scores), extra: " AND \(condition)", limit: limit)) { columns in
             let row = Row(columns)
             let mine: (id: Int64?, text: String?) = (row.answerID, row.answer)
             let theirs: (id: Int64?, text: String?) = (row.otherID, row.otherAnswer)
             let answers = driving.ordered(mine, theirs)
+            let scores = driving.ordered(row.score, row.otherScore)
             try body(DiffItem(
                 chunkID: row.chunkID, sourcePath: row.path,
                 questionA: row.question, questionAID: row.questionID, questionB: row.question, questionBID: row.questionID,
-                answerA: answers.a.text, answerAID: answers.a.id, answerB: answers.b.text, answerBID: answers.b.id))
+                answerA: answers.a.text, answerAID: answers.a.id, answerB: answers.b.text, answerBID: answers.b.id,
+                scoreA: scores.a, scoreB: scores.b))
         }
     }
 
@@ -110,7 +137,8 @@ struct AnswerDiff: Comparison {
             \(quality.flaggedSQL(question: "\(q).text", answer: "d.text", chunk: "\(c).text")) AS df,
             \(quality.flaggedSQL(question: "\(q).text", answer: "o.text", chunk: "\(c).text")) AS of,
             k.prompt_tokens AS pt, k.completion_tokens AS ct,
-            length(o.text) AS ochars, ko.prompt_tokens AS opt, ko.completion_tokens AS oct
+            length(o.text) AS ochars, ko.prompt_tokens AS opt, ko.completion_tokens AS oct,
+            \(scores.mine) AS ds, \(scores.other) AS os
             """, unmatchedOnly: unmatchedOnly, readsQuestionAndChunk: true)
         return SQLFragment("""
             SELECT count(*) AS items, count(oid) AS matched, coalesce(sum(same), 0) AS same, coalesce(sum(di), 0) AS idk,
@@ -119,7 +147,9 @@ struct AnswerDiff: Comparison {
               coalesce(sum(oid IS NOT NULL AND NOT di AND oi), 0) AS into_idk, coalesce(sum(oid IS NOT NULL AND di AND NOT oi), 0) AS out_of_idk,
               coalesce(sum(pt), 0) AS prompt_tokens, coalesce(sum(ct), 0) AS completion_tokens,
               coalesce(sum(oi), 0) AS other_idk, coalesce(sum(ochars), 0) AS other_chars,
-              coalesce(sum(opt), 0) AS other_prompt_tokens, coalesce(sum(oct), 0) AS other_completion_tokens
+              coalesce(sum(opt), 0) AS other_prompt_tokens, coalesce(sum(oct), 0) AS other_completion_tokens,
+              count(ds) AS judged, coalesce(sum(ds), 0.0) AS score_sum, count(os) AS other_judged, coalesce(sum(os), 0.0) AS other_score_sum,
+              coalesce(sum(oid IS NOT NULL AND ds <> os), 0) AS score_changed
             FROM (\(side.sql) LIMIT -1)
             """, side.arguments)
     }

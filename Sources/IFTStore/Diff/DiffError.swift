@@ -19,6 +19,10 @@ public enum DiffError: UserFacingError, Equatable {
     /// A filter (`label`) about answers in a question-prompt diff.
     case answerFilterOnQuestions(label: String)
     case showDoesNotApply(DiffShow, kind: DiffKind)
+    /// A judge prompt given as a side.
+    case judgePrompt(String)
+    /// `--show score-changed` without one judge whose scores to compare.
+    case noScores
 
     public var message: String {
         switch self {
@@ -47,6 +51,10 @@ public enum DiffError: UserFacingError, Equatable {
         case .showDoesNotApply(let show, let kind):
             let choices = DiffShow.choices(for: kind).map(\.rawValue).joined(separator: ", ")
             return "--show \(show.rawValue) does not apply to a diff of \(kind.rawValue); choose one of \(choices)"
+        case .judgePrompt(let prompt):
+            return "\(prompt) is a judge prompt; diff compares answer or question prompts and datasets (see one judge's scores with --judge on them)"
+        case .noScores:
+            return "--show score-changed needs one judge's scores, and no single judge graded these pairs; choose one with --judge or --judge-model, or make judgments with `iftdb generate judgments`"
         }
     }
 }

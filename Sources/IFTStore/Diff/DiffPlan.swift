@@ -22,22 +22,27 @@ enum DiffPlan {
             throw DiffError.datasetFilter
         }
         guard let a = request.a, let b = request.b else {
+            let (base, judge) = try pinnedJudge(request.filter, in: db)
             return PairSetDiff(
                 db: db,
-                a: try filterSet(request.aFilter, base: request.filter, in: db),
-                b: try filterSet(request.bFilter, base: request.filter, in: db))
+                a: try filterSet(request.aFilter, base: base, in: db),
+                b: try filterSet(request.bFilter, base: base, in: db), judge: judge)
         }
         switch (a, b) {
         case (.dataset(let nameA), .dataset(let nameB)):
+            let (base, judge) = try pinnedJudge(request.filter, in: db)
             return PairSetDiff(
-                db: db, a: try datasetSet(nameA, base: request.filter, in: db), b: try datasetSet(nameB, base: request.filter, in: db))
+                db: db, a: try datasetSet(nameA, base: base, in: db), b: try datasetSet(nameB, base: base, in: db), judge: judge)
         case (.prompt(let refA), .prompt(let refB)):
-            let promptA = try refA.resolve(in: db), promptB = try refB.resolve(in: db)
-            guard promptA.role == promptB.role else {
-                let (answer, question) = promptA.role == "answer" ? (promptA, promptB) : (promptB, promptA)
-                throw DiffError.mixedPromptKinds(answerPrompt: answer.ref, questionPrompt: question.ref)
+            let promptA = try refA.resolve(in: db, listingNames: false), promptB = try refB.resolve(in: db, listingNames: false)
+            if let judge = [promptA, promptB].first(where: { $0.role == .judge }) {
+                throw DiffError.judgePrompt(judge.ref.description)
             }
-            return promptA.role == "answer"
+            guard promptA.role == promptB.role else {
+                let (answer, question) = promptA.role == .answer ? (promptA, promptB) : (promptB, promptA)
+                throw DiffError.mixedPromptKinds(answerPrompt: answer.ref.description, questionPrompt: question.ref.description)
+            }
+            return promptA.role == .answer
                 ? try answerDiff(promptA, promptB, request: request, in: db)
                 : try questionDiff(promptA, promptB, request: request, in: db)
         default:
@@ -45,20 +50,38 @@ enum DiffPlan {
         }
     }
 
-    private static func answerDiff(_ a: ResolvedPrompt, _ b: ResolvedPrompt, request: DiffRequest, in db: Connection) throws -> AnswerDiff {
+    private static func answerDiff(_ a: Prompt, _ b: Prompt, request: DiffRequest, in db: Connection) throws -> AnswerDiff {
         if request.filter.answerPrompt != nil {
-            throw DiffError.comparedPromptFilter(flag: "--answer-prompt", a: a.ref, b: b.ref, kind: .answer)
+            throw DiffError.comparedPromptFilter(flag: "--answer-prompt", a: a.ref.description, b: b.ref.description, kind: .answer)
         }
-        let conditions = try pruned(PairSelection(request.filter, in: db).query, in: db).conditions
+        let selection = try PairSelection(request.filter, in: db)
+        let conditions = try pruned(selection.query, in: db).conditions
         for prompt in [a, b] { try checkOneModel(prompt, filter: request.filter, in: db) }
         return AnswerDiff(
             db: db, a: a, b: b, common: conditions.filter { $0.table != .answer }, answer: conditions.filter { $0.table == .answer },
-            sample: request.sample, quality: request.filter.quality ?? QualityFilter())
+            sample: request.sample, quality: request.filter.quality ?? QualityFilter(), judge: try scoringJudge(selection, in: db))
     }
 
-    private static func questionDiff(_ a: ResolvedPrompt, _ b: ResolvedPrompt, request: DiffRequest, in db: Connection) throws -> QuestionDiff {
+    /// The judge a diff reads scores from: the one the shared filters chose, else the one
+    /// judge of the pairs they select; nil when none graded them, or several did.
+    private static func scoringJudge(_ selection: PairSelection, in db: Connection) throws -> JudgeChoice? {
+        if let judge = selection.judge { return judge }
+        return try JudgeResolution.resolve(nil, scope: selection.query, in: db).choice
+    }
+
+    /// The shared filters with their judge pinned, so both sides of a pair-set diff read one
+    /// judge (each side alone could choose another), and that judge.
+    private static func pinnedJudge(_ filter: PairFilter, in db: Connection) throws -> (PairFilter, JudgeChoice?) {
+        let judge = try scoringJudge(try PairSelection(filter, in: db), in: db)
+        guard let judge, let given = filter.judge else { return (filter, judge) }
+        var pinned = filter
+        pinned.judge = JudgeFilter(minScore: given.minScore, prompt: judge.filter.prompt, model: judge.model)
+        return (pinned, judge)
+    }
+
+    private static func questionDiff(_ a: Prompt, _ b: Prompt, request: DiffRequest, in db: Connection) throws -> QuestionDiff {
         if request.filter.questionPrompt != nil {
-            throw DiffError.comparedPromptFilter(flag: "--question-prompt", a: a.ref, b: b.ref, kind: .question)
+            throw DiffError.comparedPromptFilter(flag: "--question-prompt", a: a.ref.description, b: b.ref.description, kind: .question)
         }
         // Refused below like --dedupe; said before its scan of every question is made.
         if let near = request.filter.near {
@@ -82,7 +105,7 @@ enum DiffPlan {
 
     /// Answers are matched by question and sample: one side with answers from several models
     /// would match one question twice, so it must be narrowed first.
-    private static func checkOneModel(_ prompt: ResolvedPrompt, filter: PairFilter, in db: Connection) throws {
+    private static func checkOneModel(_ prompt: Prompt, filter: PairFilter, in db: Connection) throws {
         // An answers run has one model: --run of one narrows every side it touches.
         if let run = filter.run, case .text("answers")? = try db.scalar("SELECT kind FROM runs WHERE id = ?", [run]) { return }
         var sql = "SELECT DISTINCT m.name, m.params FROM answers a JOIN models m ON m.id = a.model_id WHERE a.prompt_id = ?"
@@ -98,7 +121,7 @@ enum DiffPlan {
         guard models.count > 1 else { return }
         let names = Set(models.map(\.0))
         let listed = names.count > 1 ? names.sorted() : models.map { "\($0.0) \($0.1)" }
-        throw DiffError.severalModels(prompt: prompt.ref, models: listed, narrowing: names.count > 1 ? "--model" : "--run")
+        throw DiffError.severalModels(prompt: prompt.ref.description, models: listed, narrowing: names.count > 1 ? "--model" : "--run")
     }
 
     private static func datasetSet(_ name: String, base: PairFilter, in db: Connection) throws -> PairSetDiff.PairSet {

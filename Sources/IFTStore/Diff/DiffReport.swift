@@ -15,6 +15,7 @@ public struct DiffReport: Encodable {
         var c = encoder.container(keyedBy: NamedKey.self)
         try c.encode(summary.kind.rawValue, forKey: NamedKey("kind"))
         if let sample = summary.sample { try c.encode(sample, forKey: NamedKey("sample")) }
+        if let judge = summary.judge { try c.encode(judge, forKey: NamedKey("judge")) }
         try c.encode(Side(stats: summary.a, kind: summary.kind), forKey: NamedKey("a"))
         try c.encode(Side(stats: summary.b, kind: summary.kind), forKey: NamedKey("b"))
         try c.encode(Counts(counts: summary.counts), forKey: NamedKey("summary"))
@@ -40,6 +41,10 @@ public struct DiffReport: Encodable {
             if let mean = stats.meanAnswerChars { try c.encode(mean, forKey: NamedKey("mean_answer_chars")) }
             if let tokens = stats.promptTokens { try c.encode(tokens, forKey: NamedKey("prompt_tokens")) }
             if let tokens = stats.completionTokens { try c.encode(tokens, forKey: NamedKey("completion_tokens")) }
+            if let judged = stats.judged {
+                try c.encode(judged, forKey: NamedKey("judged"))
+                try c.encode(stats.meanScore, forKey: NamedKey("mean_score"))
+            }
         }
     }
 
@@ -54,27 +59,33 @@ public struct DiffReport: Encodable {
 }
 
 /// One item `diff --json --show` lists: where it is, and each side's question (and answer,
-/// unless questions are compared); null where a side has none.
+/// unless questions are compared, and with a judge its score); null where a side has none.
 public struct DiffReportItem: Encodable {
     public let item: DiffItem
     public let kind: DiffKind
+    /// Whether the diff has a judge, so each side carries a `score`.
+    public let scored: Bool
 
-    public init(_ item: DiffItem, kind: DiffKind) {
+    public init(_ item: DiffItem, kind: DiffKind, scored: Bool = false) {
         self.item = item
         self.kind = kind
+        self.scored = scored
     }
 
     public func encode(to encoder: any Encoder) throws {
         var c = encoder.container(keyedBy: NamedKey.self)
         try c.encode(item.chunkID, forKey: NamedKey("chunk_id"))
         try c.encode(item.sourcePath, forKey: NamedKey("source_path"))
-        try c.encode(Side(questionID: item.questionAID, question: item.questionA, answerID: item.answerAID, answer: item.answerA, kind: kind), forKey: NamedKey("a"))
-        try c.encode(Side(questionID: item.questionBID, question: item.questionB, answerID: item.answerBID, answer: item.answerB, kind: kind), forKey: NamedKey("b"))
+        try c.encode(Side(questionID: item.questionAID, question: item.questionA, answerID: item.answerAID, answer: item.answerA,
+                          score: item.scoreA, kind: kind, scored: scored), forKey: NamedKey("a"))
+        try c.encode(Side(questionID: item.questionBID, question: item.questionB, answerID: item.answerBID, answer: item.answerB,
+                          score: item.scoreB, kind: kind, scored: scored), forKey: NamedKey("b"))
     }
 
     private struct Side: Encodable {
-        let questionID: Int64?, question: String?, answerID: Int64?, answer: String?
+        let questionID: Int64?, question: String?, answerID: Int64?, answer: String?, score: Double?
         let kind: DiffKind
+        let scored: Bool
 
         func encode(to encoder: any Encoder) throws {
             var c = encoder.container(keyedBy: NamedKey.self)
@@ -83,6 +94,7 @@ public struct DiffReportItem: Encodable {
             guard kind != .questions else { return }
             try encodeOrNull(answerID, "answer_id", &c)
             try encodeOrNull(answer, "answer", &c)
+            if scored { try encodeOrNull(score, "score", &c) }
         }
 
         private func encodeOrNull(_ value: (some Encodable)?, _ key: String, _ c: inout KeyedEncodingContainer<NamedKey>) throws {

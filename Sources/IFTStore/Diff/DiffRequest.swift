@@ -106,12 +106,14 @@ public enum DiffShow: String, Sendable, Hashable, CaseIterable {
     case intoIDK = "into-idk"
     case outOfIDK = "out-of-idk"
     case kept, added, dropped
+    /// Matched pairs whose mean score from the diff's judge differs between the sides.
+    case scoreChanged = "score-changed"
 
     public func applies(to kind: DiffKind) -> Bool {
         switch kind {
-        case .answers: return [.same, .changed, .onlyA, .onlyB, .intoIDK, .outOfIDK].contains(self)
+        case .answers: return [.same, .changed, .onlyA, .onlyB, .intoIDK, .outOfIDK, .scoreChanged].contains(self)
         case .questions: return [.kept, .added, .dropped].contains(self)
-        case .pairs: return [.same, .changed, .onlyA, .onlyB].contains(self)
+        case .pairs: return [.same, .changed, .onlyA, .onlyB, .scoreChanged].contains(self)
         }
     }
 
@@ -133,10 +135,26 @@ public struct DiffSideStats: Sendable, Hashable {
     /// Answers a built-in quality check flags (answer and pair diffs), judged with the
     /// side's `--min-support` and `--allow-flag`, or the defaults.
     public var flagged: Int?
+    /// With a judge: the items it graded, and the sum of their mean scores (over samples).
+    public var judged: Int? = nil
+    public var scoreSum: Double? = nil
 
     public var flaggedRate: Double? { flagged.map { items == 0 ? 0 : Double($0) / Double(items) } }
     public var idkRate: Double? { idk.map { items == 0 ? 0 : Double($0) / Double(items) } }
     public var meanAnswerChars: Double? { answerChars.map { items == 0 ? 0 : Double($0) / Double(items) } }
+    /// The mean of the graded items' mean scores; nil without a judge or when it graded none.
+    public var meanScore: Double? {
+        guard let judged, let scoreSum, judged > 0 else { return nil }
+        return scoreSum / Double(judged)
+    }
+
+    /// The same totals with the judge's.
+    func scored(judged: Int, scoreSum: Double) -> DiffSideStats {
+        var stats = self
+        stats.judged = judged
+        stats.scoreSum = scoreSum
+        return stats
+    }
 }
 
 /// The numbers of a diff, in the order they are reported.
@@ -155,6 +173,9 @@ public struct DiffSummary: Sendable, Hashable {
     public let counts: [Count]
     /// The answer sample compared (answer-prompt diffs).
     public let sample: Int?
+    /// The judge whose scores the sides and `score_changed` read (`judge@1 with llama`): the
+    /// one the filters chose, else the one judge of the pairs they select; nil without one.
+    public var judge: String? = nil
 
     public func value(_ key: String) -> Int? { counts.first { $0.key == key }?.value }
 
@@ -180,4 +201,7 @@ public struct DiffItem: Sendable, Hashable {
     public let answerAID: Int64?
     public let answerB: String?
     public let answerBID: Int64?
+    /// With a judge: each side's mean score of its answer (nil where it has none, or none graded).
+    public var scoreA: Double? = nil
+    public var scoreB: Double? = nil
 }

@@ -53,6 +53,7 @@ extension StoreReader {
                     throw DiffError.showDoesNotApply(show, kind: diff.kind)
                 }
                 let result = try diff.summary()
+                if show == .scoreChanged && result.judge == nil { throw DiffError.noScores }
                 try summary(result)
                 if let show { try diff.forEachItem(show, limit: limit, item) }
                 return result

@@ -5,8 +5,8 @@ internal import IFTSQLite
 /// side asked one with the same normalised text of the same chunk.
 struct QuestionDiff: Comparison {
     let db: Connection
-    let a: ResolvedPrompt
-    let b: ResolvedPrompt
+    let a: Prompt
+    let b: Prompt
     /// Conditions on the source or chunk.
     let chunk: [PairCondition]
     /// Conditions on the question: each side's question must meet them.
@@ -14,7 +14,7 @@ struct QuestionDiff: Comparison {
 
     var kind: DiffKind { .questions }
 
-    func prompt(_ side: Side) -> ResolvedPrompt { side == .a ? a : b }
+    func prompt(_ side: Side) -> Prompt { side == .a ? a : b }
 
     /// A listed question, and its match on the other side when there is one.
     struct Row {
@@ -56,8 +56,8 @@ struct QuestionDiff: Comparison {
         else { throw InternalError("a counting query gave no row") }
         return DiffSummary(
             kind: .questions,
-            a: DiffSideStats(label: a.ref, items: sideA.questions, chunks: chunks.a, idk: nil, answerChars: nil, promptTokens: nil, completionTokens: nil),
-            b: DiffSideStats(label: b.ref, items: sideB.questions, chunks: chunks.b, idk: nil, answerChars: nil, promptTokens: nil, completionTokens: nil),
+            a: DiffSideStats(label: a.ref.description, items: sideA.questions, chunks: chunks.a, idk: nil, answerChars: nil, promptTokens: nil, completionTokens: nil),
+            b: DiffSideStats(label: b.ref.description, items: sideB.questions, chunks: chunks.b, idk: nil, answerChars: nil, promptTokens: nil, completionTokens: nil),
             counts: [
                 .init(key: "chunks_both", label: "chunks covered by both", value: chunks.both),
                 .init(key: "kept", label: "kept", value: sideA.matched),

@@ -11,7 +11,7 @@ public struct ExportOptions: Sendable, Hashable {
     /// Drop examples longer than this many characters (`ExampleLengthGuard`).
     public var maxExampleChars: Int?
     /// `jsonl` only: add each pair's failed checks (`flags`) and `support`, judged with this
-    /// `--min-support` (nil: leave them out, so the bytes stay as before).
+    /// `--min-support`, and its `judgments` (nil: leave them out, so the bytes stay as before).
     public var qualityMinSupport: Double?
 
     public init(format: ExportFormat, system: String? = nil, includeContext: Bool = false, maxExampleChars: Int? = nil, qualityMinSupport: Double? = nil) {
@@ -51,9 +51,10 @@ struct PairExporter: Sendable {
     func write(_ selection: PairSelection, to sink: ByteSink, lengths: ExampleLengthGuard) throws -> Int {
         try writeHeader(to: sink)
         var count = 0
+        let judgments = try judgmentLister(selection)
         try selection.forEachRow(columns: Self.columns(for: options)) { row in
             guard lengths.admit(row) else { return }
-            try writeRow(row, to: sink, first: count == 0)
+            try writeRow(row, to: sink, first: count == 0, judgments: judgments)
             count += 1
         }
         try writeFooter(to: sink, count: count)
@@ -94,6 +95,7 @@ struct PairExporter: Sendable {
         var lastPart = -1
         let columns = Self.columns(for: options)
         let unitIndex = columns.count
+        let judgments = try judgmentLister(selection)
         try selection.forEachRow(columns: columns + [unit.column]) { row in
             guard lengths.admit(row) else { return }
             let part = row.withUTF8(unitIndex) { bytes -> Int in
@@ -102,11 +104,16 @@ struct PairExporter: Sendable {
                 lastPart = split.part(forUnit: bytes, seed: seed)
                 return lastPart
             }
-            try writeRow(row, to: sinks[part], first: counts[part] == 0)
+            try writeRow(row, to: sinks[part], first: counts[part] == 0, judgments: judgments)
             counts[part] += 1
         }
         for (sink, count) in zip(sinks, counts) { try writeFooter(to: sink, count: count) }
         return counts
+    }
+
+    /// What lists each row's judgments, when the `jsonl` keys include them.
+    private func judgmentLister(_ selection: PairSelection) throws -> JudgmentLister? {
+        jsonlFields.contains { $0.kind == .judgments } ? try JudgmentLister(db: selection.db) : nil
     }
 
     private func writeHeader(to sink: ByteSink) throws {
@@ -126,7 +133,7 @@ struct PairExporter: Sendable {
     }
 
     /// One pair in the format; `first` tells the JSON array formats to leave out the comma.
-    private func writeRow(_ row: Statement, to sink: ByteSink, first: Bool) throws {
+    private func writeRow(_ row: Statement, to sink: ByteSink, first: Bool, judgments: JudgmentLister?) throws {
         let format = options.format
         let includeContext = options.includeContext
         switch format {
@@ -186,7 +193,7 @@ struct PairExporter: Sendable {
             try row.withUTF8(2) { try sink.writeJSONString($0) }
             try sink.write("}]}\n" as StaticString)
         case .jsonl:
-            try Self.writeJSONLObject(row, fields: jsonlFields, to: sink)
+            try Self.writeJSONLObject(row, fields: jsonlFields, to: sink, judgments: judgments)
         }
     }
 
@@ -200,7 +207,7 @@ struct PairExporter: Sendable {
         try sink.write(byte: UInt8(ascii: "\""))
     }
 
-    private static func writeJSONLObject(_ row: Statement, fields: [JSONLField], to sink: ByteSink) throws {
+    private static func writeJSONLObject(_ row: Statement, fields: [JSONLField], to sink: ByteSink, judgments: JudgmentLister?) throws {
         try sink.write(byte: UInt8(ascii: "{"))
         for (index, field) in fields.enumerated() {
             if index > 0 { try sink.write(byte: UInt8(ascii: ",")) }
@@ -226,6 +233,8 @@ struct PairExporter: Sendable {
                     }
                 }
                 try sink.write(byte: UInt8(ascii: "]"))
+            case .judgments:
+                try judgments?.write(answerID: Int64(row.int(index)), to: sink)
             }
         }
         try sink.write("}\n" as StaticString)
@@ -234,7 +243,11 @@ struct PairExporter: Sendable {
 
 /// The `jsonl` format's keys, in their fixed order, with the SQL that reads each.
 struct JSONLField: Sendable {
-    enum Kind: Sendable { case text, integer, boolean, real, names }
+    enum Kind: Sendable {
+        case text, integer, boolean, real, names
+        /// The answer's judgments, read by its id (the column): `[{"prompt", "model", "score", "reason"}]`.
+        case judgments
+    }
     /// `"key":`, ready to write.
     let key: StaticString
     let column: PairColumn
@@ -269,13 +282,61 @@ struct JSONLField: Sendable {
         JSONLField(key: "\"answer\":", column: .answerText, kind: .text),
     ]
 
-    /// `all`, then with `--with-quality` the pair's failed checks and its support. The value
-    /// is a checked number from 0 to 1 written as a literal (`%.17g` reads back exactly).
+    /// `all`, then with `--with-quality` the pair's failed checks, its support and its
+    /// judgments. The value is a checked number from 0 to 1 written as a literal (`%.17g`
+    /// reads back exactly).
     static func fields(qualityMinSupport: Double?) -> [JSONLField] {
         guard let minSupport = qualityMinSupport else { return all }
         return all + [
             JSONLField(key: "\"flags\":", column: .pairFlags(minSupport: minSupport), kind: .names),
             JSONLField(key: "\"support\":", column: .answerSupport, kind: .real),
+            JSONLField(key: "\"judgments\":", column: .answerID, kind: .judgments),
         ]
     }
 }
+
+/// Writes an answer's judgments as the `jsonl` export's `judgments` value, by judge prompt,
+/// model and sample: one prepared statement, one index lookup per row. A store read before
+/// its upgrade has no judgments table: every list is empty.
+final class JudgmentLister {
+    private let statement: Statement?
+
+    init(db: Connection) throws {
+        let hasTable = try db.scalarInt("SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'judgments'") == 1
+        statement = hasTable ? try db.prepare("""
+            SELECT p.name || '@' || p.version, m.name, j.score, j.reason
+            FROM judgments j JOIN prompts p ON p.id = j.prompt_id JOIN models m ON m.id = j.model_id
+            WHERE j.answer_id = ?
+            ORDER BY p.name, p.version, m.name, m.id, j.sample
+            """) : nil
+    }
+
+    func write(answerID: Int64, to sink: ByteSink) throws {
+        try sink.write(byte: UInt8(ascii: "["))
+        if let statement {
+            defer { statement.reset() }
+            try statement.bind([answerID])
+            var first = true
+            while try statement.step() {
+                try sink.write((first ? "{\"prompt\":" : ",{\"prompt\":") as StaticString)
+                first = false
+                try statement.withUTF8(0) { try sink.writeJSONString($0) }
+                try sink.write(",\"model\":" as StaticString)
+                try statement.withUTF8(1) { try sink.writeJSONString($0) }
+                try sink.write(",\"score\":" as StaticString)
+                try statement.withUTF8(2) { try sink.write($0) }  // SQLite's decimal text
+                try sink.write(",\"reason\":" as StaticString)
+                if statement.isNull(3) {
+                    try sink.write("null" as StaticString)
+                } else {
+                    try statement.withUTF8(3) { try sink.writeJSONString($0) }
+                }
+                try sink.write(byte: UInt8(ascii: "}"))
+            }
+        }
+        try sink.write(byte: UInt8(ascii: "]"))
+    }
+}
+
+@available(*, unavailable)
+extension JudgmentLister: Sendable {}

@@ -1,103 +1,5 @@
 import Foundation
-import Synchronization
 internal import IFTSQLite
-
-/// Asks to stop a run: the first request stops sending and lets calls in flight finish;
-/// the second abandons them.
-public final class StopSignal: Sendable {
-    private let requests = Atomic<Int>(0)
-
-    public init() {}
-
-    public func request() { requests.add(1, ordering: .relaxed) }
-    public var isRequested: Bool { requests.load(ordering: .relaxed) > 0 }
-    public var isForced: Bool { requests.load(ordering: .relaxed) > 1 }
-}
-
-public struct GenerationProgress: Sendable {
-    public var total: Int
-    public var done = 0
-    public var failed = 0
-    public var alreadyPresent = 0
-    public var inFlight = 0
-    public var sent = 0
-    public var results = 0
-    /// Question sets stored with fewer questions than asked (`--count`).
-    public var shortSets = 0
-    /// Questions asked per item (question runs), to count short sets.
-    var questionsAsked: Int?
-    public var promptTokens = 0
-    public var completionTokens = 0
-    public var lastFailure: String?
-
-    mutating func count(_ outcome: ItemOutcome, promptTokens: Int, completionTokens: Int) {
-        self.promptTokens += promptTokens
-        self.completionTokens += completionTokens
-        switch outcome {
-        case .stored(let results):
-            done += 1
-            self.results += results
-            if let questionsAsked, results < questionsAsked { shortSets += 1 }
-        case .alreadyPresent: alreadyPresent += 1
-        case .failed(let message):
-            failed += 1
-            lastFailure = message
-        }
-    }
-}
-
-public struct GenerationSummary: Sendable {
-    public var runID: Int64
-    public var status: RunStatus
-    public var progress: GenerationProgress
-    /// Items skipped before starting because their result was already stored.
-    public var skippedAsPresent: Int
-    /// Items never sent (a stop, --max-calls, or --limit).
-    public var notSent: Int
-    public var stoppedByMaxCalls: Bool
-    public var seconds: Double
-    /// The refusal that ended the run, when the server refused in a way every item would
-    /// meet (HTTP 401, 403, 404, an unknown model); the run is `failed` and its items pending.
-    public var refusal: ModelFailure?
-}
-
-/// Replies handed from the request tasks to the writer. The writer takes everything that
-/// has arrived at once, so results that come faster than one commit each share a commit.
-final class ReplyMailbox<Reply: Sendable>: Sendable {
-    private struct State {
-        var replies: [Reply] = []
-        var waiter: CheckedContinuation<[Reply], Never>?
-    }
-
-    private let state = Mutex(State())
-
-    func put(_ reply: Reply) {
-        let waiter: CheckedContinuation<[Reply], Never>? = state.withLock { state in
-            if let waiter = state.waiter {
-                state.waiter = nil
-                return waiter
-            }
-            state.replies.append(reply)
-            return nil
-        }
-        waiter?.resume(returning: [reply])
-    }
-
-    /// Every reply that has arrived, waiting for the first one when none has.
-    func takeAll() async -> [Reply] {
-        await withCheckedContinuation { continuation in
-            let ready: [Reply]? = state.withLock { state in
-                if state.replies.isEmpty {
-                    state.waiter = continuation
-                    return nil
-                }
-                defer { state.replies.removeAll(keepingCapacity: true) }
-                return state.replies
-            }
-            if let ready { continuation.resume(returning: ready) }
-        }
-    }
-}
 
 /// Sends a plan's items to the model with a bounded number in flight and writes results as
 /// they arrive: all that arrived together in one short transaction (each item still all
@@ -147,6 +49,9 @@ public struct GenerationEngine {
         var writeError: Error?
         var refusal: ModelFailure?
         let mailbox = ReplyMailbox<Reply>()
+        // A forced stop wakes the writer at once, however long the calls in flight take.
+        stop.whenForced { mailbox.put(.wake) }
+        defer { stop.whenForced(nil) }
 
         await withDiscardingTaskGroup { group in
             func send() -> Bool {
@@ -178,16 +83,6 @@ public struct GenerationEngine {
                 return true
             }
 
-            // Watches for a forced stop (set from a signal handler) and wakes the writer.
-            group.addTask {
-                while !Task.isCancelled {
-                    if stop.isForced {
-                        mailbox.put(.wake)
-                        return
-                    }
-                    try? await Task.sleep(for: .milliseconds(100))
-                }
-            }
             // Says every `heartbeatInterval` that the run is alive, through the writer (the
             // one owner of the store), so a run in another pid namespace can tell.
             let interval = heartbeatInterval

@@ -21,10 +21,10 @@ public enum GenerationError: UserFacingError, Equatable {
         case .noChunks:
             return "the store has no chunks yet; load documents first with `iftdb load DIR`"
         case .wrongPromptRole(let prompt, let role, let kind):
-            let wanted: PromptRole = kind == .questions ? .question : .answer
-            return "\(prompt) is a\(role == .answer ? "n answer" : " question") prompt; `generate \(kind.rawValue)` needs a\(wanted == .answer ? "n answer" : " question") prompt (see `iftdb prompts list`)"
+            let wanted = kind.promptRole
+            return "\(prompt) is \(role.withArticle) prompt; `generate \(kind.rawValue)` needs \(wanted.withArticle) prompt (see `iftdb prompts list`)"
         case .questionsFromAnswerPrompt(let prompt):
-            return "\(prompt) is an answer prompt; --questions takes a question prompt, e.g. questions@1"
+            return "\(prompt) is not a question prompt; --questions takes a question prompt, e.g. questions@1"
         case .noQuestions(let prompt):
             return "no questions from \(prompt) to answer; run `iftdb generate questions` first (or pick another with --questions)"
         case .runHeld(let claim):

@@ -1,11 +1,6 @@
 import Foundation
 internal import IFTSQLite
 
-public enum GenerationKind: String, Sendable {
-    case questions
-    case answers
-}
-
 /// What a `generate` command asks for, before anything is resolved against the store.
 public struct GenerationRequest: Sendable {
     public var kind: GenerationKind
@@ -67,7 +62,7 @@ public struct GenerationPlan: Sendable {
 
     /// The `calls.item` label: `chunk:12/1` or `question:7/1`.
     public func label(_ item: WorkItem) -> String {
-        (kind == .questions ? "chunk:" : "question:") + "\(item.subjectID)/\(item.sample)"
+        "\(kind.subject):\(item.subjectID)/\(item.sample)"
     }
 }
 
@@ -106,8 +101,7 @@ extension StoreWriter {
     public func planGeneration(_ request: GenerationRequest, modelName: String, parametersJSON: String) throws -> GenerationPlan {
         try guarded {
             let prompt = try self.prompt(request.prompt)
-            let wantedRole: PromptRole = request.kind == .questions ? .question : .answer
-            guard prompt.role == wantedRole else {
+            guard prompt.role == request.kind.promptRole else {
                 throw GenerationError.wrongPromptRole(prompt: prompt.ref.description, role: prompt.role, kind: request.kind)
             }
             let modelID = try existingModelRow(name: modelName, parametersJSON: parametersJSON)

@@ -87,11 +87,14 @@ public struct ModelSettings: Sendable, CustomStringConvertible {
     /// The generation parameters as canonical JSON (sorted keys), for the `models` table:
     /// changing the temperature makes another model row.
     public var parametersJSON: String {
-        var fields: [(String, JSONValue)] = []
-        if let maxTokens { fields.append(("max_tokens", .int(maxTokens))) }
-        if let seed { fields.append(("seed", .int(seed))) }
-        if let temperature { fields.append(("temperature", .number(temperature))) }
-        return JSONValue.object(fields).text
+        // Three optional numbers cannot fail to encode.
+        (try? OrderedJSONEncoder(keys: .sorted).encode(Parameters(maxTokens: maxTokens, seed: seed, temperature: temperature))) ?? "{}"
+    }
+
+    private struct Parameters: Encodable {
+        var maxTokens: Int?
+        var seed: Int?
+        var temperature: Double?
     }
 
     public var description: String {

@@ -68,6 +68,10 @@ enum PairCondition: Sendable, Hashable {
     case excludeIDK
     /// Pairs that pass every built-in quality check the filter enforces.
     case excludeFlagged(QualityFilter)
+    /// Pairs whose answer this judge graded.
+    case judged(JudgeChoice)
+    /// Pairs whose mean score from this judge (over its samples) is at least `minimum`.
+    case minScore(Double, JudgeChoice)
     /// The earliest question of each normalised text among the pairs `scope` keeps.
     indirect case dedupe(scope: PairQuery)
     /// The questions `--dedupe-near` keeps among those of its scope's pairs.
@@ -81,7 +85,7 @@ enum PairCondition: Sendable, Hashable {
         case .chunking: .chunk
         case .questionPrompt, .dedupe, .dedupeNear: .question
         case .run(_, let madeQuestions): madeQuestions ? .question : .answer
-        case .answerPrompt, .model, .since, .until, .minAnswerChars, .excludeIDK, .excludeFlagged: .answer
+        case .answerPrompt, .model, .since, .until, .minAnswerChars, .excludeIDK, .excludeFlagged, .judged, .minScore: .answer
         }
     }
 
@@ -120,6 +124,8 @@ enum PairCondition: Sendable, Hashable {
         case .minAnswerChars(let minimum): "--min-answer-chars \(minimum)"
         case .excludeIDK: "--exclude-idk"
         case .excludeFlagged(let quality): quality.flags.joined(separator: " ") + " (pairs a quality check flags)"
+        case .judged(let judge): "pairs \(judge.label) has not graded"
+        case .minScore(let minimum, let judge): "--min-score \(JudgeFilter.format(minimum)) (mean score from \(judge.label))"
         case .dedupe: "--dedupe (repeated questions)"
         case .dedupeNear(let near): near.filter.flags.joined(separator: " ") + " (questions near an earlier kept one)"
         }
@@ -156,6 +162,10 @@ enum PairCondition: Sendable, Hashable {
             return SQLFragment(
                 "(\(QualitySQL.flagMask)(\(q).text, \(a).text, \(c).text, ?, ?) & ?) = 0",
                 [.real(quality.minSupport), .integer(Int64(quality.enforced.rawValue)), .integer(Int64(quality.enforced.rawValue))])
+        case .judged(let judge):
+            return SQLFragment(judge.graded("\(a).id"))
+        case .minScore(let minimum, let judge):
+            return SQLFragment("\(judge.meanScore(of: "\(a).id")) >= ?", [.real(minimum)])
         case .dedupe(let scope):
             // One grouping over the indexed `normalized` key, in its own aliases, computed
             // once by SQLite (a non-correlated subquery), so the rows still stream in order.

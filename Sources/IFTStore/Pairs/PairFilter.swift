@@ -39,6 +39,8 @@ public struct PairFilter: Sendable, Hashable, Codable {
     public var dedupe: Bool
     /// `--exclude-flagged`: only pairs that pass the built-in quality checks (nil: no check).
     public var quality: QualityFilter?
+    /// `--judge`, `--judge-model`, `--min-score`: only pairs a judge graded (well enough).
+    public var judge: JudgeFilter?
     /// `--dedupe-near`: drop a question near one kept before it (smaller id) among the pairs
     /// every other condition keeps, `--dedupe` included; applied last (nil: off).
     public var near: NearFilter?
@@ -49,6 +51,7 @@ public struct PairFilter: Sendable, Hashable, Codable {
         since: String? = nil, until: String? = nil, excludeIDK: Bool = false,
         idkRule: IDKRule = .standard, minAnswerChars: Int? = nil, allVersions: Bool = false,
         allAnswers: Bool = false, dataset: String? = nil, dedupe: Bool = false, quality: QualityFilter? = nil,
+        judge: JudgeFilter? = nil,
         near: NearFilter? = nil
     ) {
         self.questionPrompt = questionPrompt
@@ -67,12 +70,13 @@ public struct PairFilter: Sendable, Hashable, Codable {
         self.dataset = dataset
         self.dedupe = dedupe
         self.quality = quality
+        self.judge = judge
         self.near = near
     }
 
     private enum CodingKeys: String, CodingKey {
         case questionPrompt, answerPrompt, model, run, sourceGlob, chunking, since, until, excludeIDK, idkRule,
-             minAnswerChars, allVersions, allAnswers, dataset, dedupe, quality, near
+             minAnswerChars, allVersions, allAnswers, dataset, dedupe, quality, judge, near
     }
 
     /// Reads a filter saved by any iftdb version: flags added later default to off.
@@ -95,6 +99,7 @@ public struct PairFilter: Sendable, Hashable, Codable {
             dataset: try c.decodeIfPresent(String.self, forKey: .dataset),
             dedupe: try c.decodeIfPresent(Bool.self, forKey: .dedupe) ?? false,
             quality: try c.decodeIfPresent(QualityFilter.self, forKey: .quality),
+            judge: try c.decodeIfPresent(JudgeFilter.self, forKey: .judge),
             near: try c.decodeIfPresent(NearFilter.self, forKey: .near))
     }
 
@@ -106,6 +111,7 @@ public struct PairFilter: Sendable, Hashable, Codable {
             throw SelectionError.negativeMinAnswerChars(minAnswerChars)
         }
         try quality?.validate()
+        try judge?.validate()
         try near?.validate()
     }
 
@@ -128,6 +134,7 @@ public struct PairFilter: Sendable, Hashable, Codable {
         if allAnswers { out.append("--all-answers") }
         if dedupe { out.append("--dedupe") }
         if let quality { out += quality.flags }
+        if let judge { out += judge.flags }
         if let near { out += near.flags }
         return out
     }

@@ -15,6 +15,8 @@ final class PairSelection {
 
     /// The filter's conditions in the order the summary reports them.
     var conditions: [PairCondition] { query.conditions }
+    /// The judge the filter chose (`--judge`, `--judge-model`, `--min-score`), if any.
+    let judge: JudgeChoice?
 
     init(_ filter: PairFilter, in db: Connection) throws {
         try filter.validate()
@@ -33,18 +35,18 @@ final class PairSelection {
             conditions.append(.currentVersion)
         }
         if let ref = filter.questionPrompt {
-            let prompt = try ref.resolve(in: db)
-            guard prompt.role == "question" else {
-                throw SelectionError.notAQuestionPrompt(prompt.ref)
+            let prompt = try ref.resolve(in: db, listingNames: false)
+            guard prompt.role == .question else {
+                throw SelectionError.notAQuestionPrompt(prompt.ref.description)
             }
-            conditions.append(.questionPrompt(id: prompt.id, ref: prompt.ref))
+            conditions.append(.questionPrompt(id: prompt.id, ref: prompt.ref.description))
         }
         if let ref = filter.answerPrompt {
-            let prompt = try ref.resolve(in: db)
-            guard prompt.role == "answer" else {
-                throw SelectionError.notAnAnswerPrompt(prompt.ref)
+            let prompt = try ref.resolve(in: db, listingNames: false)
+            guard prompt.role == .answer else {
+                throw SelectionError.notAnAnswerPrompt(prompt.ref.description)
             }
-            conditions.append(.answerPrompt(id: prompt.id, ref: prompt.ref))
+            conditions.append(.answerPrompt(id: prompt.id, ref: prompt.ref.description))
         }
         if let model = filter.model {
             guard (try db.scalarInt("SELECT count(*) FROM models WHERE name = ?", [model]) ?? 0) > 0 else {
@@ -82,6 +84,15 @@ final class PairSelection {
         }
         if let quality = filter.quality {
             conditions.append(.excludeFlagged(quality))
+        }
+        if let judgeFilter = filter.judge {
+            // Chosen among the judges that graded what the other conditions keep.
+            let judge = try JudgeChoice.chosen(for: judgeFilter, scope: PairQuery(datasetID: datasetID, conditions: conditions), in: db)
+            conditions.append(.judged(judge))
+            if let minimum = judgeFilter.minScore { conditions.append(.minScore(minimum, judge)) }
+            self.judge = judge
+        } else {
+            judge = nil
         }
         var query = PairQuery(datasetID: datasetID, conditions: conditions)
         if filter.dedupe {

@@ -3,9 +3,9 @@
 /// selects something ambiguous; and what is wrong with a saved dataset or a split.
 public enum SelectionError: UserFacingError, Equatable {
     case noDataset(String)
-    /// `--question-prompt` names an answer prompt.
+    /// `--question-prompt` names a prompt of another role.
     case notAQuestionPrompt(String)
-    /// `--answer-prompt` names a question prompt.
+    /// `--answer-prompt` names a prompt of another role.
     case notAnAnswerPrompt(String)
     case noModel(String)
     case noRun(Int)
@@ -36,6 +36,19 @@ public enum SelectionError: UserFacingError, Equatable {
     case unknownCheck(String)
     /// `--allow-flag` or `--min-support` without `--exclude-flagged`.
     case qualityFlagWithoutExcludeFlagged(String)
+    /// `--min-score` outside 1…5.
+    case badMinScore(Double)
+    /// `--judge` names a prompt of another role.
+    case notAJudgePrompt(String, role: String)
+    /// A judge filter (`flags`) on a store that holds no judgment.
+    case noJudgments(flags: [String])
+    /// `--judge`/`--judge-model` (`flags`) name no judge that graded anything; `available`
+    /// are the judges there are.
+    case noSuchJudge(flags: [String], available: [String])
+    /// Several judges graded the selected pairs; `narrowing` names the flags that choose one.
+    case severalJudges(judges: [String], narrowing: [String])
+    /// Several judges exist and none graded the selected pairs.
+    case notJudged(judges: [String])
     /// `--near-threshold` outside (0, 1].
     case badNearThreshold(Double)
     /// `--near-threshold` without `--dedupe-near`.
@@ -46,9 +59,9 @@ public enum SelectionError: UserFacingError, Equatable {
         case .noDataset(let name):
             return "no dataset named '\(name)'; see `iftdb dataset list`"
         case .notAQuestionPrompt(let prompt):
-            return "prompt \(prompt) makes answers; --question-prompt takes a question prompt (see `iftdb prompts list`)"
+            return "prompt \(prompt) is not a question prompt; --question-prompt takes a question prompt (see `iftdb prompts list`)"
         case .notAnAnswerPrompt(let prompt):
-            return "prompt \(prompt) makes questions; --answer-prompt takes an answer prompt (see `iftdb prompts list`)"
+            return "prompt \(prompt) is not an answer prompt; --answer-prompt takes an answer prompt (see `iftdb prompts list`)"
         case .noModel(let model):
             return "no model named '\(model)' in this store; see `iftdb sql \"SELECT DISTINCT name FROM models\"`"
         case .noRun(let run):
@@ -102,6 +115,19 @@ public enum SelectionError: UserFacingError, Equatable {
             return "--allow-flag: no check is named '\(name)'; the checks are \(QualityCheck.names)"
         case .qualityFlagWithoutExcludeFlagged(let flag):
             return "\(flag) only changes --exclude-flagged; add --exclude-flagged or drop \(flag)"
+        case .badMinScore(let value):
+            return "--min-score must be from 1 to 5 (a judge's mean score of a pair), not \(value)"
+        case .notAJudgePrompt(let prompt, let role):
+            return "prompt \(prompt) is \(PromptRole(rawValue: role)?.withArticle ?? role) prompt; --judge takes a judge prompt, e.g. judge@1 (see `iftdb prompts list`)"
+        case .noJudgments(let flags):
+            return "\(flags.joined(separator: " ")) needs judgments, and this store has none; make them with `iftdb generate judgments`"
+        case .noSuchJudge(let flags, let available):
+            return "no judgments by \(flags.joined(separator: " ")) in this store (there are judgments by \(available.joined(separator: ", "))); choose one of those"
+        case .severalJudges(let judges, let narrowing):
+            return "the selected pairs were graded by several judges (\(judges.joined(separator: ", "))); choose one with \(narrowing.joined(separator: " and "))"
+        case .notJudged(let judges):
+            return "no judge graded the selected pairs (this store has judgments by \(judges.joined(separator: ", ")) of other pairs); "
+                + "make judgments with `iftdb generate judgments`, or change the filters"
         case .badNearThreshold(let value):
             return "--near-threshold must be above 0 and at most 1 (the estimated share of shared character pairs from which two questions are near), not \(value)"
         case .nearThresholdWithoutDedupeNear:

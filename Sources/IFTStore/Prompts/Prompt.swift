@@ -1,11 +1,16 @@
 import Foundation
 
-/// What a prompt is for: asking for questions about a chunk, or answering one question.
+/// What a prompt is for: asking for questions about a chunk, answering one question, or
+/// grading one answer.
 public enum PromptRole: String, Sendable, CaseIterable, CustomStringConvertible {
     case question
     case answer
+    case judge
 
     public var description: String { rawValue }
+
+    /// "a question", "an answer", "a judge": for messages.
+    public var withArticle: String { self == .answer ? "an answer" : "a \(rawValue)" }
 }
 
 /// One version of a named prompt, as stored.
@@ -90,7 +95,7 @@ public struct ChatMessage: Sendable, Equatable, Encodable {
 
 /// The placeholders a template may use, and one-pass rendering.
 public enum PromptTemplate {
-    public static let placeholders: [String] = ["chunk", "question", "count", "source"]
+    public static let placeholders: [String] = ["chunk", "question", "answer", "count", "source"]
 
     /// Every `{{name}}` in `text`, in order of appearance (names without the braces).
     public static func placeholderNames(in text: String) -> [String] {
@@ -153,12 +158,15 @@ public enum PromptTemplate {
 public struct PromptValues: Sendable, Equatable {
     public var chunk: String
     public var question: String?
+    /// The answer a judge prompt grades.
+    public var answer: String?
     public var count: Int
     public var source: String
 
-    public init(chunk: String, question: String? = nil, count: Int = 3, source: String = "") {
+    public init(chunk: String, question: String? = nil, answer: String? = nil, count: Int = 3, source: String = "") {
         self.chunk = chunk
         self.question = question
+        self.answer = answer
         self.count = count
         self.source = source
     }
@@ -166,13 +174,19 @@ public struct PromptValues: Sendable, Equatable {
 
 extension Prompt {
     /// The messages for the model: the system prompt (when there is one), then the rendered template.
-    /// Throws when the template needs a question and none is given.
+    /// Throws when the template needs a question (or an answer) and none is given.
     public func messages(_ values: PromptValues) throws -> [ChatMessage] {
         var table = ["chunk": values.chunk, "count": String(values.count), "source": values.source]
+        let used = PromptTemplate.placeholderNames(in: template) + PromptTemplate.placeholderNames(in: system ?? "")
         if let question = values.question {
             table["question"] = question
-        } else if (PromptTemplate.placeholderNames(in: template) + PromptTemplate.placeholderNames(in: system ?? "")).contains("question") {
+        } else if used.contains("question") {
             throw PromptError.needsQuestion(prompt: ref.description)
+        }
+        if let answer = values.answer {
+            table["answer"] = answer
+        } else if used.contains("answer") {
+            throw PromptError.needsAnswer(prompt: ref.description)
         }
         var messages: [ChatMessage] = []
         if let system, !system.isEmpty {

@@ -14,10 +14,16 @@ public enum PromptError: UserFacingError, Equatable {
     case noChunkPlaceholder
     case questionInQuestionPrompt
     case noQuestionInAnswerPrompt
+    /// A question or answer prompt (`role`) uses `{{answer}}`, which only a judge prompt has.
+    case answerOutsideJudgePrompt(role: PromptRole)
+    /// A judge prompt lacks `{{placeholder}}` (`question` or `answer`).
+    case judgePromptNeeds(placeholder: String)
     /// A new version of `name` (a `role` prompt) asked for another role.
-    case roleKept(name: String, role: String, asked: PromptRole)
+    case roleKept(name: String, role: PromptRole, asked: PromptRole)
     /// The prompt uses `{{question}}` and no question was given.
     case needsQuestion(prompt: String)
+    /// The prompt uses `{{answer}}` and no answer was given.
+    case needsAnswer(prompt: String)
     /// Asked to make questions with an answer prompt.
     case notAQuestionPrompt(String)
     /// Asked to make answers with a question prompt.
@@ -26,10 +32,14 @@ public enum PromptError: UserFacingError, Equatable {
     case renderNeedsChunk
     /// `prompts render` of an answer prompt without a question.
     case renderNeedsQuestion(prompt: String)
+    /// `prompts render` of a judge prompt without an answer.
+    case renderNeedsAnswer(prompt: String)
     /// `prompts render --chunk` names no chunk in the store.
     case noChunk(id: Int64)
     /// `prompts render --question` names no question in the store.
     case noQuestion(id: Int64)
+    /// `prompts render --answer` names no answer in the store.
+    case noAnswer(id: Int64)
     /// Not `KIND:ID` (`chunk:12`).
     case badItemReference(String, kind: String)
     /// The file holding a template or system prompt (`part`) does not exist, is a folder,
@@ -57,29 +67,39 @@ public enum PromptError: UserFacingError, Equatable {
         case .emptyTemplate:
             return "the template is empty; write the prompt text with {{chunk}} where the chunk goes"
         case .unknownPlaceholder(let name, let part):
-            return "unknown placeholder {{\(name)}} in the \(part); use {{chunk}}, {{question}}, {{count}} or {{source}}"
+            return "unknown placeholder {{\(name)}} in the \(part); use {{chunk}}, {{question}}, {{answer}}, {{count}} or {{source}}"
         case .noChunkPlaceholder:
             return "the template never uses {{chunk}}; put {{chunk}} where the chunk's text goes"
         case .questionInQuestionPrompt:
             return "a question prompt cannot use {{question}} (there is no question yet); remove it or use --role answer"
         case .noQuestionInAnswerPrompt:
             return "an answer prompt must use {{question}}; put {{question}} where the question goes"
+        case .answerOutsideJudgePrompt(let role):
+            return "\(role.withArticle) prompt cannot use {{answer}} (only a judge prompt grades an answer); remove it or use --role judge"
+        case .judgePromptNeeds(let placeholder):
+            return "a judge prompt must use {{chunk}}, {{question}} and {{answer}}; put {{\(placeholder)}} where the \(placeholder) goes"
         case .roleKept(let name, let role, let asked):
             return "'\(name)' is a \(role) prompt; a new version keeps its role (add it under another name for --role \(asked))"
         case .needsQuestion(let prompt):
             return "the prompt \(prompt) uses {{question}}; pass a question (--question question:ID)"
+        case .needsAnswer(let prompt):
+            return "the prompt \(prompt) uses {{answer}}; pass an answer (--answer answer:ID)"
         case .notAQuestionPrompt(let prompt):
-            return "\(prompt) is an answer prompt; questions need a question prompt, e.g. questions@1"
+            return "\(prompt) is not a question prompt; questions need a question prompt, e.g. questions@1"
         case .notAnAnswerPrompt(let prompt):
-            return "\(prompt) is a question prompt; answers need an answer prompt, e.g. answers@1"
+            return "\(prompt) is not an answer prompt; answers need an answer prompt, e.g. answers@1"
         case .renderNeedsChunk:
             return "rendering needs a chunk; pass --chunk chunk:ID"
         case .renderNeedsQuestion(let prompt):
             return "\(prompt) is an answer prompt; pass --question question:ID"
+        case .renderNeedsAnswer(let prompt):
+            return "\(prompt) is a judge prompt; pass --answer answer:ID (its question and chunk come with it)"
         case .noChunk(let id):
             return "no chunk:\(id) in this store; find chunk ids with `iftdb sql \"SELECT id, source_id FROM chunks\"`"
         case .noQuestion(let id):
             return "no question:\(id) in this store; find question ids with `iftdb sql \"SELECT id, text FROM questions\"`"
+        case .noAnswer(let id):
+            return "no answer:\(id) in this store; find answer ids with `iftdb sql \"SELECT answer_id, question, answer FROM pairs\"`"
         case .badItemReference(let text, let kind):
             return "'\(text)' is not a \(kind) reference; write \(kind):ID, e.g. \(kind):12"
         case .fileMissing(let path, let part):

@@ -2,55 +2,19 @@ import Foundation
 internal import IFTSQLite
 
 extension StoreReader {
-    static let promptColumns = "id, name, version, role, system, template, sha256, created_at"
-
-    static func prompt(from statement: Statement) -> Prompt {
-        Prompt(
-            id: Int64(statement.int(0)), name: statement.string(at: 1), version: statement.int(2),
-            role: PromptRole(rawValue: statement.string(at: 3)) ?? .question,
-            system: statement.optionalString(4), template: statement.string(at: 5),
-            sha256: statement.string(at: 6), createdAt: statement.string(at: 7))
-    }
-
     /// Every version of every prompt, by name then version.
     public func prompts() throws -> [Prompt] {
         try guarded {
-            let statement = try db.prepare("SELECT \(Self.promptColumns) FROM prompts ORDER BY name, version")
+            let statement = try db.prepare("SELECT \(Prompt.columns) FROM prompts ORDER BY name, version")
             var prompts: [Prompt] = []
-            while try statement.step() { prompts.append(Self.prompt(from: statement)) }
+            while try statement.step() { prompts.append(Prompt(row: statement)) }
             return prompts
         }
     }
 
     /// The prompt a reference names; a one-line error that says what exists when it does not.
     public func prompt(_ ref: PromptRef) throws -> Prompt {
-        try guarded {
-            let latest = try db.scalarInt("SELECT max(version) FROM prompts WHERE name = ?", [ref.name])
-            guard let latest else {
-                throw PromptError.noSuchPrompt(name: ref.name, known: try promptNames())
-            }
-            let version = ref.version ?? latest
-            let statement = try db.prepare("SELECT \(Self.promptColumns) FROM prompts WHERE name = ? AND version = ?")
-            try statement.bind([ref.name, version])
-            guard try statement.step() else {
-                throw PromptError.noSuchVersion(name: ref.name, version: version, latest: latest)
-            }
-            return Self.prompt(from: statement)
-        }
-    }
-
-    func prompt(id: Int64) throws -> Prompt {
-        let statement = try db.prepare("SELECT \(Self.promptColumns) FROM prompts WHERE id = ?")
-        try statement.bind([id])
-        guard try statement.step() else { throw InternalError("no prompt with id \(id)") }
-        return Self.prompt(from: statement)
-    }
-
-    private func promptNames() throws -> [String] {
-        let statement = try db.prepare("SELECT DISTINCT name FROM prompts ORDER BY name")
-        var names: [String] = []
-        while try statement.step() { names.append(statement.string(at: 0)) }
-        return names
+        try guarded { try ref.resolve(in: db) }
     }
 
     /// A chunk's text and its source's path, for rendering.
@@ -69,20 +33,33 @@ extension StoreReader {
         return (statement.string(at: 0), Int64(statement.int(1)))
     }
 
-    /// The messages `ref` renders to for a chunk (and, for answer prompts, a question; when
-    /// only a question is given, its own chunk).
-    public func renderPrompt(_ ref: PromptRef, chunkID: Int64?, questionID: Int64?, count: Int = 3) throws -> (prompt: Prompt, messages: [ChatMessage]) {
+    /// An answer's text and the question it answers.
+    func answerForPrompt(id: Int64) throws -> (text: String, questionID: Int64) {
+        let statement = try db.prepare("SELECT text, question_id FROM answers WHERE id = ?")
+        try statement.bind([id])
+        guard try statement.step() else { throw PromptError.noAnswer(id: id) }
+        return (statement.string(at: 0), Int64(statement.int(1)))
+    }
+
+    /// The messages `ref` renders to for a chunk (and, for answer prompts, a question; for
+    /// judge prompts, an answer). A question brings its own chunk unless one is given; an
+    /// answer brings its question and that question's chunk.
+    public func renderPrompt(_ ref: PromptRef, chunkID: Int64?, questionID: Int64?, answerID: Int64? = nil, count: Int = 3) throws -> (prompt: Prompt, messages: [ChatMessage]) {
         try guarded {
             let prompt = try prompt(ref)
-            let question = try questionID.map { try questionForPrompt(id: $0) }
+            let answer = try answerID.map { try answerForPrompt(id: $0) }
+            let question = try (questionID ?? answer?.questionID).map { try questionForPrompt(id: $0) }
             guard let chunkID = chunkID ?? question?.chunkID else {
                 throw PromptError.renderNeedsChunk
             }
             let chunk = try chunkForPrompt(id: chunkID)
+            if prompt.role == .judge && answer == nil {
+                throw PromptError.renderNeedsAnswer(prompt: prompt.ref.description)
+            }
             if prompt.role == .answer && question == nil {
                 throw PromptError.renderNeedsQuestion(prompt: prompt.ref.description)
             }
-            let values = PromptValues(chunk: chunk.text, question: question?.text, count: count, source: chunk.source)
+            let values = PromptValues(chunk: chunk.text, question: question?.text, answer: answer?.text, count: count, source: chunk.source)
             return (prompt, try prompt.messages(values))
         }
     }
@@ -91,12 +68,15 @@ extension StoreReader {
 extension StoreWriter {
     /// Adds the default prompts to a store that has none of that name yet. Safe to call on
     /// every open: it writes only what is missing, and nothing on a store without the
-    /// prompts table (an older schema under test).
+    /// prompts table (an older schema under test). The judge prompt needs the schema that
+    /// allows its role (`0006_judgments`), so a store upgraded to it gets `judge@1` then.
     func seedDefaultPrompts() throws {
         let hasTable = try db.scalarInt("SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'prompts'") ?? 0
         guard hasTable > 0 else { return }
+        let judgesAllowed = try hasJudgments()
         let missing = try DefaultPrompts.all.filter {
-            (try db.scalarInt("SELECT count(*) FROM prompts WHERE name = ?", [$0.name]) ?? 0) == 0
+            guard $0.role != .judge || judgesAllowed else { return false }
+            return (try db.scalarInt("SELECT count(*) FROM prompts WHERE name = ?", [$0.name]) ?? 0) == 0
         }
         guard !missing.isEmpty else { return }
         try db.transaction {
@@ -135,22 +115,28 @@ extension StoreWriter {
                 throw PromptError.questionInQuestionPrompt
             case .answer where !used.contains("question"):
                 throw PromptError.noQuestionInAnswerPrompt
-            default: break
+            case .question, .answer:
+                if used.contains("answer") { throw PromptError.answerOutsideJudgePrompt(role: role) }
+            case .judge:
+                for placeholder in ["question", "answer"] where !used.contains(placeholder) {
+                    throw PromptError.judgePromptNeeds(placeholder: placeholder)
+                }
             }
             let sha = Prompt.contentHash(role: role, system: system, template: template)
             return try db.transaction {
-                let existing = try db.prepare("SELECT \(Self.promptColumns) FROM prompts WHERE name = ? AND sha256 = ?")
+                let existing = try db.prepare("SELECT \(Prompt.columns) FROM prompts WHERE name = ? AND sha256 = ?")
                 try existing.bind([name, sha])
-                if try existing.step() { return (Self.prompt(from: existing), false) }
-                if let otherRole = try db.scalar("SELECT role FROM prompts WHERE name = ? ORDER BY version DESC LIMIT 1", [name]),
-                   case .text(let text) = otherRole, text != role.rawValue {
-                    throw PromptError.roleKept(name: name, role: text, asked: role)
+                if try existing.step() { return (Prompt(row: existing), false) }
+                let latest = try db.scalarInt("SELECT max(version) FROM prompts WHERE name = ?", [name])
+                if let latest {
+                    let kept = try PromptRef(name: name, version: latest).resolve(in: db).role
+                    if kept != role { throw PromptError.roleKept(name: name, role: kept, asked: role) }
                 }
-                let version = (try db.scalarInt("SELECT max(version) FROM prompts WHERE name = ?", [name]) ?? 0) + 1
+                let version = (latest ?? 0) + 1
                 try db.run(
                     "INSERT INTO prompts (name, version, role, system, template, sha256, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
                     [name, version, role.rawValue, system, template, sha, Timestamp.now()])
-                return (try prompt(id: db.lastInsertRowID), true)
+                return (try Prompt.resolve(id: db.lastInsertRowID, in: db), true)
             }
         }
     }

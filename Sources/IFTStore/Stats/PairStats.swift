@@ -25,6 +25,25 @@ public struct PairStats: Sendable, Hashable, Codable {
         public let questions: Int
         /// The filters as flags.
         public let filters: [String]
+        /// The judge whose scores the groups show (`judge@1 with llama`): the one the filters
+        /// chose, else the one judge that graded these pairs; nil when none did, or several.
+        public var judge: String? = nil
+        /// When several judges graded these pairs and the filters chose none: which (no scores then).
+        public var severalJudges: [String] = []
+
+        enum CodingKeys: String, CodingKey { case pairs, sources, chunks, questions, filters, judge, severalJudges }
+
+        /// Every key is always present: no judge is `null`, not left out.
+        public func encode(to encoder: any Encoder) throws {
+            var c = encoder.container(keyedBy: CodingKeys.self)
+            try c.encode(pairs, forKey: .pairs)
+            try c.encode(sources, forKey: .sources)
+            try c.encode(chunks, forKey: .chunks)
+            try c.encode(questions, forKey: .questions)
+            try c.encode(filters, forKey: .filters)
+            try c.encode(judge, forKey: .judge)
+            try c.encode(severalJudges, forKey: .severalJudges)
+        }
     }
 
     public struct Group: Sendable, Hashable, Codable {
@@ -62,10 +81,16 @@ public struct PairStats: Sendable, Hashable, Codable {
         /// the default), and their share of the group's questions.
         public var nearDuplicateQuestions = 0
         public var nearDuplicateRate = 0.0
+        /// Pairs the selection's judge graded, the mean of their mean scores (over samples; nil
+        /// when none was graded), and the judge's judgments (one per sample) by score, 1 to 5.
+        public var judged = 0
+        public var meanScore: Double? = nil
+        public var scoreHistogram = [0, 0, 0, 0, 0]
 
         enum CodingKeys: String, CodingKey {
             case questionPrompt, answerPrompt, model, pairs, idk, idkRate, questions, duplicateQuestions, duplicateQuestionRate,
-                 nearDuplicateQuestions, nearDuplicateRate, meanAnswerChars, tokensIn, tokensOut, failedCalls, latencyMsP50, latencyMsP95, flagged, flaggedRate, flags
+                 nearDuplicateQuestions, nearDuplicateRate, meanAnswerChars, tokensIn, tokensOut, failedCalls, latencyMsP50, latencyMsP95,
+                 flagged, flaggedRate, flags, judged, meanScore, scoreHistogram
         }
 
         /// Every key is always present: a missing latency is `null`, not left out.
@@ -91,6 +116,9 @@ public struct PairStats: Sendable, Hashable, Codable {
             try c.encode(flagged, forKey: .flagged)
             try c.encode(flaggedRate, forKey: .flaggedRate)
             try c.encode(flags, forKey: .flags)
+            try c.encode(judged, forKey: .judged)
+            try c.encode(meanScore, forKey: .meanScore)
+            try c.encode(scoreHistogram, forKey: .scoreHistogram)
         }
     }
 
@@ -124,6 +152,9 @@ extension PairStats {
         _ = try totals.step()
         var store = StoreCounts(sources: totals.int(0), sourceVersions: totals.int(1), chunks: totals.int(2), questions: totals.int(3), answers: totals.int(4))
         store.shortSets = totals.int(5)
+        // Done with it: SQLite refuses to register a function again (the selection's `is_idk`)
+        // while a statement is still running.
+        totals.reset()
 
         let clause = selection.query.whereClause()
         let selected = "\(selection.query.from)\n\(clause.sql)"
@@ -131,15 +162,36 @@ extension PairStats {
         let summary = try db.prepare("SELECT count(*), count(DISTINCT s.path), count(DISTINCT c.id), count(DISTINCT q.id) \(selected)")
         try summary.bind(clause.arguments)
         _ = try summary.step()
-        let chosen = Selection(pairs: summary.int(0), sources: summary.int(1), chunks: summary.int(2), questions: summary.int(3), filters: filter.flags)
+        var chosen = Selection(pairs: summary.int(0), sources: summary.int(1), chunks: summary.int(2), questions: summary.int(3), filters: filter.flags)
+        summary.reset()
+        // Scores come from the judge the filters chose, else from the one judge of these pairs.
+        var judge = selection.judge
+        if judge == nil {
+            switch try JudgeResolution.resolve(nil, scope: selection.query, in: db) {
+            case .one(let only): judge = only
+            case .several(let judges): chosen.severalJudges = judges.map(\.label)
+            default: break
+            }
+        }
+        chosen.judge = judge?.label
+        // The judge's ids are literals (`JudgeChoice.matches`): no values to bind.
+        let score = judge.map { $0.meanScore(of: "a.id") } ?? "NULL"
+        let histogram = judge.map { judge in """
+            hist AS (
+                SELECT qp, ap, m, sum(jg.score = 1) AS h1, sum(jg.score = 2) AS h2, sum(jg.score = 3) AS h3,
+                       sum(jg.score = 4) AS h4, sum(jg.score = 5) AS h5
+                FROM pairs JOIN judgments jg ON jg.answer_id = pairs.answer_id AND \(judge.matches("jg"))
+                GROUP BY 1, 2, 3
+            ),
+            """ } ?? "hist AS (SELECT NULL AS qp, NULL AS ap, NULL AS m, 0 AS h1, 0 AS h2, 0 AS h3, 0 AS h4, 0 AS h5 WHERE 0),"
 
         // `pairs` is written (and its values bound) once; NOT MATERIALIZED has SQLite read it
         // in place at each use, as if each use spelled the selection out.
         let statement = try db.prepare("""
             WITH pairs AS NOT MATERIALIZED (
                 SELECT q.prompt_id AS qp, a.prompt_id AS ap, a.model_id AS m, q.id AS question_id, q.normalized AS normalized,
-                       a.text AS text, a.call_id AS call_id, a.run_id AS run_id,
-                       \(QualitySQL.flagMask)(q.text, a.text, c.text, ?) AS mask
+                       a.text AS text, a.call_id AS call_id, a.run_id AS run_id, a.id AS answer_id,
+                       \(QualitySQL.flagMask)(q.text, a.text, c.text, ?) AS mask, \(score) AS score
                 \(selected)
             ),
             g AS (
@@ -151,7 +203,8 @@ extension PairStats {
                        coalesce(sum(mask & 2 <> 0), 0) AS f1,
                        coalesce(sum(mask & 4 <> 0), 0) AS f2,
                        coalesce(sum(mask & 8 <> 0), 0) AS f3,
-                       coalesce(sum(mask & 16 <> 0), 0) AS f4
+                       coalesce(sum(mask & 16 <> 0), 0) AS f4,
+                       count(score) AS judged, avg(score) AS mean_score
                 FROM pairs
                 GROUP BY 1, 2, 3
             ),
@@ -174,6 +227,7 @@ extension PairStats {
                 FROM ranked GROUP BY 1, 2, 3
             ),
             runs_of AS (SELECT DISTINCT qp, ap, m, run_id FROM pairs),
+            \(histogram)
             failures AS (
                 SELECT qp, ap, m, count(k.id) AS failed
                 FROM runs_of LEFT JOIN calls k ON k.run_id = runs_of.run_id AND k.error IS NOT NULL GROUP BY 1, 2, 3
@@ -182,12 +236,15 @@ extension PairStats {
                    (SELECT count(*) FROM models x WHERE x.name = md.name),
                    g.pairs, g.idk, g.questions, g.keys, g.mean_chars,
                    coalesce(t.tin, 0), coalesce(t.tout, 0), coalesce(f.failed, 0), p.p50, p.p95,
-                   g.flagged, g.f0, g.f1, g.f2, g.f3, g.f4, g.qp, g.ap, g.m
+                   g.flagged, g.f0, g.f1, g.f2, g.f3, g.f4,
+                   g.judged, g.mean_score, coalesce(h.h1, 0), coalesce(h.h2, 0), coalesce(h.h3, 0), coalesce(h.h4, 0), coalesce(h.h5, 0),
+                   g.qp, g.ap, g.m
             FROM g
             JOIN prompts pq ON pq.id = g.qp JOIN prompts pa ON pa.id = g.ap JOIN models md ON md.id = g.m
             LEFT JOIN tokens t ON t.qp = g.qp AND t.ap = g.ap AND t.m = g.m
             LEFT JOIN percentiles p ON p.qp = g.qp AND p.ap = g.ap AND p.m = g.m
             LEFT JOIN failures f ON f.qp = g.qp AND f.ap = g.ap AND f.m = g.m
+            LEFT JOIN hist h ON h.qp = g.qp AND h.ap = g.ap AND h.m = g.m
             ORDER BY pq.name, pq.version, pa.name, pa.version, md.name, md.id
             """)
         // The quality checks judge with the filter's --min-support, else the default; that
@@ -208,8 +265,11 @@ extension PairStats {
             group.flagged = statement.int(15)
             group.flaggedRate = Self.rate(group.flagged, of: pairs)
             for (offset, check) in QualityCheck.allCases.enumerated() { group.flags[check.rawValue] = statement.int(16 + offset) }
+            group.judged = statement.int(21)
+            group.meanScore = statement.optionalDouble(22)
+            group.scoreHistogram = (23...27).map { statement.int($0) }
             groups.append(group)
-            groupKeys.append((21 ..< 24).map(statement.int))
+            groupKeys.append((28 ..< 31).map(statement.int))
         }
         // Near duplicates within each group: one scan of the group's questions (in the
         // snapshot the counts were read in).

@@ -52,6 +52,8 @@ public struct Lineage: Sendable, Codable {
     public let answer: Generated?
     /// For an answer: the built-in quality checks' verdict on the pair.
     public var quality: QualityReport? = nil
+    /// For an answer: every judgment of it, by judge prompt, model and sample.
+    public var judgments: [Judgment]? = nil
 }
 
 extension StoreReader {
@@ -74,6 +76,7 @@ extension StoreReader {
             var lineage = Lineage(source: question.source, chunk: question.chunk, question: question.question, answer: answer)
             if let answer {
                 lineage.quality = QualityReport(question: question.question.text, answer: answer.text, chunk: question.chunk.text)
+                lineage.judgments = try judgments(answerID: id)
             }
             return lineage
         }

@@ -24,6 +24,8 @@ struct NamedColumns {
     func optionalID(_ name: String) -> Int64? { statement.optionalInt(position(name)).map(Int64.init) }
     func string(_ name: String) -> String { statement.string(at: position(name)) }
     func optionalString(_ name: String) -> String? { statement.optionalString(position(name)) }
+    func double(_ name: String) -> Double { statement.double(position(name)) }
+    func optionalDouble(_ name: String) -> Double? { statement.optionalDouble(position(name)) }
 }
 
 extension Connection {

@@ -175,6 +175,9 @@ public enum StoreFile {
                 return StoreError.foreignMigration(path: path, id: id, recorded: recorded, expected: expected)
             case .unmanaged: return StoreError.notAnIFTDBStore(path: path)
             case .failed(let id, let name, let underlying): return StoreError.migrationFailed(id: id, name: name, reason: underlying.message)
+            case .foreignKeyViolation(let id, let name, let table, let rowID, let parent):
+                let row = rowID.map { "row \($0) of \(table)" } ?? "a row of \(table)"
+                return StoreError.migrationFailed(id: id, name: name, reason: "it would leave \(row) pointing at no row of \(parent)")
             }
         case let error as SQLiteError:
             if error.code == .readOnlyRollback { return StoreError.unfinishedJournal(path: path, journal: path + StoreFiles.journal) }

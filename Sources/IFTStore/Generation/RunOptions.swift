@@ -1,0 +1,35 @@
+/// The options a run was started with, as `runs.options` keeps them.
+struct RunOptions: Encodable {
+    var samples: Int
+    var concurrency: Int
+    var retries: Int
+    /// Questions asked per chunk (question runs).
+    var count: Int?
+    /// Whose questions an answer run answers.
+    var questions: String?
+    var chunking: Int64?
+    var source: String?
+    var limit: Int?
+    var maxCalls: Int?
+    var questionPattern: String?
+
+    private enum CodingKeys: String, CodingKey {
+        case samples, concurrency, retries, count, questions, chunking, source, limit
+        case maxCalls = "max_calls", questionPattern = "question_pattern"
+    }
+
+    init(request: GenerationRequest, settings: ModelSettings, concurrency: Int, maxCalls: Int?) {
+        samples = request.samples
+        self.concurrency = concurrency
+        retries = settings.retries
+        count = request.kind == .questions ? request.count : nil
+        questions = request.questionPrompt?.description
+        chunking = request.chunkingID
+        source = request.sourceGlob
+        limit = request.limit
+        self.maxCalls = maxCalls
+        questionPattern = settings.questionPattern
+    }
+
+    func encoded() throws -> String { try OrderedJSONEncoder(keys: .asEncoded).encode(self) }
+}

@@ -1,0 +1,19 @@
+/// How to load: which files to take and how to cut them into chunks.
+public struct LoadOptions: Sendable {
+    public var walk: WalkOptions
+    public var chunking: ChunkingConfig
+
+    public init(walk: WalkOptions = WalkOptions(), chunking: ChunkingConfig = .default) {
+        self.walk = walk
+        self.chunking = chunking
+    }
+}
+
+/// What a load says while it runs.
+public enum LoadEvent: Sendable {
+    /// A file was read (`done` files, `bytes` so far).
+    case progress(done: Int, bytes: Int)
+    /// A file was passed over; the message names it and says why.
+    case skipped(path: String, reason: String, message: String)
+    case warning(String)
+}

@@ -1,0 +1,22 @@
+/// What a chunk offers the checks, worked out once per chunk: rows arrive grouped by chunk.
+public struct ChunkTerms: Sendable {
+    /// The stem of every word and number in the chunk (`TermKey`s).
+    let stems: KeySet
+    let numbers: NumberMentions
+
+    public init(_ chunk: String) {
+        self.init(tokens: TextTokenizer.tokens(chunk))
+    }
+
+    private init(tokens: TokenList) {
+        stems = KeySet(tokens.map(\.stem))
+        numbers = NumberMentions(tokens, forChunk: true)
+    }
+
+    func holds(_ term: PairChecker.Term, exactly: Bool = false) -> Bool {
+        switch term.key {
+        case .word(let stem): return stems.contains(stem)
+        case .mention(let mention): return exactly ? numbers.mentions.contains(mention) : numbers.holds(mention)
+        }
+    }
+}
