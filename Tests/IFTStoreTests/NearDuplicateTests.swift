@@ -218,6 +218,22 @@ import Testing
         #expect(try questionIDs(PairFilter(dataset: "late", near: NearFilter()), in: fixture) == frozen.subtracting([ids[2], ids[3]]))
     }
 
+    /// Ids far apart (a store edited by hand) are read one by one, or kept in a hash set.
+    @Test func questionIDsFarApart() throws {
+        let fixture = try PairStoreFixture()
+        let ids = try addQuestions(to: fixture)
+        let run = try fixture.addAnswerRun(prompt: 2, model: 1)
+        for (offset, id) in [1_000, 5_000_000_000].enumerated() {
+            try fixture.db.run("""
+                INSERT INTO questions (id, chunk_id, prompt_id, model_id, run_id, call_id, sample, ordinal, text, normalized, created_at)
+                VALUES (?, 4, 1, 1, 1, 1, 1, ?, ?, ?, '2026-02-01T00:00:00.000Z')
+                """, [id, 30 + offset, Self.b, QuestionKey.normalize(Self.b)])
+            try fixture.addAnswer(question: id, prompt: 2, model: 1, run: run, text: "Far.")
+            let all = try questionIDs(PairFilter(), in: fixture)
+            #expect(try questionIDs(PairFilter(near: NearFilter()), in: fixture) == all.subtracting([ids[1], ids[3], 1_000, 5_000_000_000]))
+        }
+    }
+
     @Test func aSavedDatasetRecordsTheFilterAndKeepsItsPairs() throws {
         let fixture = try PairStoreFixture()
         let ids = try addQuestions(to: fixture)
@@ -255,5 +271,40 @@ import Testing
         let encoded = try JSONEncoder().encode(group)
         let keys = try #require(try JSONSerialization.jsonObject(with: encoded) as? [String: Any]).keys
         #expect(keys.contains("nearDuplicateRate") && keys.contains("nearDuplicateQuestions"))
+    }
+}
+
+/// What the tests ask of `--dedupe-near`, one question or pair at a time.
+extension NearDuplicates {
+    /// Which of `questions`, taken in order as if stored in that order, `--dedupe-near` with
+    /// `filter` keeps (each is folded as `questions.normalized` is).
+    static func keeps(_ questions: [String], filter: NearFilter = NearFilter()) -> [Bool] {
+        let index = NearDuplicateIndex(filter: filter, capacity: questions.count)
+        let hasher = MinHasher()
+        return questions.map { question in
+            var folded = QuestionKey.normalize(question)
+            folded.withUTF8 { hasher.sign($0) }
+            return index.admit(hasher)
+        }
+    }
+
+    /// The estimated Jaccard index of two questions' 2-gram sets, as `--dedupe-near` compares
+    /// them (0 to 1).
+    static func similarity(_ a: String, _ b: String) -> Double {
+        let hasher = MinHasher()
+        let packedA = UnsafeMutablePointer<UInt8>.allocate(capacity: QuestionSignature.packedBytes)
+        let packedB = UnsafeMutablePointer<UInt8>.allocate(capacity: QuestionSignature.packedBytes)
+        defer {
+            packedA.deallocate()
+            packedB.deallocate()
+        }
+        for (text, packed) in [(a, packedA), (b, packedB)] {
+            var folded = QuestionKey.normalize(text)
+            folded.withUTF8 { hasher.sign($0) }
+            hasher.pack(into: packed)
+        }
+        // Corrected for the 1 time in 16 that 4 bits of unequal lanes agree (`NearFilter.requiredAgreement`).
+        let share = Double(agreeingLanes(packedA, packedB)) / Double(QuestionSignature.lanes)
+        return max(0, (share - 1.0 / 16) / (15.0 / 16))
     }
 }

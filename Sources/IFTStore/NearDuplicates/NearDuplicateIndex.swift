@@ -76,7 +76,7 @@ final class NearDuplicateIndex {
     /// candidates), then every candidate's signature, each batch with loads that do not wait
     /// on one another, so the CPU fetches them from memory together.
     func admit(_ hasher: MinHasher) -> Bool {
-        hashBands(hasher.laneValues)
+        hashBands(hasher)
         hasher.pack(into: packed)
         var touched: UInt32 = 0
         for band in 0..<bandCount {
@@ -149,7 +149,7 @@ final class NearDuplicateIndex {
     }
 
     /// One 64-bit hash per band of `rows` lanes (four lanes folded in at a time), distinct per band.
-    private func hashBands(_ lanes: UnsafeBufferPointer<UInt16>) {
+    private func hashBands(_ hasher: MinHasher) {
         for band in 0..<bandCount {
             var hash = QuestionSignature.mix(UInt64(band) &+ 0x6261_6E64)
             var position = band * rows
@@ -158,7 +158,7 @@ final class NearDuplicateIndex {
                 var word: UInt64 = 0
                 var shift: UInt64 = 0
                 while shift < 64 && position < end {
-                    word |= UInt64(lanes[bandLanes[position]]) << shift
+                    word |= UInt64(hasher.lane(bandLanes[position])) << shift
                     shift += 16
                     position += 1
                 }

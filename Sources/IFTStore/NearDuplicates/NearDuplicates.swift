@@ -68,38 +68,6 @@ final class NearDuplicates: Sendable, Hashable {
     func hash(into hasher: inout Hasher) { hasher.combine(ObjectIdentifier(self)) }
 }
 
-extension NearDuplicates {
-    /// Which of `questions`, taken in order as if stored in that order, `--dedupe-near` with
-    /// `filter` keeps (each is folded as `questions.normalized` is).
-    static func keeps(_ questions: [String], filter: NearFilter = NearFilter()) -> [Bool] {
-        let index = NearDuplicateIndex(filter: filter, capacity: questions.count)
-        let hasher = MinHasher()
-        return questions.map { question in
-            var folded = QuestionKey.normalize(question)
-            folded.withUTF8 { hasher.sign($0) }
-            return index.admit(hasher)
-        }
-    }
-
-    /// The estimated Jaccard index of two questions' 2-gram sets, as `--dedupe-near` compares
-    /// them (0 to 1).
-    static func similarity(_ a: String, _ b: String) -> Double {
-        let hasher = MinHasher()
-        let packedA = UnsafeMutablePointer<UInt8>.allocate(capacity: QuestionSignature.packedBytes)
-        let packedB = UnsafeMutablePointer<UInt8>.allocate(capacity: QuestionSignature.packedBytes)
-        defer {
-            packedA.deallocate()
-            packedB.deallocate()
-        }
-        for (text, packed) in [(a, packedA), (b, packedB)] {
-            var folded = QuestionKey.normalize(text)
-            folded.withUTF8 { hasher.sign($0) }
-            hasher.pack(into: packed)
-        }
-        return NearFilter.similarity(agreeingLanes: agreeingLanes(packedA, packedB))
-    }
-}
-
 /// A set of question ids: a bit per id between the store's smallest and largest question
 /// id (ids are dense: SQLite hands them out in order), or a hash set when they are too far
 /// apart for that.

@@ -44,12 +44,6 @@ public struct NearFilter: Sendable, Hashable, Codable {
         return min(QuestionSignature.lanes, Int((lanes / 16 + lanes * 15 / 16 * threshold - 1e-9).rounded(.up)))
     }
 
-    /// The estimate `agreeing` lanes give (0 to 1).
-    static func similarity(agreeingLanes agreeing: Int) -> Double {
-        let share = Double(agreeing) / Double(QuestionSignature.lanes)
-        return max(0, (share - 1.0 / 16) / (15.0 / 16))
-    }
-
     /// LSH bands over the lanes: two questions are compared only when all `rows` lanes of one
     /// of `count` bands agree, which a pair of similarity s does with chance
     /// 1 - (1 - s^rows)^count. Always 16 bands (so memory does not depend on the threshold),

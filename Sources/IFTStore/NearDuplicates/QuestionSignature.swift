@@ -9,8 +9,8 @@
 ///
 /// The lanes are 16-bit, so that a vector of 8 is one SSE2 register and the minimum is one
 /// instruction on any x86-64 or ARM64 CPU. A signature stores 4 bits of each lane
-/// (`packed`): agreeing lanes agree there, other lanes by chance 1 time in 16, which
-/// `NearThreshold` corrects for.
+/// (`pack(into:)`): agreeing lanes agree there, other lanes by chance 1 time in 16, which
+/// `NearFilter` corrects for.
 enum QuestionSignature {
     /// Lanes per signature.
     static let lanes = 128
@@ -27,7 +27,7 @@ enum QuestionSignature {
 
     /// The lanes' seeds and multipliers: fixed, so the same text always gets the same
     /// signature. Changing them (or the shingles) changes which questions are near:
-    /// `NearFilter.signatureVersion` names this choice.
+    /// `NearFilter.currentSignatureVersion` names this choice.
     fileprivate static let constants: (seeds: [SIMD8<UInt16>], multipliers: [SIMD8<UInt16>]) = {
         var state: UInt64 = 0x6966_7464_625F_6E72  // "iftdb_nr"
         var seeds: [SIMD8<UInt16>] = [], multipliers: [SIMD8<UInt16>] = []
@@ -154,19 +154,17 @@ final class MinHasher {
         return count
     }
 
-    /// The lanes as 16-bit values, for hashing LSH bands.
-    var laneValues: UnsafeBufferPointer<UInt16> {
-        UnsafeRawPointer(lanes).withMemoryRebound(to: UInt16.self, capacity: QuestionSignature.lanes) {
-            UnsafeBufferPointer(start: $0, count: QuestionSignature.lanes)
-        }
+    /// Lane `index` of the last signature, as a 16-bit value (for hashing LSH bands).
+    @inline(__always)
+    func lane(_ index: Int) -> UInt16 {
+        UnsafeRawPointer(lanes).load(fromByteOffset: index * MemoryLayout<UInt16>.stride, as: UInt16.self)
     }
 
     /// Writes the low 4 bits of every lane, two lanes a byte, to `destination`
     /// (`QuestionSignature.packedBytes` bytes).
     func pack(into destination: UnsafeMutablePointer<UInt8>) {
-        let values = laneValues
         for byte in 0..<QuestionSignature.packedBytes {
-            destination[byte] = UInt8(truncatingIfNeeded: values[2 * byte] & 0x0F) | UInt8(truncatingIfNeeded: (values[2 * byte + 1] & 0x0F) << 4)
+            destination[byte] = UInt8(truncatingIfNeeded: lane(2 * byte) & 0x0F) | UInt8(truncatingIfNeeded: (lane(2 * byte + 1) & 0x0F) << 4)
         }
     }
 }

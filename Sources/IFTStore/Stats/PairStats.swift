@@ -141,9 +141,6 @@ extension StoreReader {
 extension PairStats {
 
     static func compute(in db: Connection, filter: PairFilter) throws -> PairStats {
-        // First: resolving the filter registers SQL functions, which SQLite refuses to
-        // replace while a statement is running.
-        let selection = try PairSelection(filter, in: db)
         let totals = try db.prepare("""
             SELECT (SELECT count(*) FROM current_sources WHERE status <> 'removed'), (SELECT count(*) FROM sources),
                    (SELECT count(*) FROM chunks), (SELECT count(*) FROM questions), (SELECT count(*) FROM answers),
@@ -156,6 +153,7 @@ extension PairStats {
         // while a statement is still running.
         totals.reset()
 
+        let selection = try PairSelection(filter, in: db)
         let clause = selection.query.whereClause()
         let selected = "\(selection.query.from)\n\(clause.sql)"
 
