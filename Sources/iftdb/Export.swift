@@ -25,7 +25,9 @@ extension IFTDB {
                 selection writes nothing and exits 2.
 
                 --dedupe keeps the earliest of questions that read the same once case, spacing, \
-                punctuation and Unicode form are folded, and reports how many pairs it dropped.
+                punctuation and Unicode form are folded, and reports how many pairs it dropped. \
+                --dedupe-near drops a question near one kept before it (similar character \
+                pairs, --near-threshold, default 0.7) and reports how many questions it dropped.
 
                 --split train=0.9,valid=0.1 writes train.EXT and valid.EXT into the folder -o. \
                 A pair's split is a hash of its unit (--split-by: source path, chunk text, or \

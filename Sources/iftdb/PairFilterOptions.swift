@@ -69,6 +69,13 @@ struct PairFilterOptions: ParsableArguments {
     @Option(help: ArgumentHelp("The judge: pairs graded by this model (its name, any parameters); with --min-score, its scores.", valueName: "name"))
     var judgeModel: String?
 
+    @Flag(help: ArgumentHelp(
+        "Drop pairs whose question is near a question kept before it (an earlier one, once --dedupe and the other filters have applied): a MinHash estimate of the share of character pairs the folded texts share, at least --near-threshold. A question near only a dropped one stays. See the README's Near-duplicate questions section."))
+    var dedupeNear = false
+
+    @Option(help: ArgumentHelp("With --dedupe-near: the estimated similarity, above 0 and at most 1, from which two questions are near (default \(NearFilter.defaultThreshold)).", valueName: "t"))
+    var nearThreshold: Double?
+
     func validate() throws {
         do {
             _ = try pairFilter()
@@ -90,6 +97,14 @@ struct PairFilterOptions: ParsableArguments {
         return QualityFilter(allowed: allowed, minSupport: minSupport ?? QualityChecks.defaultMinSupport)
     }
 
+    private func nearFilter() throws -> NearFilter? {
+        guard dedupeNear else {
+            if nearThreshold != nil { throw SelectionError.nearThresholdWithoutDedupeNear }
+            return nil
+        }
+        return NearFilter(threshold: nearThreshold ?? NearFilter.defaultThreshold)
+    }
+
     private func judgeFilter() throws -> JudgeFilter? {
         guard minScore != nil || judge != nil || judgeModel != nil else { return nil }
         return JudgeFilter(minScore: minScore, prompt: try judge.map(PromptRef.init(parsing:)), model: judgeModel)
@@ -105,7 +120,7 @@ struct PairFilterOptions: ParsableArguments {
             idkRule: try IDKRule(extraPatterns: idkPattern),
             minAnswerChars: minAnswerChars, allVersions: allVersions, allAnswers: allAnswers,
             dataset: dataset.map(SavedDataset.name(fromReference:)), dedupe: dedupe,
-            quality: try qualityFilter(), judge: try judgeFilter())
+            quality: try qualityFilter(), judge: try judgeFilter(), near: try nearFilter())
         try filter.validate()
         if dataset != nil && allVersions {
             throw SelectionError.allVersionsWithDataset

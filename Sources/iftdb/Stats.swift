@@ -10,7 +10,9 @@ extension IFTDB {
                 The first lines count the whole store. The table covers the pairs the filters \
                 select (by default each source path's current version), one row per question \
                 prompt, answer prompt and model: pairs, "I don't know" rate, duplicate-question \
-                rate (questions whose normalised text repeats an earlier one), mean answer length \
+                rate (questions whose normalised text repeats an earlier one), near-duplicate rate \
+                (questions --dedupe-near would drop within the row, at --near-threshold when \
+                given), mean answer length \
                 in characters, tokens in/out and latency p50/p95 of the calls that made the \
                 answers, failed calls in the runs that made them, and the share of pairs a \
                 built-in quality check flags, with a count per check (form/grounded/supported/\
@@ -50,7 +52,7 @@ extension IFTDB {
             }
             text += "\n"
             let scored = selection.judge != nil
-            var table = TextTable(["question prompt", "answer prompt", "model", "pairs", "idk", "dup questions", "mean chars", "tokens in/out", "failed calls", "latency p50/p95", "flagged", "f/g/s/n/a"]
+            var table = TextTable(["question prompt", "answer prompt", "model", "pairs", "idk", "dup questions", "near dups", "mean chars", "tokens in/out", "failed calls", "latency p50/p95", "flagged", "f/g/s/n/a"]
                 + (scored ? ["judged", "mean score", "scores 1/2/3/4/5"] : []))
             for group in stats.groups {
                 let scores = scored ? [
@@ -59,7 +61,7 @@ extension IFTDB {
                 ] : []
                 table.append([
                     group.questionPrompt, group.answerPrompt, group.model, String(group.pairs),
-                    Self.percent(group.idkRate), Self.percent(group.duplicateQuestionRate),
+                    Self.percent(group.idkRate), Self.percent(group.duplicateQuestionRate), Self.percent(group.nearDuplicateRate),
                     String(format: "%.1f", group.meanAnswerChars), "\(group.tokensIn)/\(group.tokensOut)", String(group.failedCalls),
                     "\(Self.milliseconds(group.latencyMsP50))/\(Self.milliseconds(group.latencyMsP95))",
                     Self.percent(group.flaggedRate),

@@ -83,6 +83,10 @@ enum DiffPlan {
         if request.filter.questionPrompt != nil {
             throw DiffError.comparedPromptFilter(flag: "--question-prompt", a: a.ref.description, b: b.ref.description, kind: .question)
         }
+        // Refused below like --dedupe; said before its scan of every question is made.
+        if let near = request.filter.near {
+            throw DiffError.answerFilterOnQuestions(label: near.flags.joined(separator: " "))
+        }
         let conditions = try pruned(PairSelection(request.filter, in: db).query, in: db).conditions
         if let answerLevel = conditions.first(where: { $0.table == .answer || $0.readsPairs }) {
             throw DiffError.answerFilterOnQuestions(label: answerLevel.label)

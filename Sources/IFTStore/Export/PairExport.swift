@@ -37,7 +37,8 @@ public struct ExportSummary: Sendable, Hashable {
     public var lines: [String] {
         var out = ["wrote \(written) pair\(written == 1 ? "" : "s") as \(format.rawValue) to \(destination ?? "standard output") (\(funnel.total) in scope)"]
         for step in funnel.steps {
-            out.append("  \(step.label): removed \(step.removed)")
+            let questions = step.questionsRemoved.map { " pair\(step.removed == 1 ? "" : "s") (\($0) question\($0 == 1 ? "" : "s"))" } ?? ""
+            out.append("  \(step.label): removed \(step.removed)\(questions)")
         }
         if let maxExampleChars {
             out.append("  longer than \(maxExampleChars) characters (--max-example-chars): removed \(droppedAsLong)")

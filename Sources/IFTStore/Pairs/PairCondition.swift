@@ -74,6 +74,8 @@ enum PairCondition: Sendable, Hashable {
     case minScore(Double, JudgeChoice)
     /// The earliest question of each normalised text among the pairs `scope` keeps.
     indirect case dedupe(scope: PairQuery)
+    /// The questions `--dedupe-near` keeps among those of its scope's pairs.
+    case dedupeNear(NearDuplicates)
 
     /// The table the condition reads. A dedupe reads the question, but which question is
     /// earliest depends on the answers the other conditions keep: `readsPairs` says so.
@@ -81,7 +83,7 @@ enum PairCondition: Sendable, Hashable {
         switch self {
         case .currentVersion, .sourceGlob: .source
         case .chunking: .chunk
-        case .questionPrompt, .dedupe: .question
+        case .questionPrompt, .dedupe, .dedupeNear: .question
         case .run(_, let madeQuestions): madeQuestions ? .question : .answer
         case .answerPrompt, .model, .since, .until, .minAnswerChars, .excludeIDK, .excludeFlagged, .judged, .minScore: .answer
         }
@@ -90,8 +92,10 @@ enum PairCondition: Sendable, Hashable {
     /// Whether the condition depends on whole pairs (a question with its answers), not only
     /// on the row of its `table`.
     var readsPairs: Bool {
-        if case .dedupe = self { return true }
-        return false
+        switch self {
+        case .dedupe, .dedupeNear: true
+        default: false
+        }
     }
 
     /// Whether the condition, though it judges its `table`'s row, reads the pair's question
@@ -123,6 +127,7 @@ enum PairCondition: Sendable, Hashable {
         case .judged(let judge): "pairs \(judge.label) has not graded"
         case .minScore(let minimum, let judge): "--min-score \(JudgeFilter.format(minimum)) (mean score from \(judge.label))"
         case .dedupe: "--dedupe (repeated questions)"
+        case .dedupeNear(let near): near.filter.flags.joined(separator: " ") + " (questions near an earlier kept one)"
         }
     }
 
@@ -167,6 +172,9 @@ enum PairCondition: Sendable, Hashable {
             let inner = scope.whereClause()
             return SQLFragment(
                 "\(q).id IN (SELECT min(q.id) \(scope.from) \(inner.sql) GROUP BY q.normalized)", inner.arguments)
+        case .dedupeNear(let near):
+            // Worked out before the query runs (`NearDuplicates.scan`): a bit per question id.
+            return SQLFragment("\(near.functionName)(\(q).id)")
         }
     }
 }

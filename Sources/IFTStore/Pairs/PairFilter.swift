@@ -41,6 +41,9 @@ public struct PairFilter: Sendable, Hashable, Codable {
     public var quality: QualityFilter?
     /// `--judge`, `--judge-model`, `--min-score`: only pairs a judge graded (well enough).
     public var judge: JudgeFilter?
+    /// `--dedupe-near`: drop a question near one kept before it (smaller id) among the pairs
+    /// every other condition keeps, `--dedupe` included; applied last (nil: off).
+    public var near: NearFilter?
 
     public init(
         questionPrompt: PromptRef? = nil, answerPrompt: PromptRef? = nil, model: String? = nil,
@@ -48,7 +51,8 @@ public struct PairFilter: Sendable, Hashable, Codable {
         since: String? = nil, until: String? = nil, excludeIDK: Bool = false,
         idkRule: IDKRule = .standard, minAnswerChars: Int? = nil, allVersions: Bool = false,
         allAnswers: Bool = false, dataset: String? = nil, dedupe: Bool = false, quality: QualityFilter? = nil,
-        judge: JudgeFilter? = nil
+        judge: JudgeFilter? = nil,
+        near: NearFilter? = nil
     ) {
         self.questionPrompt = questionPrompt
         self.answerPrompt = answerPrompt
@@ -67,11 +71,12 @@ public struct PairFilter: Sendable, Hashable, Codable {
         self.dedupe = dedupe
         self.quality = quality
         self.judge = judge
+        self.near = near
     }
 
     private enum CodingKeys: String, CodingKey {
         case questionPrompt, answerPrompt, model, run, sourceGlob, chunking, since, until, excludeIDK, idkRule,
-             minAnswerChars, allVersions, allAnswers, dataset, dedupe, quality, judge
+             minAnswerChars, allVersions, allAnswers, dataset, dedupe, quality, judge, near
     }
 
     /// Reads a filter saved by any iftdb version: flags added later default to off.
@@ -94,7 +99,8 @@ public struct PairFilter: Sendable, Hashable, Codable {
             dataset: try c.decodeIfPresent(String.self, forKey: .dataset),
             dedupe: try c.decodeIfPresent(Bool.self, forKey: .dedupe) ?? false,
             quality: try c.decodeIfPresent(QualityFilter.self, forKey: .quality),
-            judge: try c.decodeIfPresent(JudgeFilter.self, forKey: .judge))
+            judge: try c.decodeIfPresent(JudgeFilter.self, forKey: .judge),
+            near: try c.decodeIfPresent(NearFilter.self, forKey: .near))
     }
 
     /// Checks what can be checked without a store (times, numbers); throws `SelectionError`.
@@ -106,6 +112,7 @@ public struct PairFilter: Sendable, Hashable, Codable {
         }
         try quality?.validate()
         try judge?.validate()
+        try near?.validate()
     }
 
     /// The flags that reproduce this filter, e.g. `--answer-prompt answers@2 --exclude-idk`.
@@ -128,6 +135,7 @@ public struct PairFilter: Sendable, Hashable, Codable {
         if dedupe { out.append("--dedupe") }
         if let quality { out += quality.flags }
         if let judge { out += judge.flags }
+        if let near { out += near.flags }
         return out
     }
 

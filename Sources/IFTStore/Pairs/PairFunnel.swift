@@ -6,6 +6,9 @@ public struct PairFunnel: Sendable, Hashable {
         public let label: String
         public let removed: Int
         public let remaining: Int
+        /// Questions the step removed, where it removes whole questions and counts them
+        /// (`--dedupe-near`); nil elsewhere.
+        public var questionsRemoved: Int?
     }
 
     public let total: Int

@@ -62,9 +62,9 @@ struct PairQuery: Sendable, Hashable {
     /// The scope and each condition, as fragments to AND together.
     var filters: [SQLFragment] { scope + conditions.map { $0.sql(Self.aliases).parenthesized } }
 
-    /// The WHERE clause (scope and conditions) and its values; empty when there is none.
-    func whereClause() -> SQLFragment {
-        let parts = filters
+    /// The WHERE clause (scope, conditions and `extra`) and its values; empty when there is none.
+    func whereClause(adding extra: [SQLFragment] = []) -> SQLFragment {
+        let parts = filters + extra.map(\.parenthesized)
         guard !parts.isEmpty else { return SQLFragment() }
         let joined = SQLFragment.joined(parts, separator: " AND ")
         return SQLFragment("WHERE " + joined.sql, joined.arguments)

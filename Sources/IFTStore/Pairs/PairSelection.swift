@@ -99,6 +99,12 @@ final class PairSelection {
             // Among the pairs every other condition keeps: applied last.
             query = query.adding(.dedupe(scope: query))
         }
+        if let near = filter.near {
+            // After --dedupe too: its exact repeats would be near anyway.
+            let duplicates = try NearDuplicates.scan(query, filter: near, in: db)
+            try duplicates.register(on: db)
+            query = query.adding(.dedupeNear(duplicates))
+        }
         self.query = query
     }
 
@@ -153,7 +159,9 @@ final class PairSelection {
         var steps: [PairFunnel.Step] = []
         for (index, condition) in conditions.enumerated() {
             let remaining = statement.int(index + 1)
-            steps.append(PairFunnel.Step(label: condition.label, removed: previous - remaining, remaining: remaining))
+            var step = PairFunnel.Step(label: condition.label, removed: previous - remaining, remaining: remaining)
+            if case .dedupeNear(let near) = condition { step.questionsRemoved = near.questionsDropped }
+            steps.append(step)
             previous = remaining
         }
         return PairFunnel(total: total, steps: steps)

@@ -49,6 +49,10 @@ public enum SelectionError: UserFacingError, Equatable {
     case severalJudges(judges: [String], narrowing: [String])
     /// Several judges exist and none graded the selected pairs.
     case notJudged(judges: [String])
+    /// `--near-threshold` outside (0, 1].
+    case badNearThreshold(Double)
+    /// `--near-threshold` without `--dedupe-near`.
+    case nearThresholdWithoutDedupeNear
 
     public var message: String {
         switch self {
@@ -124,6 +128,10 @@ public enum SelectionError: UserFacingError, Equatable {
         case .notJudged(let judges):
             return "no judge graded the selected pairs (this store has judgments by \(judges.joined(separator: ", ")) of other pairs); "
                 + "make judgments with `iftdb generate judgments`, or change the filters"
+        case .badNearThreshold(let value):
+            return "--near-threshold must be above 0 and at most 1 (the estimated share of shared character pairs from which two questions are near), not \(value)"
+        case .nearThresholdWithoutDedupeNear:
+            return "--near-threshold only changes --dedupe-near; add --dedupe-near or drop --near-threshold"
         case .allTooLong(let pairs, let limit):
             return "all \(pairs) selected pairs are longer than --max-example-chars \(limit); raise it; nothing written"
         case .emptySplit(let name, let pairs, let unit):

@@ -76,6 +76,11 @@ public struct PairStats: Sendable, Hashable, Codable {
         public var flagged = 0
         public var flaggedRate = 0.0
         public var flags: [String: Int] = [:]
+        /// Questions in the group that are near an earlier question kept in the group (what
+        /// `--dedupe-near` would drop within the group, at the filter's `--near-threshold` or
+        /// the default), and their share of the group's questions.
+        public var nearDuplicateQuestions = 0
+        public var nearDuplicateRate = 0.0
         /// Pairs the selection's judge graded, the mean of their mean scores (over samples; nil
         /// when none was graded), and the judge's judgments (one per sample) by score, 1 to 5.
         public var judged = 0
@@ -84,8 +89,8 @@ public struct PairStats: Sendable, Hashable, Codable {
 
         enum CodingKeys: String, CodingKey {
             case questionPrompt, answerPrompt, model, pairs, idk, idkRate, questions, duplicateQuestions, duplicateQuestionRate,
-                 meanAnswerChars, tokensIn, tokensOut, failedCalls, latencyMsP50, latencyMsP95, flagged, flaggedRate, flags,
-                 judged, meanScore, scoreHistogram
+                 nearDuplicateQuestions, nearDuplicateRate, meanAnswerChars, tokensIn, tokensOut, failedCalls, latencyMsP50, latencyMsP95,
+                 flagged, flaggedRate, flags, judged, meanScore, scoreHistogram
         }
 
         /// Every key is always present: a missing latency is `null`, not left out.
@@ -100,6 +105,8 @@ public struct PairStats: Sendable, Hashable, Codable {
             try c.encode(questions, forKey: .questions)
             try c.encode(duplicateQuestions, forKey: .duplicateQuestions)
             try c.encode(duplicateQuestionRate, forKey: .duplicateQuestionRate)
+            try c.encode(nearDuplicateQuestions, forKey: .nearDuplicateQuestions)
+            try c.encode(nearDuplicateRate, forKey: .nearDuplicateRate)
             try c.encode(meanAnswerChars, forKey: .meanAnswerChars)
             try c.encode(tokensIn, forKey: .tokensIn)
             try c.encode(tokensOut, forKey: .tokensOut)
@@ -228,7 +235,8 @@ extension PairStats {
                    g.pairs, g.idk, g.questions, g.keys, g.mean_chars,
                    coalesce(t.tin, 0), coalesce(t.tout, 0), coalesce(f.failed, 0), p.p50, p.p95,
                    g.flagged, g.f0, g.f1, g.f2, g.f3, g.f4,
-                   g.judged, g.mean_score, coalesce(h.h1, 0), coalesce(h.h2, 0), coalesce(h.h3, 0), coalesce(h.h4, 0), coalesce(h.h5, 0)
+                   g.judged, g.mean_score, coalesce(h.h1, 0), coalesce(h.h2, 0), coalesce(h.h3, 0), coalesce(h.h4, 0), coalesce(h.h5, 0),
+                   g.qp, g.ap, g.m
             FROM g
             JOIN prompts pq ON pq.id = g.qp JOIN prompts pa ON pa.id = g.ap JOIN models md ON md.id = g.m
             LEFT JOIN tokens t ON t.qp = g.qp AND t.ap = g.ap AND t.m = g.m
@@ -242,6 +250,7 @@ extension PairStats {
         let minSupport = filter.quality?.minSupport ?? QualityChecks.defaultMinSupport
         try statement.bind([.real(minSupport)] + clause.arguments)
         var groups: [Group] = []
+        var groupKeys: [[Int]] = []
         while try statement.step() {
             let pairs = statement.int(5), idk = statement.int(6), questions = statement.int(7), keys = statement.int(8)
             let model = statement.int(4) > 1 ? "\(statement.string(at: 2)) \(statement.string(at: 3))" : statement.string(at: 2)
@@ -258,6 +267,16 @@ extension PairStats {
             group.meanScore = statement.optionalDouble(22)
             group.scoreHistogram = (23...27).map { statement.int($0) }
             groups.append(group)
+            groupKeys.append((28 ..< 31).map(statement.int))
+        }
+        // Near duplicates within each group: one scan of the group's questions (in the
+        // snapshot the counts were read in).
+        let near = filter.near ?? NearFilter()
+        for (index, key) in groupKeys.enumerated() {
+            let scan = try NearDuplicates.scan(selection.query, extra: [SQLFragment(
+                "q.prompt_id = ? AND a.prompt_id = ? AND a.model_id = ?", key.map { .integer(Int64($0)) })], filter: near, in: db)
+            groups[index].nearDuplicateQuestions = scan.questionsDropped
+            groups[index].nearDuplicateRate = Self.rate(scan.questionsDropped, of: groups[index].questions)
         }
         return PairStats(store: store, selection: chosen, groups: groups)
     }
