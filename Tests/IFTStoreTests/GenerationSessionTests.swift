@@ -30,102 +30,102 @@ import Testing
     @Test func aDryRunEstimatesAndWritesAndSendsNothing() async throws {
         let folder = try TemporaryFolder()
         let path = try Self.store(folder)
-        let server = try await TestModelServer()
-        let request = GenerationRequest(kind: .questions, prompt: PromptRef(name: "questions"), count: 2)
-        let session = try GenerationSession(storePath: path, request: request, settings: Self.settings(server))
-        let estimate = try session.dryRun(maxCalls: 2)
-        session.close()
-        await server.shutdown()
-        #expect(estimate.calls == 2)
-        #expect(estimate.plan.pending.count == 3 && estimate.plan.alreadyDone == 0)
-        #expect(estimate.estimatedPromptTokens > 0)
-        #expect(server.requests.isEmpty)
-        #expect(try Self.scalar("SELECT count(*) FROM runs", in: path) == .integer(0))
+        try await withTestModelServer { server in
+            let request = GenerationRequest(kind: .questions, prompt: PromptRef(name: "questions"), count: 2)
+            let session = try GenerationSession(storePath: path, request: request, settings: Self.settings(server))
+            let estimate = try session.dryRun(maxCalls: 2)
+            session.close()
+            #expect(estimate.calls == 2)
+            #expect(estimate.plan.pending.count == 3 && estimate.plan.alreadyDone == 0)
+            #expect(estimate.estimatedPromptTokens > 0)
+            #expect(server.requests.isEmpty)
+            #expect(try Self.scalar("SELECT count(*) FROM runs", in: path) == .integer(0))
+        }
     }
 
     @Test func aRunRecordsItsOptionsAndReportsWhatItDid() async throws {
         let folder = try TemporaryFolder()
         let path = try Self.store(folder)
-        let server = try await TestModelServer()
-        var settings = Self.settings(server)
-        settings.questionPattern = #"^W"#
-        let request = GenerationRequest(kind: .questions, prompt: PromptRef(name: "questions"), sourceGlob: "*.txt", limit: 3, count: 2)
-        let session = try GenerationSession(storePath: path, request: request, settings: settings)
-        var events: [String] = []
-        let outcome = try await session.run(concurrency: 2, maxCalls: 2, stop: StopSignal()) { event in
-            switch event {
-            case .waiting: events.append("waiting")
-            case .started(let run): events.append("started \(run.plan.pending.count)")
-            case .progress: if events.last != "progress" { events.append("progress") }
+        try await withTestModelServer { server in
+            var settings = Self.settings(server)
+            settings.questionPattern = #"^W"#
+            let request = GenerationRequest(kind: .questions, prompt: PromptRef(name: "questions"), sourceGlob: "*.txt", limit: 3, count: 2)
+            let session = try GenerationSession(storePath: path, request: request, settings: settings)
+            var events: [String] = []
+            let outcome = try await session.run(concurrency: 2, maxCalls: 2, stop: StopSignal()) { event in
+                switch event {
+                case .waiting: events.append("waiting")
+                case .started(let run): events.append("started \(run.plan.pending.count)")
+                case .progress: if events.last != "progress" { events.append("progress") }
+                }
             }
+            session.close()
+            #expect(events == ["started 3", "progress"])
+            guard case .finished(let summary) = outcome else {
+                Issue.record("the run did not finish")
+                return
+            }
+            #expect(summary.progress.done == 2 && summary.stoppedByMaxCalls && summary.status == .done)
+            #expect(outcome.exitStatus == 0)
+            #expect(try Self.scalar("SELECT options FROM runs", in: path)
+                == .text(#"{"samples":1,"concurrency":2,"retries":0,"count":2,"source":"*.txt","limit":3,"max_calls":2,"question_pattern":"^W"}"#))
         }
-        session.close()
-        await server.shutdown()
-        #expect(events == ["started 3", "progress"])
-        guard case .finished(let summary) = outcome else {
-            Issue.record("the run did not finish")
-            return
-        }
-        #expect(summary.progress.done == 2 && summary.stoppedByMaxCalls && summary.status == .done)
-        #expect(outcome.exitStatus == 0)
-        #expect(try Self.scalar("SELECT options FROM runs", in: path)
-            == .text(#"{"samples":1,"concurrency":2,"retries":0,"count":2,"source":"*.txt","limit":3,"max_calls":2,"question_pattern":"^W"}"#))
     }
 
     @Test func anAnswerRunRecordsWhoseQuestionsItAnswersAndFailedItemsExitOne() async throws {
         let folder = try TemporaryFolder()
         let path = try Self.store(folder)
-        let server = try await TestModelServer()
-        let questions = try GenerationSession(
-            storePath: path, request: GenerationRequest(kind: .questions, prompt: PromptRef(name: "questions"), count: 3),
-            settings: Self.settings(server))
-        _ = try await questions.run(concurrency: 1, stop: StopSignal()) { _ in }
-        questions.close()
-        await server.shutdown()
+        try await withTestModelServer { server in
+            let questions = try GenerationSession(
+                storePath: path, request: GenerationRequest(kind: .questions, prompt: PromptRef(name: "questions"), count: 3),
+                settings: Self.settings(server))
+            _ = try await questions.run(concurrency: 1, stop: StopSignal()) { _ in }
+            questions.close()
 
-        let failing = try await TestModelServer(fallback: { request in
-            request.uri.hasSuffix("/models") ? .respond(status: 200, body: #"{"data":[]}"#) : .respond(status: 400, body: #"{"error":{"message":"no"}}"#)
-        })
-        let request = GenerationRequest(kind: .answers, prompt: PromptRef(name: "answers"), questionPrompt: PromptRef(name: "questions", version: 1), chunkingID: 1, limit: 1)
-        let answers = try GenerationSession(storePath: path, request: request, settings: Self.settings(failing, retries: 3))
-        let outcome = try await answers.run(concurrency: 1, stop: StopSignal()) { _ in }
-        answers.close()
-        await failing.shutdown()
-        #expect(outcome.exitStatus == 1)
-        #expect(try Self.scalar("SELECT options FROM runs WHERE kind = 'answers'", in: path)
-            == .text(#"{"samples":1,"concurrency":1,"retries":3,"questions":"questions@1","chunking":1,"limit":1}"#))
+            try await withTestModelServer(fallback: { request in
+                request.uri.hasSuffix("/models") ? .respond(status: 200, body: #"{"data":[]}"#) : .respond(status: 400, body: #"{"error":{"message":"no"}}"#)
+            }) { failing in
+                let request = GenerationRequest(kind: .answers, prompt: PromptRef(name: "answers"), questionPrompt: PromptRef(name: "questions", version: 1), chunkingID: 1, limit: 1)
+                let answers = try GenerationSession(storePath: path, request: request, settings: Self.settings(failing, retries: 3))
+                let outcome = try await answers.run(concurrency: 1, stop: StopSignal()) { _ in }
+                answers.close()
+                #expect(outcome.exitStatus == 1)
+                #expect(try Self.scalar("SELECT options FROM runs WHERE kind = 'answers'", in: path)
+                    == .text(#"{"samples":1,"concurrency":1,"retries":3,"questions":"questions@1","chunking":1,"limit":1}"#))
+            }
+        }
     }
 
     @Test func nothingLeftToAskIsNoRunAndExitsZero() async throws {
         let folder = try TemporaryFolder()
         let path = try Self.store(folder)
-        let server = try await TestModelServer()
-        let request = GenerationRequest(kind: .questions, prompt: PromptRef(name: "questions"))
-        for expected in [3, 0] {
-            let session = try GenerationSession(storePath: path, request: request, settings: Self.settings(server))
-            let outcome = try await session.run(concurrency: 1, stop: StopSignal()) { _ in }
-            session.close()
-            switch outcome {
-            case .finished(let summary): #expect(summary.progress.done == expected)
-            case .nothingToDo(let plan): #expect(expected == 0 && plan.alreadyDone == 3)
+        try await withTestModelServer { server in
+            let request = GenerationRequest(kind: .questions, prompt: PromptRef(name: "questions"))
+            for expected in [3, 0] {
+                let session = try GenerationSession(storePath: path, request: request, settings: Self.settings(server))
+                let outcome = try await session.run(concurrency: 1, stop: StopSignal()) { _ in }
+                session.close()
+                switch outcome {
+                case .finished(let summary): #expect(summary.progress.done == expected)
+                case .nothingToDo(let plan): #expect(expected == 0 && plan.alreadyDone == 3)
+                }
+                #expect(outcome.exitStatus == 0)
             }
-            #expect(outcome.exitStatus == 0)
+            #expect(try Self.scalar("SELECT count(*) FROM runs", in: path) == .integer(1))
         }
-        await server.shutdown()
-        #expect(try Self.scalar("SELECT count(*) FROM runs", in: path) == .integer(1))
     }
 
     @Test func aRefusalEveryItemWouldMeetEndsTheRunAndThrows() async throws {
         let folder = try TemporaryFolder()
         let path = try Self.store(folder)
-        let server = try await TestModelServer(fallback: { request in
+        try await withTestModelServer(fallback: { request in
             request.uri.hasSuffix("/models") ? .respond(status: 200, body: #"{"data":[]}"#) : .respond(status: 401, body: #"{"error":{"message":"bad key"}}"#)
-        })
-        let session = try GenerationSession(
-            storePath: path, request: GenerationRequest(kind: .questions, prompt: PromptRef(name: "questions")), settings: Self.settings(server))
-        await #expect(throws: GenerationError.self) { _ = try await session.run(concurrency: 1, stop: StopSignal()) { _ in } }
-        session.close()
-        await server.shutdown()
-        #expect(try Self.scalar("SELECT status FROM runs", in: path) == .text("failed"))
+        }) { server in
+            let session = try GenerationSession(
+                storePath: path, request: GenerationRequest(kind: .questions, prompt: PromptRef(name: "questions")), settings: Self.settings(server))
+            await #expect(throws: GenerationError.self) { _ = try await session.run(concurrency: 1, stop: StopSignal()) { _ in } }
+            session.close()
+            #expect(try Self.scalar("SELECT status FROM runs", in: path) == .text("failed"))
+        }
     }
 }
