@@ -11,17 +11,19 @@ public struct PairChecker: Sendable {
         check(question: question, answer: answer, chunk: ChunkTerms(chunk))
     }
 
-    /// The verdict on the pair. `questionFlags`, when given, are the question's checks
-    /// already worked out for this chunk (`questionFlags(_:chunk:)`); with `stoppingAt`, the
-    /// work stops at the first of those checks that fails (enough for a filter), and only
-    /// the flags are meaningful.
-    public func check(question: String, answer: String, chunk: ChunkTerms, questionFlags known: QualityFlags? = nil, stoppingAt stop: QualityFlags = []) -> PairVerdict {
+    public func check(question: String, answer: String, chunk: ChunkTerms) -> PairVerdict {
+        check(answer: answer, chunk: chunk, questionFlags: questionFlags(question, chunk: chunk))
+    }
+
+    /// The verdict on an answer whose question's checks (`questionFlags(_:chunk:)`) are
+    /// already worked out for this chunk. With `stoppingAt`, the work stops at the first of
+    /// those checks that fails (enough for a filter), and only the flags are meaningful.
+    func check(answer: String, chunk: ChunkTerms, questionFlags: QualityFlags, stoppingAt stop: QualityFlags = []) -> PairVerdict {
         if IDKRule.isStandardIDK(answer) { return .notJudged }
         var verdict = PairVerdict(flags: [], support: 1, unsupportedTerms: [], unsupportedNumbers: [])
         var answerText = answer
         if !answerText.withUTF8(Self.isAnAnswer(_:)) { verdict.flags.insert(.answerForm) }
-        if !verdict.flags.isDisjoint(with: stop) { return verdict }
-        verdict.flags.formUnion(known ?? questionFlags(question, chunk: chunk))
+        verdict.flags.formUnion(questionFlags)
         if !verdict.flags.isDisjoint(with: stop) { return verdict }
 
         let answerTokens = TextTokenizer.tokens(answer)

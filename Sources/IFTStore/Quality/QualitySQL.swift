@@ -22,7 +22,7 @@ enum QualitySQL {
             let answerText = arguments.withUTF8(answer) { String(decoding: $0, as: UTF8.self) }
             // A question's own checks are remembered while its answers follow one another.
             let questionFlags = question.map { index in arguments.withUTF8(index) { chunks.questionFlags(for: $0, checker: checker) } } ?? []
-            return checker.check(question: "", answer: answerText, chunk: terms, questionFlags: questionFlags, stoppingAt: stop)
+            return checker.check(answer: answerText, chunk: terms, questionFlags: questionFlags, stoppingAt: stop)
         }
         func minSupport(_ arguments: FunctionArguments, _ index: Int) throws -> Double {
             guard arguments.count > index, !arguments.isNull(index) else { return QualityChecks.defaultMinSupport }
@@ -42,7 +42,7 @@ enum QualitySQL {
             return .integer(Int64(verdict?.flags.rawValue ?? 0))
         }
         try db.registerFunction(answerSupport, arguments: 2) { arguments in
-            // Support does not read the question: an empty one stands in.
+            // Support does not read the question: no question flags stand in.
             guard let verdict = verdict(arguments, question: nil, answer: 0, chunk: 1, minSupport: 0), let support = verdict.support else {
                 return .null
             }
