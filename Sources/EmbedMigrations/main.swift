@@ -26,7 +26,10 @@ for path in arguments.dropFirst().sorted() {
     let sql = try String(contentsOfFile: path, encoding: .utf8)
     // A first line that declares a mode must name one the migrator knows (IFTSQLite's
     // `Migration.Mode`), so a typo fails the build rather than running the file as plain SQL.
-    let firstLine = sql.prefix { !$0.isNewline }.trimmingCharacters(in: .whitespaces)
+    // Trimmed of spaces and tabs only, as `Migration.mode(of:)` reads it: any other
+    // character left around the marker makes it unknown here too.
+    let isBlank: (Character) -> Bool = { $0 == " " || $0 == "\t" }
+    let firstLine = String(String(sql.prefix { !$0.isNewline }.drop(while: isBlank)).reversed().drop(while: isBlank).reversed())
     if firstLine.hasPrefix("-- migration:") && firstLine != "-- migration: rebuild-tables" {
         FileHandle.standardError.write(Data("error: migration \(fileName) declares an unknown mode ('\(firstLine)'); the one mode is '-- migration: rebuild-tables'\n".utf8))
         exit(1)

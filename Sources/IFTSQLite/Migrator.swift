@@ -31,7 +31,12 @@ package struct Migration: Sendable, Equatable {
         self.sql = sql
     }
 
-    package var mode: Mode { Self.mode(of: sql) ?? .plain }
+    /// The build (EmbedMigrations) refuses a file whose marker names no known mode, so every
+    /// embedded migration has one; never run such a file as plain SQL.
+    package var mode: Mode {
+        guard let mode = Self.mode(of: sql) else { preconditionFailure("migration \(id) declares an unknown mode") }
+        return mode
+    }
 
     /// The mode `sql`'s first line declares: `.plain` without a marker, nil for a marker
     /// this migrator does not know (the build refuses such a file).
