@@ -131,6 +131,17 @@ import Testing
         #expect(user.contains(#"{"score": 4, "reason": "…"}"#))
         expectOneLineError(try await iftdb(["prompts", "render", "judge", "--question", "question:1"], in: folder.path), containing: "judge@1 is a judge prompt; pass --answer answer:ID")
         expectOneLineError(try await iftdb(["prompts", "render", "judge", "--answer", "answer:9"], in: folder.path), containing: "no answer:9 in this store")
+        // An answer brings its own question: another --question would judge it against the
+        // wrong question and chunk, so it is refused.
+        let otherQuestion = """
+            INSERT INTO questions (chunk_id, prompt_id, model_id, run_id, call_id, ordinal, text, normalized, created_at)
+                VALUES (1, 1, 1, 1, 1, 2, 'Is it raining?', 'is it raining', 'x');
+            """
+        #expect(try await runProgram("sqlite3", ["iftdb.sqlite"], in: folder.path, stdin: Data(otherQuestion.utf8)).status == 0)
+        expectOneLineError(try await iftdb(["prompts", "render", "judge", "--question", "question:2", "--answer", "answer:1"], in: folder.path),
+                           containing: "answer:1 answers question:1, not question:2")
+        let same = try await iftdb(["prompts", "render", "judge", "--question", "question:1", "--answer", "answer:1"], in: folder.path)
+        #expect(same.status == 0, "\(same.stderr)")
 
         try folder.write("strict.txt", "Grade {{answer}} to {{question}} on {{chunk}} as JSON.")
         let added = try await iftdb(["prompts", "add", "strict", "--role", "judge", "--template-file", "strict.txt"], in: folder.path)

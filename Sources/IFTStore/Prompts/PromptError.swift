@@ -40,6 +40,8 @@ public enum PromptError: UserFacingError, Equatable {
     case noQuestion(id: Int64)
     /// `prompts render --answer` names no answer in the store.
     case noAnswer(id: Int64)
+    /// `prompts render --answer` with a `--question` that is not the answer's own.
+    case answerNotForQuestion(answer: Int64, itsQuestion: Int64, given: Int64)
     /// Not `KIND:ID` (`chunk:12`).
     case badItemReference(String, kind: String)
     /// The file holding a template or system prompt (`part`) does not exist, is a folder,
@@ -100,6 +102,8 @@ public enum PromptError: UserFacingError, Equatable {
             return "no question:\(id) in this store; find question ids with `iftdb sql \"SELECT id, text FROM questions\"`"
         case .noAnswer(let id):
             return "no answer:\(id) in this store; find answer ids with `iftdb sql \"SELECT answer_id, question, answer FROM pairs\"`"
+        case .answerNotForQuestion(let answer, let itsQuestion, let given):
+            return "answer:\(answer) answers question:\(itsQuestion), not question:\(given); leave out --question (an answer brings its own)"
         case .badItemReference(let text, let kind):
             return "'\(text)' is not a \(kind) reference; write \(kind):ID, e.g. \(kind):12"
         case .fileMissing(let path, let part):

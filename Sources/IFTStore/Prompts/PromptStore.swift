@@ -48,7 +48,10 @@ extension StoreReader {
         try guarded {
             let prompt = try prompt(ref)
             let answer = try answerID.map { try answerForPrompt(id: $0) }
-            let question = try (questionID ?? answer?.questionID).map { try questionForPrompt(id: $0) }
+            if let answer, let answerID, let questionID, questionID != answer.questionID {
+                throw PromptError.answerNotForQuestion(answer: answerID, itsQuestion: answer.questionID, given: questionID)
+            }
+            let question = try (answer?.questionID ?? questionID).map { try questionForPrompt(id: $0) }
             guard let chunkID = chunkID ?? question?.chunkID else {
                 throw PromptError.renderNeedsChunk
             }
@@ -127,10 +130,15 @@ extension StoreWriter {
                 let existing = try db.prepare("SELECT \(Prompt.columns) FROM prompts WHERE name = ? AND sha256 = ?")
                 try existing.bind([name, sha])
                 if try existing.step() { return (Prompt(row: existing), false) }
-                let latest = try db.scalarInt("SELECT max(version) FROM prompts WHERE name = ?", [name])
-                if let latest {
-                    let kept = try PromptRef(name: name, version: latest).resolve(in: db).role
-                    if kept != role { throw PromptError.roleKept(name: name, role: kept, asked: role) }
+                // The latest version's number and role, in one read.
+                let latestRow = try db.prepare("SELECT version, role FROM prompts WHERE name = ? ORDER BY version DESC LIMIT 1")
+                try latestRow.bind([name])
+                var latest: Int?
+                if try latestRow.step() {
+                    latest = latestRow.int(0)
+                    if let kept = PromptRole(rawValue: latestRow.string(at: 1)), kept != role {
+                        throw PromptError.roleKept(name: name, role: kept, asked: role)
+                    }
                 }
                 let version = (latest ?? 0) + 1
                 try db.run(
