@@ -177,7 +177,11 @@ extension Prompt {
     /// Throws when the template needs a question (or an answer) and none is given.
     public func messages(_ values: PromptValues) throws -> [ChatMessage] {
         var table = ["chunk": values.chunk, "count": String(values.count), "source": values.source]
-        let used = PromptTemplate.placeholderNames(in: template) + PromptTemplate.placeholderNames(in: system ?? "")
+        // Which placeholders the text uses matters only when a value is missing: items that
+        // bring every value (a generation run's) do not tokenize the template twice.
+        var used: [String] {
+            PromptTemplate.placeholderNames(in: template) + PromptTemplate.placeholderNames(in: system ?? "")
+        }
         if let question = values.question {
             table["question"] = question
         } else if used.contains("question") {
