@@ -91,7 +91,7 @@ extension StoreWriter {
                 let selection = try PairSelection(filter, in: db)
                 // And which judge: the one the selection chose, whether or not the flags named it.
                 if let judge = selection.judge {
-                    filter.judge = JudgeFilter(minScore: filter.judge?.minScore, prompt: judge.filter.prompt, model: judge.model)
+                    filter.judge = judge.pinning(filter.judge)
                 }
                 let filterJSON = try Self.encodeFilter(filter)
                 let ids = try selection.answerIDs()

@@ -59,7 +59,7 @@ enum DiffPlan {
         for prompt in [a, b] { try checkOneModel(prompt, filter: request.filter, in: db) }
         return AnswerDiff(
             db: db, a: a, b: b, common: conditions.filter { $0.table != .answer }, answer: conditions.filter { $0.table == .answer },
-            sample: request.sample, quality: request.filter.quality ?? QualityFilter(), judge: try scoringJudge(selection, in: db))
+            sample: request.sample, quality: request.filter.quality, judge: try scoringJudge(selection, in: db))
     }
 
     /// The judge a diff reads scores from: the one the shared filters chose, else the one
@@ -75,7 +75,7 @@ enum DiffPlan {
         let judge = try scoringJudge(try PairSelection(filter, in: db), in: db)
         guard let judge, let given = filter.judge else { return (filter, judge) }
         var pinned = filter
-        pinned.judge = JudgeFilter(minScore: given.minScore, prompt: judge.filter.prompt, model: judge.model)
+        pinned.judge = judge.pinning(given)
         return (pinned, judge)
     }
 
@@ -131,11 +131,11 @@ enum DiffPlan {
         var filter = base
         filter.dataset = name
         return PairSetDiff.PairSet(
-            label: "dataset:\(name)", query: try pruned(PairSelection(filter, in: db).query, in: db), quality: filter.quality ?? QualityFilter())
+            label: "dataset:\(name)", query: try pruned(PairSelection(filter, in: db).query, in: db), quality: filter.quality)
     }
 
     private static func filterSet(_ side: DiffSideFilter, base: PairFilter, in db: Connection) throws -> PairSetDiff.PairSet {
         let filter = side.applied(to: base)
-        return PairSetDiff.PairSet(label: side.label, query: try pruned(PairSelection(filter, in: db).query, in: db), quality: filter.quality ?? QualityFilter())
+        return PairSetDiff.PairSet(label: side.label, query: try pruned(PairSelection(filter, in: db).query, in: db), quality: filter.quality)
     }
 }

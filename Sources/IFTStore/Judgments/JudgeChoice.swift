@@ -36,6 +36,14 @@ struct JudgeChoice: Sendable, Hashable {
 
     /// The flags that name this judge.
     var filter: JudgeFilter { JudgeFilter(prompt: PromptRef(name: promptName, version: promptVersion), model: model) }
+
+    /// `given` (the user's judge flags, if any) pinned to this judge, `--min-score` kept: what
+    /// a saved or compared selection records so it reads this judge later.
+    func pinning(_ given: JudgeFilter?) -> JudgeFilter {
+        var pinned = filter
+        pinned.minScore = given?.minScore
+        return pinned
+    }
 }
 
 /// Which judges graded a selection.
