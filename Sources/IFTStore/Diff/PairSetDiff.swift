@@ -9,8 +9,8 @@ struct PairSetDiff: Comparison {
     struct PairSet {
         let label: String
         let query: PairQuery
-        /// How its answers are judged for the flagged count (its `--exclude-flagged` settings, or the defaults).
-        let quality: QualityFilter
+        /// The side's `--exclude-flagged` (nil: none), for its flagged count.
+        let quality: QualityFilter?
     }
 
     let db: Connection
@@ -31,11 +31,11 @@ struct PairSetDiff: Comparison {
         /// score differs from the other side's.
         let judged: Int, scoreSum: Double, scoreChanged: Int
 
-        static func columns(_ quality: QualityFilter) -> String {
+        static func columns(_ quality: QualityFilter?) -> String {
             """
             count(*) AS pairs, coalesce(sum(m = 1), 0) AS same, coalesce(sum(m = 0), 0) AS changed,
             coalesce(sum(is_idk(p.text)), 0) AS idk, coalesce(sum(length(p.text)), 0) AS chars,
-            coalesce(sum(\(quality.flaggedSQL(question: "p.question", answer: "p.text", chunk: "p.chunk_text"))), 0) AS flagged,
+            coalesce(sum(\(QualityFilter.flaggedColumn(after: quality, question: "p.question", answer: "p.text", chunk: "p.chunk_text"))), 0) AS flagged,
             coalesce(sum(k.prompt_tokens), 0) AS prompt_tokens, coalesce(sum(k.completion_tokens), 0) AS completion_tokens,
             count(p.score) AS judged, coalesce(sum(p.score), 0.0) AS score_sum,
             coalesce(sum(m IS NOT NULL AND p.score <> p.other_score), 0) AS score_changed
