@@ -100,6 +100,19 @@ import Testing
         #expect(questions.stderr.contains("--dedupe-near is about answers and does not apply to a question-prompt diff"), "\(questions.stderr)")
     }
 
+    @Test func anEmptySelectionIsSaidOnceAndWritesNothing() async throws {
+        let folder = try await store()
+        // No question in scope: the near scan has nothing to sign, and the commands say what
+        // they say for any empty selection.
+        let export = try await iftdb(["export", "--format", "jsonl", "--dedupe-near", "--source", "nothing/*", "-o", "out.jsonl"], in: folder.path)
+        expectOneLineError(export)
+        #expect(!FileManager.default.fileExists(atPath: folder.file("out.jsonl")))
+        expectOneLineError(try await iftdb(["dataset", "save", "none", "--dedupe-near", "--source", "nothing/*"], in: folder.path))
+        #expect(try await iftdb(["dataset", "list"], in: folder.path).stdout.contains("none") == false)
+        let stats = try await iftdb(["stats", "--json", "--dedupe-near", "--source", "nothing/*"], in: folder.path)
+        #expect(stats.status == 0, "\(stats.stderr)")
+    }
+
     @Test func aThresholdWithoutTheFlagOrOutsideZeroToOneIsAUsageError() async throws {
         let folder = try await store()
         for (arguments, text) in [
