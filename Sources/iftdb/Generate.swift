@@ -18,11 +18,16 @@ extension IFTDB {
                 $OPENAI_API_KEY (never a flag, never stored). The default is the local model that \
                 `scripts/local-model start` runs at \(ModelSettings.defaultBaseURL).
 
+                For large runs, --batch-file FILE writes the requests to a file in the OpenAI \
+                Batch format (which `vllm run-batch` reads too) instead of sending them, and \
+                `iftdb generate ingest RESULTS…` stores the results, exactly once.
+
                 Typical use:
                   iftdb generate questions              # 3 questions per chunk, prompt questions@latest
                   iftdb generate answers                # one answer per question, prompt answers@latest
+                  iftdb generate answers --batch-file requests.jsonl   # then: generate ingest results.jsonl
                 """,
-            subcommands: [Questions.self, Answers.self]
+            subcommands: [Questions.self, Answers.self, Ingest.self]
         )
 
         struct Questions: AsyncParsableCommand {
@@ -47,10 +52,12 @@ extension IFTDB {
                 valueName: "regex")) var questionPattern: String?
             @Option(help: ArgumentHelp("Use this chunking's chunks (default: the most recently loaded).", valueName: "id")) var chunking: Int64?
             @OptionGroup var generation: GenerationOptions
+            @OptionGroup var batch: BatchFileOptions
             @OptionGroup var model: ModelOptions
 
             func validate() throws {
                 try generation.check()
+                try batch.check(generation)
                 try model.check()
                 if count < 1 || count > 50 { throw ValidationError("--count must be between 1 and 50") }
                 if let questionPattern, (try? NSRegularExpression(pattern: questionPattern)) == nil {
@@ -60,10 +67,11 @@ extension IFTDB {
             }
 
             func run() async throws {
-                let request = GenerationRequest(
+                var request = GenerationRequest(
                     kind: .questions, prompt: try parsePromptRef(prompt, flag: "--prompt"), chunkingID: chunking,
                     sourceGlob: generation.source, limit: generation.limit, samples: generation.samples, count: count)
-                try await GenerationCommand(store: store, generation: generation, model: model, defaultMaxTokens: 400, questionPattern: questionPattern).run(request)
+                request.rebatch = batch.rebatch
+                try await GenerationCommand(store: store, generation: generation, batch: batch, model: model, defaultMaxTokens: 400, questionPattern: questionPattern).run(request)
             }
         }
 
@@ -86,21 +94,24 @@ extension IFTDB {
             @Option(help: ArgumentHelp("Answer the questions of this question prompt.", valueName: "ref"), completion: StoreCompletion.prompts(.question)) var questions = DefaultPrompts.questionsName
             @Option(help: ArgumentHelp("Only questions on this chunking's chunks.", valueName: "id")) var chunking: Int64?
             @OptionGroup var generation: GenerationOptions
+            @OptionGroup var batch: BatchFileOptions
             @OptionGroup var model: ModelOptions
 
             func validate() throws {
                 try generation.check()
+                try batch.check(generation)
                 try model.check()
                 _ = try parsePromptRef(prompt, flag: "--prompt")
                 _ = try parsePromptRef(questions, flag: "--questions")
             }
 
             func run() async throws {
-                let request = GenerationRequest(
+                var request = GenerationRequest(
                     kind: .answers, prompt: try parsePromptRef(prompt, flag: "--prompt"),
                     questionPrompt: try parsePromptRef(questions, flag: "--questions"), chunkingID: chunking,
                     sourceGlob: generation.source, limit: generation.limit, samples: generation.samples)
-                try await GenerationCommand(store: store, generation: generation, model: model, defaultMaxTokens: 300).run(request)
+                request.rebatch = batch.rebatch
+                try await GenerationCommand(store: store, generation: generation, batch: batch, model: model, defaultMaxTokens: 300).run(request)
             }
         }
     }
@@ -119,6 +130,7 @@ func parsePromptRef(_ text: String, flag: String) throws -> PromptRef {
 struct GenerationCommand {
     let store: StoreOptions
     let generation: GenerationOptions
+    let batch: BatchFileOptions
     let model: ModelOptions
     let defaultMaxTokens: Int
     var questionPattern: String? = nil
@@ -128,6 +140,7 @@ struct GenerationCommand {
         settings.questionPattern = questionPattern
         let session = try GenerationSession(storePath: store.path, request: request, settings: settings, waitsForClaim: generation.wait)
         defer { session.close() }
+        if let file = batch.batch { return try await writeBatch(file, session: session, settings: settings) }
         if generation.dryRun { return try reportDryRun(try session.dryRun(maxCalls: generation.maxCalls), settings: settings) }
 
         let stop = StopSignal()
@@ -136,13 +149,13 @@ struct GenerationCommand {
         var started = Date()
         var stopWatch: SignalWatch?
         defer { stopWatch?.cancel() }
-        let outcome = try await session.run(concurrency: generation.concurrency, maxCalls: generation.maxCalls, stop: stop) { event in
+        let outcome = try await session.run(concurrency: generation.requestsInFlight, maxCalls: generation.maxCalls, stop: stop) { event in
             switch event {
             case .waiting(let claim):
-                Console.info("waiting for run \(claim.runID) (\(claim.key.kind.rawValue) with \(claim.prompt) and \(claim.model)), running in process \(claim.process.pid), to end")
+                reportWaiting(for: claim)
             case .started(let run):
                 let plan = run.plan
-                Console.info("run \(run.id): \(plan.pending.count) \(plan.kind.subject)s to ask \(settings.model) with \(plan.prompt.ref)\(plan.alreadyDone > 0 ? " (\(plan.alreadyDone) already done)" : "")")
+                Console.info("run \(run.id): \(plan.pending.count) \(plan.kind.subject)s to ask \(settings.model) with \(plan.prompt.ref)\(skippedNote(plan))")
                 reportUnchangedCount(plan)
                 stopWatch = SignalWatch.stopping(stop)
                 started = Date()
@@ -167,15 +180,32 @@ struct GenerationCommand {
         }
     }
 
-    private func reportNothingToDo(_ plan: GenerationPlan, settings: ModelSettings) throws {
-        Console.info("nothing to do: all \(plan.alreadyDone) items already have a result from \(plan.prompt.ref) and \(settings.model)")
+    /// " (3 already done, 5 claimed by waiting batch runs)", or nothing.
+    func skippedNote(_ plan: GenerationPlan) -> String {
+        var parts: [String] = []
+        if plan.alreadyDone > 0 { parts.append("\(plan.alreadyDone) already done") }
+        if plan.claimedByBatches > 0 { parts.append("\(plan.claimedByBatches) claimed by waiting batch runs") }
+        return parts.isEmpty ? "" : " (" + parts.joined(separator: ", ") + ")"
+    }
+
+    func reportWaiting(for claim: RunClaim) {
+        Console.info("waiting for run \(claim.runID) (\(claim.key.kind.rawValue) with \(claim.prompt) and \(claim.model)), running in process \(claim.process.pid), to end")
+    }
+
+    func reportNothingToDo(_ plan: GenerationPlan, settings: ModelSettings) throws {
+        let claimed = plan.claimedByBatches
+        if claimed > 0 {
+            Console.info("nothing to do: \(plan.alreadyDone) items already have a result from \(plan.prompt.ref) and \(settings.model), and \(claimed) are claimed by waiting batch runs (ingest their results with `iftdb generate ingest`, or ask for them again with --rebatch)")
+        } else {
+            Console.info("nothing to do: all \(plan.alreadyDone) items already have a result from \(plan.prompt.ref) and \(settings.model)")
+        }
         reportUnchangedCount(plan)
         if generation.json { try ByteSink.standardOutput().writeJSON(GenerationReport.nothingToDo(alreadyPresent: plan.alreadyDone), .ordered) }
     }
 
     /// A chunk's questions are one result per prompt version, model and sample, whatever
     /// --count asked: a re-run with another count adds nothing for chunks already done. Say so.
-    private func reportUnchangedCount(_ plan: GenerationPlan) {
+    func reportUnchangedCount(_ plan: GenerationPlan) {
         let count = plan.request.count
         guard plan.kind == .questions, plan.alreadyDone > 0, !plan.earlierCounts.isEmpty, plan.earlierCounts != [count] else { return }
         let earlier = plan.earlierCounts.map { "--count \($0)" }.joined(separator: " or ")

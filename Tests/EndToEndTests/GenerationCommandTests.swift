@@ -30,13 +30,17 @@ import Testing
 
     /// Questions for question requests (they carry response_format), an answer otherwise.
     static func reply(_ request: TestModelServer.RecordedRequest) -> TestModelServer.Action {
-        let marker = marker(in: request.body) ?? "none"
-        if request.body.contains("response_format") {
-            return .respond(status: 200, body: TestModelServer.completion(
-                #"{"questions": ["What did \#(marker) log?", "Where is the lab of \#(marker)?", "On which day was \#(marker) logged?"]}"#))
+        .respond(status: 200, body: TestModelServer.completion(replyContent(to: request.body)))
+    }
+
+    /// The reply's content for a request body: questions about its marker, or an answer.
+    static func replyContent(to body: String) -> String {
+        let marker = marker(in: body) ?? "none"
+        if body.contains("response_format") {
+            return #"{"questions": ["What did \#(marker) log?", "Where is the lab of \#(marker)?", "On which day was \#(marker) logged?"]}"#
         }
-        let question = request.body.range(of: "(What did|Where is|On which day)[^?]*\\?", options: .regularExpression).map { String(request.body[$0]) } ?? "?"
-        return .respond(status: 200, body: TestModelServer.completion("For \(marker): the answer to “\(question)” is in the notes."))
+        let question = body.range(of: "(What did|Where is|On which day)[^?]*\\?", options: .regularExpression).map { String(body[$0]) } ?? "?"
+        return "For \(marker): the answer to “\(question)” is in the notes."
     }
 
     static func chatRequests(_ server: TestModelServer) -> [TestModelServer.RecordedRequest] {

@@ -8,6 +8,11 @@ import Testing
 /// schema version 5) with this iftdb: migration 0006 rebuilds `prompts` and `runs` to widen
 /// their CHECKs, and everything the store held must come through.
 @Suite struct StoreUpgradeTests {
+    /// The schema version this iftdb makes: the last migration's number.
+    static let latest = StoreSchema.migrations.last?.id ?? 0
+    /// The migration that adds batch runs (the store's UUID, runs.status 'waiting').
+    static let batchRuns = StoreSchema.migrations.first { $0.name == "batch_runs" }
+
     /// A store file made from the release's dump.
     func releaseStore(_ folder: TemporaryFolder) throws -> String {
         let path = folder.file("release.sqlite")
@@ -55,12 +60,14 @@ import Testing
         before.close()
 
         let store = try StoreFile.open(path, for: .writing)
-        #expect(store.migrationOutcome == .upgraded(from: 5, to: 6))
+        #expect(store.migrationOutcome == .upgraded(from: 5, to: Self.latest))
         let db = store.db
-        // The upgrade adds the judgments table, its indexes and the judge prompt, and changes
-        // nothing else: the same rows under the same ids, indexes, views and foreign keys.
+        // The upgrade adds the judgments table, its indexes and the judge prompt, the store's
+        // identity and the batch requests' indexes, and changes nothing else: the same rows
+        // under the same ids, indexes, views and foreign keys.
         let after = try snapshot(db, tableSQL: false, skipping: ["prompts": "name = 'judge'"])
-        let added = ["index judgments_by_prompt", "index judgments_by_run", "index sqlite_autoindex_judgments_1"]
+        let added = ["index judgments_by_prompt", "index judgments_by_run", "index sqlite_autoindex_judgments_1",
+                     "store_identity:", "index calls_by_run_item", "index calls_awaiting"]
         #expect(after.filter { line in !added.contains { line.hasPrefix($0) } && !line.hasPrefix("fk judgments.") } == expected)
         #expect(try db.scalarInt("PRAGMA foreign_keys") == 1)
         #expect(try db.scalar("PRAGMA integrity_check") == .text("ok"))
@@ -74,9 +81,14 @@ import Testing
             try db.run("INSERT INTO answers (question_id, prompt_id, model_id, run_id, call_id, text, created_at) VALUES (1, 99, 1, 2, 2, 't', 'x')")
         }
         #expect(throws: SQLiteError.self) { try db.run("DELETE FROM runs WHERE id = 2") }
+        // Batch runs: the upgrade gave the store a UUID, and a run may wait.
+        #expect(Self.batchRuns != nil)
+        #expect(try store.storeUUID().wholeMatch(of: /[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}/) != nil)
+        try db.run("INSERT INTO runs (kind, prompt_id, model_id, endpoint, status, started_at) VALUES ('answers', 2, 1, 'batch:x', 'waiting', 'x')")
+        #expect(throws: SQLiteError.self) { try db.run("UPDATE runs SET status = 'asleep' WHERE id = 2") }
         store.close()
         // Opening again changes nothing.
-        #expect(try StoreFile.open(path, for: .writing).migrationOutcome == .upToDate(version: 6))
+        #expect(try StoreFile.open(path, for: .writing).migrationOutcome == .upToDate(version: Self.latest))
     }
 
     @Test func aFailedUpgradeLeavesTheReleaseStoreAsItWas() throws {
@@ -101,7 +113,7 @@ import Testing
         #expect(try StoreSchema.migrator().appliedIDs(db) == [1, 2, 3, 4, 5])
         db.close()
         // The same store upgrades with the real migration afterwards.
-        #expect(try StoreFile.open(path, for: .writing).migrationOutcome == .upgraded(from: 5, to: 6))
+        #expect(try StoreFile.open(path, for: .writing).migrationOutcome == .upgraded(from: 5, to: Self.latest))
     }
 
     @Test func aReleaseStoreReadsBeforeItIsUpgraded() throws {

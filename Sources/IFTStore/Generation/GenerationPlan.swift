@@ -18,6 +18,9 @@ public struct GenerationRequest: Sendable {
     public var samples: Int
     /// Questions asked per chunk.
     public var count: Int
+    /// Ask also for the items a waiting batch run has claimed (`--rebatch`); by default they
+    /// are left to that run.
+    public var rebatch = false
 
     public init(kind: GenerationKind, prompt: PromptRef, questionPrompt: PromptRef? = nil, chunkingID: Int64? = nil,
                 sourceGlob: String? = nil, limit: Int? = nil, samples: Int = 1, count: Int = 3) {
@@ -54,6 +57,8 @@ public struct GenerationPlan: Sendable {
     public let pending: [WorkItem]
     /// Items that already have their result (skipped).
     public let alreadyDone: Int
+    /// Items left out because a waiting batch run has claimed them (none with `rebatch`).
+    public var claimedByBatches = 0
     /// Questions: the `--count` values earlier runs of this prompt and model stored questions
     /// with, so a re-run with another count can say it changes nothing for those chunks.
     public var earlierCounts: [Int] = []
@@ -63,6 +68,17 @@ public struct GenerationPlan: Sendable {
     /// The `calls.item` label: `chunk:12/1` or `question:7/1`.
     public func label(_ item: WorkItem) -> String {
         "\(kind.subject):\(item.subjectID)/\(item.sample)"
+    }
+}
+
+extension WorkItem {
+    /// The item a `calls.item` label of `kind` names (`chunk:12/1`); nil for another label.
+    init?(label: some StringProtocol, kind: GenerationKind) {
+        let prefix = kind.subject + ":"
+        guard label.hasPrefix(prefix), let slash = label.lastIndex(of: "/"),
+              let id = Int64(label[label.index(label.startIndex, offsetBy: prefix.count)..<slash]),
+              let sample = Int(label[label.index(after: slash)...]), id > 0, sample >= 1 else { return nil }
+        self.init(subjectID: id, sample: sample)
     }
 }
 
@@ -115,9 +131,11 @@ extension StoreWriter {
                     """)
                 try statement.bind([chunkingID, request.sourceGlob, request.sourceGlob])
                 let done = try existingItems("SELECT DISTINCT chunk_id, sample FROM questions WHERE prompt_id = ? AND model_id = ?", prompt.id, modelID)
-                let (pending, skipped) = try collect(statement, samples: request.samples, done: done, limit: request.limit)
+                let claimed = try itemsClaimedByBatches(request, promptID: prompt.id, modelID: modelID)
+                let (pending, skipped, held) = try collect(statement, samples: request.samples, done: done, claimed: claimed, limit: request.limit)
                 var plan = GenerationPlan(request: request, prompt: prompt, questionPrompt: nil, modelID: modelID, modelName: modelName,
                                           chunkingID: chunkingID, pending: pending, alreadyDone: skipped)
+                plan.claimedByBatches = held
                 if let modelID, skipped > 0 {
                     let counts = try db.prepare("""
                         SELECT DISTINCT json_extract(r.options, '$.count') FROM runs r
@@ -142,12 +160,15 @@ extension StoreWriter {
                     """)
                 try statement.bind([questionPrompt.id, request.chunkingID, request.chunkingID, request.sourceGlob, request.sourceGlob])
                 let done = try existingItems("SELECT question_id, sample FROM answers WHERE prompt_id = ? AND model_id = ?", prompt.id, modelID)
-                let (pending, skipped) = try collect(statement, samples: request.samples, done: done, limit: request.limit)
-                if pending.isEmpty && skipped == 0 {
+                let claimed = try itemsClaimedByBatches(request, promptID: prompt.id, modelID: modelID)
+                let (pending, skipped, held) = try collect(statement, samples: request.samples, done: done, claimed: claimed, limit: request.limit)
+                if pending.isEmpty && skipped == 0 && held == 0 {
                     throw GenerationError.noQuestions(prompt: questionPrompt.ref.description)
                 }
-                return GenerationPlan(request: request, prompt: prompt, questionPrompt: questionPrompt, modelID: modelID, modelName: modelName,
-                                      chunkingID: request.chunkingID, pending: pending, alreadyDone: skipped)
+                var plan = GenerationPlan(request: request, prompt: prompt, questionPrompt: questionPrompt, modelID: modelID, modelName: modelName,
+                                          chunkingID: request.chunkingID, pending: pending, alreadyDone: skipped)
+                plan.claimedByBatches = held
+                return plan
             }
         }
     }
@@ -161,18 +182,48 @@ extension StoreWriter {
         return done
     }
 
-    private func collect(_ statement: Statement, samples: Int, done: Set<WorkItem>, limit: Int?) throws -> ([WorkItem], Int) {
+    /// The pending items in the statement's order, the items already done, and the items a
+    /// waiting batch run has claimed.
+    private func collect(
+        _ statement: Statement, samples: Int, done: Set<WorkItem>, claimed: Set<WorkItem>, limit: Int?
+    ) throws -> (pending: [WorkItem], done: Int, claimed: Int) {
         var pending: [WorkItem] = []
-        var skipped = 0
+        var skipped = 0, held = 0
         while try statement.step() {
             let id = Int64(statement.int(0))
             for sample in 1...max(samples, 1) {
                 let item = WorkItem(subjectID: id, sample: sample)
-                if done.contains(item) { skipped += 1 } else { pending.append(item) }
+                if done.contains(item) {
+                    skipped += 1
+                } else if claimed.contains(item) {
+                    held += 1
+                } else {
+                    pending.append(item)
+                }
             }
         }
         if let limit, pending.count > limit { pending.removeLast(pending.count - limit) }
-        return (pending, skipped)
+        return (pending, skipped, held)
+    }
+
+    /// The items of `request`'s kind, prompt and model that a waiting batch run has claimed:
+    /// requests written to a file whose results have not come back (no response and no error
+    /// in their `calls` row yet). None with `rebatch`, or before this model has a row.
+    private func itemsClaimedByBatches(_ request: GenerationRequest, promptID: Int64, modelID: Int64?) throws -> Set<WorkItem> {
+        guard let modelID, !request.rebatch else { return [] }
+        let statement = try db.prepare("""
+            SELECT c.item FROM runs r JOIN calls c ON c.run_id = r.id
+            WHERE r.status = 'waiting' AND r.kind = ? AND r.prompt_id = ? AND r.model_id = ?
+              AND c.response IS NULL AND c.error IS NULL
+            """)
+        try statement.bind([request.kind.rawValue, promptID, modelID])
+        var claimed = Set<WorkItem>()
+        while try statement.step() {
+            if let item = statement.withUTF8(0, { WorkItem(label: String(decoding: $0, as: UTF8.self), kind: request.kind) }) {
+                claimed.insert(item)
+            }
+        }
+        return claimed
     }
 
     /// The messages for one item, rendered from the plan's prompt.

@@ -2,7 +2,16 @@ import Foundation
 internal import IFTSQLite
 
 public enum RunStatus: String, Sendable, Codable {
-    case running, done, failed, interrupted
+    /// `waiting`: a batch run whose requests are written to a file and whose results have
+    /// not all been ingested yet (`generate --batch-file`, `generate ingest`).
+    case running, waiting, done, failed, interrupted
+}
+
+/// Where an item's result goes: the run that asked for it, with its prompt and model.
+struct ResultTarget: Sendable, Equatable {
+    let runID: Int64
+    let promptID: Int64
+    let modelID: Int64
 }
 
 /// What became of one item's request.
@@ -64,39 +73,49 @@ enum ShortSets {
 }
 
 extension StoreWriter {
-    /// Writes one item's calls and, when it succeeded, its questions, all or nothing. A
-    /// result already stored for the item (by another process) is kept and this one dropped,
-    /// so every (chunk, prompt, model, sample) has exactly one question set.
+    /// Writes one item's calls and, when it succeeded, its questions, all or nothing.
     func recordQuestions(in run: StartedRun, item: WorkItem, result: ModelResult<QuestionReply>) throws -> ItemOutcome {
         try record(in: run, item: item, result: result) { reply, callID in
-            let exists = try db.scalarInt(
-                "SELECT count(*) FROM questions WHERE chunk_id = ? AND prompt_id = ? AND model_id = ? AND sample = ?",
-                [item.subjectID, run.plan.prompt.id, run.modelID, item.sample]) ?? 0
-            if exists > 0 { return .alreadyPresent }
-            let insert = try db.cached("""
-                INSERT INTO questions (chunk_id, prompt_id, model_id, run_id, call_id, sample, ordinal, text, normalized, created_at)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                """)
-            let now = Timestamp.now()
-            for (ordinal, question) in reply.questions.enumerated() {
-                try insert.bind([item.subjectID, run.plan.prompt.id, run.modelID, run.id, callID, item.sample,
-                                 ordinal + 1, question, QuestionKey.normalize(question), now])
-                try insert.runToCompletion()
-            }
-            return .stored(results: reply.questions.count)
+            try storeQuestions(reply, for: run.target, item: item, callID: callID)
         }
     }
 
     /// Writes one item's calls and, when it succeeded, its answer, all or nothing.
     func recordAnswer(in run: StartedRun, item: WorkItem, result: ModelResult<String>) throws -> ItemOutcome {
         try record(in: run, item: item, result: result) { answer, callID in
-            try db.run("""
-                INSERT INTO answers (question_id, prompt_id, model_id, run_id, call_id, sample, text, created_at)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-                ON CONFLICT (question_id, prompt_id, model_id, sample) DO NOTHING
-                """, [item.subjectID, run.plan.prompt.id, run.modelID, run.id, callID, item.sample, answer, Timestamp.now()])
-            return db.changes > 0 ? .stored(results: 1) : .alreadyPresent
+            try storeAnswer(answer, for: run.target, item: item, callID: callID)
         }
+    }
+
+    /// Stores one item's questions from call `callID`. A result already stored for the item
+    /// (by another process, or another run) is kept and this one dropped, so every (chunk,
+    /// prompt, model, sample) has exactly one question set.
+    func storeQuestions(_ reply: QuestionReply, for target: ResultTarget, item: WorkItem, callID: Int64) throws -> ItemOutcome {
+        let exists = try db.scalarInt(
+            "SELECT count(*) FROM questions WHERE chunk_id = ? AND prompt_id = ? AND model_id = ? AND sample = ?",
+            [item.subjectID, target.promptID, target.modelID, item.sample]) ?? 0
+        if exists > 0 { return .alreadyPresent }
+        let insert = try db.cached("""
+            INSERT INTO questions (chunk_id, prompt_id, model_id, run_id, call_id, sample, ordinal, text, normalized, created_at)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """)
+        let now = Timestamp.now()
+        for (ordinal, question) in reply.questions.enumerated() {
+            try insert.bind([item.subjectID, target.promptID, target.modelID, target.runID, callID, item.sample,
+                             ordinal + 1, question, QuestionKey.normalize(question), now])
+            try insert.runToCompletion()
+        }
+        return .stored(results: reply.questions.count)
+    }
+
+    /// Stores one item's answer from call `callID`, unless the item has one already.
+    func storeAnswer(_ answer: String, for target: ResultTarget, item: WorkItem, callID: Int64) throws -> ItemOutcome {
+        try db.run("""
+            INSERT INTO answers (question_id, prompt_id, model_id, run_id, call_id, sample, text, created_at)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+            ON CONFLICT (question_id, prompt_id, model_id, sample) DO NOTHING
+            """, [item.subjectID, target.promptID, target.modelID, target.runID, callID, item.sample, answer, Timestamp.now()])
+        return db.changes > 0 ? .stored(results: 1) : .alreadyPresent
     }
 
     /// The calls of one item, then its result through `store` when the model gave one; in a

@@ -13,7 +13,7 @@ public final class GenerationSession {
     public let settings: ModelSettings
     /// When another run holds the claim: wait for it to end (true) or fail at once.
     public let waitsForClaim: Bool
-    private let writer: StoreWriter
+    let writer: StoreWriter
 
     /// Opens the store at `storePath` for writing (it must exist).
     public init(storePath: String, request: GenerationRequest, settings: ModelSettings, waitsForClaim: Bool = false) throws {
@@ -50,7 +50,7 @@ public final class GenerationSession {
             let client = ModelClient(http: http, settings: settings)
             try await client.checkReachable()
             let run: StartedRun
-            switch try await start(optionsJSON: try options.encoded(), report: report) {
+            switch try await start(optionsJSON: try options.encoded(), endpoint: settings.displayBaseURL, report: report) {
             case .started(let started): run = started
             case .nothingToDo(let plan): return .nothingToDo(plan)
             }
@@ -64,22 +64,23 @@ public final class GenerationSession {
         return outcome
     }
 
-    private func plan() throws -> GenerationPlan {
+    func plan() throws -> GenerationPlan {
         try writer.planGeneration(request, modelName: settings.model, parametersJSON: settings.parametersJSON)
     }
 
-    private enum Start {
+    enum Start {
         case started(StartedRun)
         case nothingToDo(GenerationPlan)
     }
 
-    /// Starts the run with its claim on (kind, prompt, model). Another live run holding it is
-    /// an error, or with `waitsForClaim` a wait (reported once) until it lets go.
-    private func start(optionsJSON: String, report: (GenerationEvent) -> Void) async throws -> Start {
+    /// Starts the run with its claim on (kind, prompt, model), recording `endpoint` as where
+    /// it asks. Another live run holding it is an error, or with `waitsForClaim` a wait
+    /// (reported once) until it lets go.
+    func start(optionsJSON: String, endpoint: String, report: (GenerationEvent) -> Void) async throws -> Start {
         var announced = false
         while true {
             switch try writer.startRun(request, modelName: settings.model, parametersJSON: settings.parametersJSON,
-                                       endpoint: settings.displayBaseURL, optionsJSON: optionsJSON) {
+                                       endpoint: endpoint, optionsJSON: optionsJSON) {
             case .started(let run):
                 return .started(run)
             case .nothingToDo(let plan):

@@ -81,6 +81,7 @@ public struct StartedRun: Sendable {
     public let plan: GenerationPlan
 
     public var key: ClaimKey { ClaimKey(kind: plan.kind, promptID: plan.prompt.id, modelID: modelID) }
+    var target: ResultTarget { ResultTarget(runID: id, promptID: plan.prompt.id, modelID: modelID) }
 }
 
 /// What `startRun` found.
@@ -124,9 +125,10 @@ extension StoreWriter {
                     INSERT INTO claims (kind, prompt_id, model_id, run_id, pid, pid_start, pid_ns, boot_id, claimed_at, heartbeat_at)
                     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                     """, [request.kind.rawValue, plan.prompt.id, modelID, runID, me.pid, me.startTime, me.pidNamespace, me.bootID, now, now])
-                let resolved = GenerationPlan(
+                var resolved = GenerationPlan(
                     request: plan.request, prompt: plan.prompt, questionPrompt: plan.questionPrompt, modelID: modelID,
                     modelName: plan.modelName, chunkingID: plan.chunkingID, pending: plan.pending, alreadyDone: plan.alreadyDone)
+                resolved.claimedByBatches = plan.claimedByBatches
                 return .started(StartedRun(id: runID, modelID: modelID, plan: resolved))
             }
         }

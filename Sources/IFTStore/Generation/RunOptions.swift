@@ -1,7 +1,8 @@
 /// The options a run was started with, as `runs.options` keeps them.
 struct RunOptions: Encodable {
     var samples: Int
-    var concurrency: Int
+    /// Requests in flight at once; nil for a batch run, which sends none.
+    var concurrency: Int?
     var retries: Int
     /// Questions asked per chunk (question runs).
     var count: Int?
@@ -12,13 +13,21 @@ struct RunOptions: Encodable {
     var limit: Int?
     var maxCalls: Int?
     var questionPattern: String?
+    /// A batch run: the requests file as given, its most lines per file, and the request form.
+    var batchFile: String?
+    var batchSize: Int?
+    var responseFormat: String?
+    var maxTokensField: String?
+    var rebatch: Bool?
 
     private enum CodingKeys: String, CodingKey {
         case samples, concurrency, retries, count, questions, chunking, source, limit
         case maxCalls = "max_calls", questionPattern = "question_pattern"
+        case batchFile = "batch_file", batchSize = "batch_size", responseFormat = "response_format"
+        case maxTokensField = "max_tokens_field", rebatch
     }
 
-    init(request: GenerationRequest, settings: ModelSettings, concurrency: Int, maxCalls: Int?) {
+    init(request: GenerationRequest, settings: ModelSettings, concurrency: Int?, maxCalls: Int?, batch: BatchFile? = nil) {
         samples = request.samples
         self.concurrency = concurrency
         retries = settings.retries
@@ -29,6 +38,11 @@ struct RunOptions: Encodable {
         limit = request.limit
         self.maxCalls = maxCalls
         questionPattern = settings.questionPattern
+        batchFile = batch?.path
+        batchSize = batch?.batchSize
+        responseFormat = batch.map { $0.form.responseFormat.name }
+        maxTokensField = batch?.form.maxTokensField
+        rebatch = request.rebatch ? true : nil
     }
 
     func encoded() throws -> String { try OrderedJSONEncoder(keys: .asEncoded).encode(self) }

@@ -56,10 +56,7 @@ public struct AttemptPolicy: Sendable {
     private mutating func afterError(_ exchange: Exchange) -> AttemptAction {
         let status = exchange.status ?? 0
         let message = exchange.serverMessage
-        if ServerText.isContextTooLong(message) {
-            return .fail(ModelFailure(.contextTooLong,
-                "the prompt and chunk do not fit the model's context (HTTP \(status): \(message)); load the documents with smaller chunks (--chunk-size)"))
-        }
+        if let tooLong = Self.contextTooLong(status: status, message: message) { return .fail(tooLong) }
         let code: String? = if case .error(_, let code) = exchange.body { code } else { nil }
         if let refusal = refusalForEveryRequest(status: status, message: message, code: code) {
             return .fail(refusal)
@@ -73,6 +70,14 @@ public struct AttemptPolicy: Sendable {
             return retry(after: exchange, waiting: RetryPolicy.parseRetryAfter(exchange.header("retry-after")))
         }
         return .fail(ModelFailure(.rejected, "the model server refused the request (HTTP \(status)): \(message)"))
+    }
+
+    /// The failure of a request whose prompt does not fit the model's context, when `message`
+    /// (an error reply's, one line) says so; nil otherwise.
+    static func contextTooLong(status: Int, message: String) -> ModelFailure? {
+        guard ServerText.isContextTooLong(message) else { return nil }
+        return ModelFailure(.contextTooLong,
+            "the prompt and chunk do not fit the model's context (HTTP \(status): \(message)); load the documents with smaller chunks (--chunk-size)")
     }
 
     private mutating func retry(after exchange: Exchange, waiting retryAfter: Duration?) -> AttemptAction {
