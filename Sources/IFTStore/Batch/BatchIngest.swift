@@ -204,7 +204,8 @@ struct BatchIngest {
             report.lines += 1
             result = read
         }
-        let shownID = ServerText.oneLine(result.customID, limit: 200)
+        // Only a line that is not ingested names its custom_id.
+        var shownID: String { ServerText.oneLine(result.customID, limit: 200) }
         guard case .ours(let runID, let label) = BatchCustomID.read(result.customID, storeUUID: storeUUID) else {
             if case .foreign = BatchCustomID.read(result.customID, storeUUID: storeUUID) {
                 return problem(.foreignID, "custom_id \(shownID) is not one of this store's requests (this store is \(storeUUID))")
@@ -222,12 +223,13 @@ struct BatchIngest {
             return
         }
         let (attempt, reading) = result.outcome(kind: run.kind, count: run.count)
-        let outcome: ItemOutcome = try writer.db.transaction {
-            try writer.fillBatchRequest(callID, with: attempt)
-            switch reading {
-            case .failure(let failure): return .failed(failure.message)
-            case .success(let value): return try writer.storeResult(value, for: run.target, item: item, callID: callID)
-            }
+        // The row and the result are written together: in the slice's transaction, which
+        // an error rolls back whole (and a second ingest then writes again).
+        try writer.fillBatchRequest(callID, with: attempt)
+        let outcome: ItemOutcome
+        switch reading {
+        case .failure(let failure): outcome = .failed(failure.message)
+        case .success(let value): outcome = try writer.storeResult(value, for: run.target, item: item, callID: callID)
         }
         let promptTokens = attempt.promptTokens ?? 0, completionTokens = attempt.completionTokens ?? 0
         tallies[runID, default: GenerationProgress(total: 0)].count(outcome, promptTokens: promptTokens, completionTokens: completionTokens)

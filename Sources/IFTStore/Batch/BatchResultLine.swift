@@ -81,7 +81,8 @@ struct BatchResultLine: Equatable {
     /// row's fields, and the item's result or why it failed. `count` is the questions a
     /// question run asked for.
     func outcome(kind: GenerationKind, count: Int) -> (attempt: CallAttempt, result: Result<BatchResult, ModelFailure>) {
-        var attempt = CallAttempt(attempt: 1, request: "", response: body ?? errorText, httpStatus: statusCode)
+        // Only the fields a result fills: its request and start are in the row already.
+        var attempt = CallAttempt(attempt: 1, request: "", response: body ?? errorText, httpStatus: statusCode, startedAt: "")
         if let errorMessage {
             let message = ServerText.oneLine(errorMessage, limit: 400)
             let failure = statusCode.flatMap { AttemptPolicy.contextTooLong(status: $0, message: message) }
