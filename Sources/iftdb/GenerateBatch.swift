@@ -108,7 +108,7 @@ extension IFTDB.Generate {
             var counts = ["\(report.stored) stored", "\(report.alreadyAnswered) already answered", "\(report.alreadyIngested) already ingested", "\(report.failed) failed"]
             let skipped = report.wrongShape + report.unknownIDs + report.foreignIDs + report.truncated
             if skipped > 0 { counts.append("\(skipped) not ingested") }
-            Console.info("ingested \(report.lines) lines from \(files.count == 1 ? files[0] : "\(files.count) files"): " + counts.joined(separator: " · ")
+            Console.info("read \(report.lines) lines from \(files.count == 1 ? files[0] : "\(files.count) files"): " + counts.joined(separator: " · ")
                 + " · tokens \(report.promptTokens) in / \(report.completionTokens) out")
             let shown = 10
             for problem in report.problems.prefix(shown) {

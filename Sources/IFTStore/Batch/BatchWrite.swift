@@ -49,12 +49,9 @@ extension GenerationSession {
     /// and commits about once a second. Stopped (`stop`) or failed, no file appears and the
     /// run ends `interrupted` or `failed`, its items pending.
     public func writeBatch(_ batch: BatchFile, stop: StopSignal, progress report: (GenerationEvent) -> Void) async throws -> BatchWriteOutcome {
-        // A first look, without the lock (and let go of before the run plans again under it:
-        // a million pending items are 16 MB).
-        do {
-            let plan = try plan()
-            if plan.pending.isEmpty { return .nothingToDo(plan) }
-        }
+        // The first file is opened (as a hidden temporary file) before the run plans, so a path
+        // that cannot be written fails before any row is; it goes again if nothing is to do.
+        // The run plans once, under its claim: a million pending items take 16 MB.
         let files = try BatchRequestFiles(batch, storePath: writer.path)
         let options = RunOptions(request: request, settings: settings, concurrency: nil, maxCalls: nil, batch: batch)
         let run: StartedRun

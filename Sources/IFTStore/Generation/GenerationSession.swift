@@ -64,7 +64,7 @@ public final class GenerationSession {
         return outcome
     }
 
-    func plan() throws -> GenerationPlan {
+    private func plan() throws -> GenerationPlan {
         try writer.planGeneration(request, modelName: settings.model, parametersJSON: settings.parametersJSON)
     }
 
