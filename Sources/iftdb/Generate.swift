@@ -144,26 +144,13 @@ struct GenerationCommand {
         if generation.dryRun { return try reportDryRun(try session.dryRun(maxCalls: generation.maxCalls), settings: settings) }
 
         let stop = StopSignal()
-        let bar = GenerationProgressView(quiet: generation.quiet, kind: request.kind)
-        defer { bar.finish() }
-        var started = Date()
-        var stopWatch: SignalWatch?
-        defer { stopWatch?.cancel() }
-        let outcome = try await session.run(concurrency: generation.requestsInFlight, maxCalls: generation.maxCalls, stop: stop) { event in
-            switch event {
-            case .waiting(let claim):
-                reportWaiting(for: claim)
-            case .started(let run):
-                let plan = run.plan
-                Console.info("run \(run.id): \(plan.pending.count) \(plan.kind.subject)s to ask \(settings.model) with \(plan.prompt.ref)\(skippedNote(plan))")
-                reportUnchangedCount(plan)
-                stopWatch = SignalWatch.stopping(stop)
-                started = Date()
-            case .progress(let progress):
-                bar.update(progress, started: started)
-            }
+        let events = GenerationEventPrinter(command: self, kind: request.kind, watch: { SignalWatch.stopping(stop) }) { run in
+            let plan = run.plan
+            return "run \(run.id): \(plan.pending.count) \(plan.kind.subject)s to ask \(settings.model) with \(plan.prompt.ref)\(skippedNote(plan))"
         }
-        bar.finish()
+        defer { events.finish() }
+        let outcome = try await session.run(concurrency: generation.requestsInFlight, maxCalls: generation.maxCalls, stop: stop, progress: events.print)
+        events.finish()
         switch outcome {
         case .nothingToDo(let plan): try reportNothingToDo(plan, settings: settings)
         case .finished(let summary): report(summary, request: request)
@@ -186,10 +173,6 @@ struct GenerationCommand {
         if plan.alreadyDone > 0 { parts.append("\(plan.alreadyDone) already done") }
         if plan.claimedByBatches > 0 { parts.append("\(plan.claimedByBatches) claimed by waiting batch runs") }
         return parts.isEmpty ? "" : " (" + parts.joined(separator: ", ") + ")"
-    }
-
-    func reportWaiting(for claim: RunClaim) {
-        Console.info("waiting for run \(claim.runID) (\(claim.key.kind.rawValue) with \(claim.prompt) and \(claim.model)), running in process \(claim.process.pid), to end")
     }
 
     func reportNothingToDo(_ plan: GenerationPlan, settings: ModelSettings) throws {
@@ -234,6 +217,45 @@ struct GenerationCommand {
     private func resumeCommand() -> String {
         let arguments = CommandLine.arguments.dropFirst().filter { $0 != "--dry-run" }
         return (["iftdb"] + arguments.map(shellQuoted)).joined(separator: " ")
+    }
+}
+
+/// What a `generate` prints while its session runs: that it waits for another run, its start
+/// line (and, from then on, a stop on Ctrl-C), and its progress.
+final class GenerationEventPrinter {
+    private let command: GenerationCommand
+    private let bar: GenerationProgressView
+    private let watch: () -> SignalWatch
+    private let startLine: (StartedRun) -> String
+    private var started = Date()
+    private var stopWatch: SignalWatch?
+
+    init(command: GenerationCommand, kind: GenerationKind, watch: @escaping () -> SignalWatch, startLine: @escaping (StartedRun) -> String) {
+        self.command = command
+        bar = GenerationProgressView(quiet: command.generation.quiet, kind: kind)
+        self.watch = watch
+        self.startLine = startLine
+    }
+
+    func print(_ event: GenerationEvent) {
+        switch event {
+        case .waiting(let claim):
+            Console.info("waiting for run \(claim.runID) (\(claim.key.kind.rawValue) with \(claim.prompt) and \(claim.model)), running in process \(claim.process.pid), to end")
+        case .started(let run):
+            Console.info(startLine(run))
+            command.reportUnchangedCount(run.plan)
+            stopWatch = watch()
+            started = Date()
+        case .progress(let progress):
+            bar.update(progress, started: started)
+        }
+    }
+
+    /// Clears the progress line and stops listening for Ctrl-C.
+    func finish() {
+        bar.finish()
+        stopWatch?.cancel()
+        stopWatch = nil
     }
 }
 

@@ -7,27 +7,13 @@ extension GenerationCommand {
     /// what it says is printed for people on stderr (with --json, the summary on stdout).
     func writeBatch(_ file: BatchFile, session: GenerationSession, settings: ModelSettings) async throws {
         let stop = StopSignal()
-        let kind = session.request.kind
-        let bar = GenerationProgressView(quiet: generation.quiet, kind: kind)
-        defer { bar.finish() }
-        var started = Date()
-        var stopWatch: SignalWatch?
-        defer { stopWatch?.cancel() }
-        let outcome = try await session.writeBatch(file, stop: stop) { event in
-            switch event {
-            case .waiting(let claim):
-                reportWaiting(for: claim)
-            case .started(let run):
-                let plan = run.plan
-                Console.info("run \(run.id): writing \(plan.pending.count) requests for \(plan.kind.subject)s to \(file.path)\(file.batchSize.map { " in files of at most \($0)" } ?? "") for \(settings.model) with \(plan.prompt.ref)\(skippedNote(plan))")
-                reportUnchangedCount(plan)
-                stopWatch = SignalWatch.stoppingBatch(stop)
-                started = Date()
-            case .progress(let progress):
-                bar.update(progress, started: started)
-            }
+        let events = GenerationEventPrinter(command: self, kind: session.request.kind, watch: { SignalWatch.stoppingBatch(stop) }) { run in
+            let plan = run.plan
+            return "run \(run.id): writing \(plan.pending.count) requests for \(plan.kind.subject)s to \(file.path)\(file.batchSize.map { " in files of at most \($0)" } ?? "") for \(settings.model) with \(plan.prompt.ref)\(skippedNote(plan))"
         }
-        bar.finish()
+        defer { events.finish() }
+        let outcome = try await session.writeBatch(file, stop: stop, progress: events.print)
+        events.finish()
         switch outcome {
         case .nothingToDo(let plan):
             try reportNothingToDo(plan, settings: settings)
