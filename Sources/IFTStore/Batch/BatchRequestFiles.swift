@@ -37,24 +37,16 @@ public struct BatchFile: Sendable, Equatable {
         }
         return path + number
     }
-
-    /// The token-limit names a request may carry.
-    public static let maxTokensFields = ["max_tokens", "max_completion_tokens"]
 }
 
 extension RequestForm.ResponseFormat {
-    /// The name `--response-format` takes and `runs.options` records.
-    public var name: String {
+    /// The name `runs.options` records (the one `--response-format` takes).
+    var name: String {
         switch self {
         case .jsonSchema: "json_schema"
         case .jsonObject: "json_object"
         case .none: "none"
         }
-    }
-
-    public init?(name: String) {
-        guard let format = [Self.jsonSchema, .jsonObject, .none].first(where: { $0.name == name }) else { return nil }
-        self = format
     }
 }
 
