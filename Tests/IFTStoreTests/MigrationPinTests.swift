@@ -13,6 +13,7 @@ import Testing
         ("0004_diff_indexes.sql", "92cd506a02b080df3db4ca3c1636504851752835b2f902f1d17f4281e699a09d"),
         ("0005_run_claims.sql", "7c90a28814489d10e7396f85ea1cfcdbb747c43feb25d09d4a3c24bfcdcc9111"),
         ("0006_judgments.sql", "996001e1dd58cdeb4a18465d6f788dcf197579f3e80b4452f8a0297241a92d12"),
+        ("0007_chunks_by_source_sha256.sql", "6c7881e0bb206196a7a371b26ce1a5f188bab27a6635ec92b89fff9fe0588639"),
     ]
 
     @Test func everyShippedMigrationKeepsItsSHA256() throws {
@@ -21,7 +22,7 @@ import Testing
         let next = String(format: "%04d", (files.compactMap { Int($0.prefix(4)) }.max() ?? 0) + 1)
         let pinned = Dictionary(uniqueKeysWithValues: Self.shipped.map { ($0.file, $0.sha256) })
         for file in files {
-            let digest = SHA256.hex(try Data(contentsOf: folder.appending(path: file)))
+            let digest = ContentHash.hex(Array(try Data(contentsOf: folder.appending(path: file))))
             guard let pin = pinned[file] else {
                 Issue.record("""
                     Migrations/\(file) has no pinned SHA-256: add ("\(file)", "\(digest)") to \

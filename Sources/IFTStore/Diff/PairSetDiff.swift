@@ -130,7 +130,7 @@ struct PairSetDiff: Comparison {
         let member = SQLFragment.joined(other.membership(.lookup).map { SQLFragment(" AND " + $0.sql, $0.arguments) }, separator: "")
         let lookup = """
             \(PairQuery.lookupFrom(.lookup))
-            WHERE c2.sha256 = c.sha256 AND q2.normalized = q.normalized AND s2.path = s.path\(member.sql)
+            WHERE s2.path = s.path AND c2.sha256 = c.sha256 AND q2.normalized = q.normalized\(member.sql)
             """
         let clause = mine.whereClause()
         // The lookup's values, once per use, in the order the uses are written.
