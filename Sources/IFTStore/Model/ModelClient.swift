@@ -88,12 +88,7 @@ public struct ModelClient: Sendable {
         var policy = AttemptPolicy(settings: settings, usesResponseFormat: request.usesResponseFormat, backoff: retryPolicy)
         while true {
             let form = await quirks.form
-            let body: String
-            do {
-                body = try request.request(form).encoded()
-            } catch {
-                return finish(.failure(ModelFailure(.rejected, "could not write the request: \(error)")))
-            }
+            let body = request.request(form).encoded()
             var attempt = CallAttempt(attempt: attempts.count + 1, request: body, startedAt: Timestamp.now())
             let exchange = await send(body, attempt: &attempt, form: form)
             if Task.isCancelled {

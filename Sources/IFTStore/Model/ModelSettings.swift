@@ -104,8 +104,12 @@ public struct ModelSettings: Sendable, CustomStringConvertible {
     /// `text` with the API key (and its JSON-escaped form) replaced by `[REDACTED]`.
     public func redacting(_ text: String) -> String {
         guard let apiKey, apiKey.count >= 4 else { return text }
+        let escaped = apiKey.utf8.contains(UInt8(ascii: "/")) ? apiKey.replacingOccurrences(of: "/", with: "\\/") : apiKey
+        // Nearly every reply holds no key: a search of the bytes says so, for each reply.
+        guard text.utf8.firstRange(of: apiKey.utf8) != nil || (escaped != apiKey && text.utf8.firstRange(of: escaped.utf8) != nil) else {
+            return text
+        }
         var out = text.replacingOccurrences(of: apiKey, with: "[REDACTED]")
-        let escaped = apiKey.replacingOccurrences(of: "/", with: "\\/")
         if escaped != apiKey { out = out.replacingOccurrences(of: escaped, with: "[REDACTED]") }
         return out
     }
