@@ -16,6 +16,11 @@ public struct GenerationEngine {
         self.heartbeatInterval = heartbeatInterval
     }
 
+    /// From this many calls in flight, the writer gathers replies for up to `gatherWindow`
+    /// (until a quarter of them are in) before it writes them in one transaction.
+    static let gatherFrom = 8
+    static let gatherWindow = Duration.milliseconds(1)
+
     enum Reply: Sendable {
         case questions(WorkItem, ModelResult<QuestionReply>)
         case answer(WorkItem, ModelResult<String>)
@@ -98,7 +103,10 @@ public struct GenerationEngine {
             while progress.inFlight < concurrency, send() {}
             while progress.inFlight > 0 {
                 var heartbeat = false
-                let replies = await mailbox.takeAll().filter {
+                // With many calls in flight, wait a moment for more replies to write together:
+                // each commit writes its pages to the WAL, whatever it holds.
+                let gather = progress.inFlight >= Self.gatherFrom ? progress.inFlight / 4 : 1
+                let replies = await mailbox.takeAll(enough: gather, window: Self.gatherWindow).filter {
                     switch $0 {
                     case .wake: return false
                     case .heartbeat:

@@ -38,7 +38,8 @@ public enum QuestionParser {
     /// The text inside the first code fence (to its end, or the reply's end when it was cut),
     /// unless JSON comes before the fence.
     static func unfenced(_ content: String) -> String {
-        guard let open = content.utf8.firstRange(of: "```".utf8) else { return content }
+        // Most replies have no backquote at all: one pass over the bytes says so.
+        guard content.utf8.contains(UInt8(ascii: "`")), let open = content.utf8.firstRange(of: "```".utf8) else { return content }
         // JSON before the fence is the reply; the fence holds something else (often code).
         if content[..<open.lowerBound].contains(where: { $0 == "{" || $0 == "[" }) { return content }
         var rest = content[open.upperBound...]
