@@ -16,8 +16,8 @@ public struct GenerationEngine {
         self.heartbeatInterval = heartbeatInterval
     }
 
-    /// From this many calls in flight, the writer gathers replies for up to `gatherWindow`
-    /// (until a quarter of them are in) before it writes them in one transaction.
+    /// From this many calls in flight, a writer that took fewer than a quarter of them waits
+    /// `gatherWindow` for more before it writes them all in one transaction.
     static let gatherFrom = 8
     static let gatherWindow = Duration.milliseconds(1)
 
@@ -103,21 +103,40 @@ public struct GenerationEngine {
             while progress.inFlight < concurrency, send() {}
             while progress.inFlight > 0 {
                 var heartbeat = false
+                func arrived(_ batch: [Reply]) -> [Reply] {
+                    let replies = batch.filter {
+                        switch $0 {
+                        case .wake: return false
+                        case .heartbeat:
+                            heartbeat = true
+                            return false
+                        default: return true
+                        }
+                    }
+                    progress.inFlight -= replies.count
+                    return replies
+                }
+                // Slots that came free get their next calls before the batch is written, so the
+                // server works while the store does; not after a reply that refuses what every
+                // call would ask (it is written first, and stops the run).
+                var refusing = false
+                func refill(after batch: [Reply]) {
+                    refusing = refusing || batch.contains { $0.failure?.kind == .fatal }
+                    guard !refusing, writeError == nil else { return }
+                    while progress.inFlight < concurrency, send() {}
+                }
+                var replies = arrived(await mailbox.takeAll())
+                refill(after: replies)
                 // With many calls in flight, wait a moment for more replies to write together:
                 // each commit writes its pages to the WAL, whatever it holds.
-                let gather = progress.inFlight >= Self.gatherFrom ? progress.inFlight / 4 : 1
-                let replies = await mailbox.takeAll(enough: gather, window: Self.gatherWindow).filter {
-                    switch $0 {
-                    case .wake: return false
-                    case .heartbeat:
-                        heartbeat = true
-                        return false
-                    default: return true
-                    }
+                if progress.inFlight >= Self.gatherFrom && replies.count < progress.inFlight / 4 && !stop.isForced {
+                    try? await Task.sleep(for: Self.gatherWindow)
+                    let more = arrived(mailbox.takeReady())
+                    refill(after: more)
+                    replies += more
                 }
                 // A failed refresh is not the run's failure: the next one may succeed.
                 if heartbeat { try? writer.refreshClaim(of: run.id) }
-                progress.inFlight -= replies.count
                 if stop.isForced {
                     group.cancelAll()
                     continue

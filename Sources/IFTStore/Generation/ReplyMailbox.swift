@@ -22,17 +22,6 @@ final class ReplyMailbox<Reply: Sendable>: Sendable {
         waiter?.resume(returning: [reply])
     }
 
-    /// Every reply that has arrived, waiting for the first one when none has; then, while
-    /// fewer than `enough` have come, up to `window` more for the rest, so that replies
-    /// arriving close together share one commit instead of each paying for its own.
-    func takeAll(enough: Int, window: Duration) async -> [Reply] {
-        var replies = await takeAll()
-        guard replies.count < enough else { return replies }
-        try? await Task.sleep(for: window)
-        replies += takeReady()
-        return replies
-    }
-
     /// Every reply that has arrived, perhaps none; never waits.
     func takeReady() -> [Reply] {
         state.withLock { state in

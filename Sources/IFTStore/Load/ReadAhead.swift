@@ -1,9 +1,9 @@
 import Foundation
 
 /// The reading half of a load, on a thread of its own: it walks the folders, reads each file,
-/// decodes it and hashes its text, and hands the results over in walk order, a few MiB ahead
-/// of the writer, which does everything else (decisions, the store) as before. Reading and
-/// hashing so overlap with SQLite's work instead of adding to it.
+/// decodes it, hashes its text and cuts and hashes its chunks, and hands the results over in
+/// walk order, a few MiB ahead of the writer, which does everything else (decisions, the
+/// store) as before. Reading, hashing and cutting so overlap with SQLite's work.
 final class ReadAhead: @unchecked Sendable {
     /// One step of the walk, in order.
     enum Step: Sendable {
@@ -18,8 +18,8 @@ final class ReadAhead: @unchecked Sendable {
         case failed(CorpusWalker.Skip)
         case rejected(DocumentText.Rejection, bytes: Int)
         /// Its text (HTML already turned into text), the text's SHA-256 and scalar count,
-        /// and the file's size in bytes.
-        case text(String, sha256: String, chars: Int, bytes: Int)
+        /// the file's size in bytes, and the text cut under the load's chunking.
+        case text(String, sha256: String, chars: Int, bytes: Int, chunks: [SourceLoader.CutChunk])
     }
 
     /// At most this many bytes of read files wait for the writer (one file always may).
@@ -35,10 +35,12 @@ final class ReadAhead: @unchecked Sendable {
     private let readsAhead: Bool
     private var writerWaits = false
 
-    /// Starts reading `roots` (checked folders) with `walk`, never yielding `storeFiles`;
-    /// `readsAhead` false reads each file only when the writer asks for the next step.
-    init(roots: [String], walk: WalkOptions, storeFiles: StoreFiles, readsAhead: Bool = true) {
-        self.readsAhead = readsAhead
+    /// Starts reading `roots` (checked folders) as `options` say, never yielding
+    /// `storeFiles`; without `options.readsAhead` each file is read only when the writer
+    /// asks for the next step.
+    init(roots: [String], options: LoadOptions, storeFiles: StoreFiles) {
+        readsAhead = options.readsAhead
+        let walk = options.walk, chunking = options.chunking
         let thread = Thread { [self] in
             defer { finish() }
             for root in roots {
@@ -47,9 +49,9 @@ final class ReadAhead: @unchecked Sendable {
                 do {
                     try walker.walk(found: { file in
                         guard awaitTurn() else { throw CancellationError() }
-                        let read = Self.read(file, maxSize: walk.maxFileSize)
+                        let read = Self.read(file, maxSize: walk.maxFileSize, chunking: chunking)
                         let bytes = switch read {
-                        case .text(_, _, _, let bytes), .rejected(_, let bytes): bytes
+                        case .text(_, _, _, let bytes, _), .rejected(_, let bytes): bytes
                         case .failed: 0
                         }
                         guard put(.found(file, read), bytes: bytes) else { throw CancellationError() }
@@ -126,8 +128,8 @@ final class ReadAhead: @unchecked Sendable {
         condition.unlock()
     }
 
-    /// Strict UTF-8 (see `DocumentText.decode`), HTML as its text, then hashed and counted.
-    static func read(_ file: CorpusFile, maxSize: Int) -> Read {
+    /// Strict UTF-8 (see `DocumentText.decode`), HTML as its text, then hashed, counted and cut.
+    static func read(_ file: CorpusFile, maxSize: Int, chunking: ChunkingConfig) -> Read {
         let data: [UInt8]
         switch file.read(maxSize: maxSize) {
         case .success(let bytes): data = bytes
@@ -139,7 +141,7 @@ final class ReadAhead: @unchecked Sendable {
         case .success(var text):
             if DocumentText.isHTML(file.relativePath) { text = DocumentText.htmlToText(text) }
             let (sha256, chars) = text.withUTF8 { (ContentHash.hex(UnsafeRawBufferPointer($0)), SourceLoader.scalarCount($0)) }
-            return .text(text, sha256: sha256, chars: chars, bytes: data.count)
+            return .text(text, sha256: sha256, chars: chars, bytes: data.count, chunks: SourceLoader.cut(text, chunking))
         }
     }
 }

@@ -26,7 +26,7 @@ extension StoreWriter {
 struct SourceLoader {
     /// A batch of new versions is written (and committed) once this many files or bytes wait.
     static let filesPerBatch = 512
-    static let bytesPerBatch = 16 << 20
+    static let bytesPerBatch = 8 << 20
 
     let writer: StoreWriter
     let options: LoadOptions
@@ -94,6 +94,8 @@ struct SourceLoader {
             let bytes: Int
             /// Unicode scalars in `text`.
             let chars: Int
+            /// `text` cut under the load's chunking.
+            let chunks: [CutChunk]
         }
         var pending: [PendingFile] = []
         var pendingBytes = 0
@@ -108,7 +110,7 @@ struct SourceLoader {
                     try insertSource.bind([file.relativePath, version, "present", file.text, file.sha256, file.bytes, file.chars, file.root, now])
                     try insertSource.runToCompletion()
                     let sourceID = db.lastInsertRowID
-                    summary.chunksAdded += try insertChunks(sourceID: sourceID, text: file.text, chunkingID: try recordChunking(), statement: insertChunk)
+                    summary.chunksAdded += try insertChunks(sourceID: sourceID, text: file.text, chunkingID: try recordChunking(), statement: insertChunk, cut: file.chunks)
                     return previous?.status == "present"
                 }
                 switch wasPresent {
@@ -123,7 +125,7 @@ struct SourceLoader {
         }
 
         // Files are read, decoded and hashed on a thread of their own, in walk order.
-        let reader = ReadAhead(roots: roots, walk: options.walk, storeFiles: storeFiles, readsAhead: options.readsAhead)
+        let reader = ReadAhead(roots: roots, options: options, storeFiles: storeFiles)
         defer { reader.stop() }
         for (root, given) in zip(roots, folders) {
             var loadedHere = 0
@@ -158,7 +160,7 @@ struct SourceLoader {
                     skip(&summary, file.relativePath, "duplicate path", "\(file.relativePath) exists in two of the folders given; loaded the first, skipped the one in \(root)")
                     return
                 }
-                let text: String, sha: String, chars: Int, bytes: Int
+                let text: String, sha: String, chars: Int, bytes: Int, chunks: [CutChunk]
                 switch read {
                 case .failed(let reason):
                     passOver(file.relativePath, reason)
@@ -167,8 +169,8 @@ struct SourceLoader {
                     summary.bytesRead += size
                     skip(&summary, file.relativePath, rejection.reason, "skipped \(file.relativePath): \(rejection)")
                     return
-                case .text(let read, let sha256, let count, let size):
-                    (text, sha, chars, bytes) = (read, sha256, count, size)
+                case .text(let read, let sha256, let count, let size, let cut):
+                    (text, sha, chars, bytes, chunks) = (read, sha256, count, size, cut)
                 }
                 summary.bytesRead += bytes
                 loadedHere += 1
@@ -176,7 +178,7 @@ struct SourceLoader {
                 if let previous = try latestVersion(file.relativePath), previous.isPresent(sha256: sha) {
                     summary.unchanged += 1
                 } else {
-                    pending.append(PendingFile(relativePath: file.relativePath, root: root, text: text, sha256: sha, bytes: bytes, chars: chars))
+                    pending.append(PendingFile(relativePath: file.relativePath, root: root, text: text, sha256: sha, bytes: bytes, chars: chars, chunks: chunks))
                     pendingBytes += bytes
                     if pending.count >= Self.filesPerBatch || pendingBytes >= Self.bytesPerBatch { try writePending() }
                 }
@@ -257,21 +259,29 @@ struct SourceLoader {
         events(.skipped(path: path, reason: reason, message: message))
     }
 
-    /// Cuts `text` and inserts its chunks. Works on the UTF-8 bytes: chunk text and its hash
-    /// come straight from byte ranges, found through the byte offset of every scalar.
-    private func insertChunks(sourceID: Int64, text: String, chunkingID: Int64, statement: Statement) throws -> Int {
+    /// One chunk of a text, cut and hashed (on the reading thread, for a file read now).
+    struct CutChunk: Sendable {
+        let span: ChunkSpan
+        /// Its bytes in the text's UTF-8.
+        let bytes: Range<Int>
+        let sha256: String
+    }
+
+    /// Cuts `text` under `chunking`. Works on the UTF-8 bytes: chunk text and its hash come
+    /// straight from byte ranges, found through the byte offsets of the spans' ends.
+    static func cut(_ text: String, _ chunking: ChunkingConfig) -> [CutChunk] {
         var text = text
-        return try text.withUTF8 { bytes in
+        return text.withUTF8 { bytes in
             let spans: [ChunkSpan]
-            switch options.chunking.method {
+            switch chunking.method {
             case .window:
-                spans = Chunker.window(length: Self.scalarCount(bytes), size: options.chunking.size, step: options.chunking.step)
+                spans = Chunker.window(length: scalarCount(bytes), size: chunking.size, step: chunking.step)
             case .boundary:
-                spans = Chunker.boundary(Array(String(decoding: bytes, as: UTF8.self).unicodeScalars), size: options.chunking.size)
+                spans = Chunker.boundary(Array(String(decoding: bytes, as: UTF8.self).unicodeScalars), size: chunking.size)
             }
             // The byte range of each span, from the offsets of its ends (found in one pass).
             let ends = Array(Set(spans.flatMap { [$0.start, $0.end] })).sorted()
-            let offsets = Self.byteOffsets(ofScalars: ends, in: bytes)
+            let offsets = byteOffsets(ofScalars: ends, in: bytes)
             func byteOffset(_ scalar: Int) -> Int {
                 var low = 0, high = ends.count - 1
                 while low < high {
@@ -280,15 +290,29 @@ struct SourceLoader {
                 }
                 return offsets[low]
             }
-            for (ordinal, span) in spans.enumerated() {
-                let chunk = UnsafeBufferPointer(rebasing: bytes[byteOffset(span.start)..<byteOffset(span.end)])
-                try statement.bind([sourceID, chunkingID, ordinal, span.start, span.end], leading: true)
-                try statement.bind(utf8: chunk, at: 6)
-                try statement.bind(.text(ContentHash.hex(UnsafeRawBufferPointer(chunk))), at: 7)
+            return spans.map { span in
+                let range = byteOffset(span.start)..<byteOffset(span.end)
+                return CutChunk(span: span, bytes: range, sha256: ContentHash.hex(UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer(bytes)[range])))
+            }
+        }
+    }
+
+    /// Inserts the chunks of `text` (cut now unless `cut` brings them).
+    private func insertChunks(sourceID: Int64, text: String, chunkingID: Int64, statement: Statement, cut: [CutChunk]? = nil) throws -> Int {
+        let chunks = cut ?? Self.cut(text, options.chunking)
+        var text = text
+        try text.withUTF8 { bytes in
+            for (ordinal, chunk) in chunks.enumerated() {
+                try statement.bind([], leading: true)
+                for (index, value) in [sourceID, chunkingID, Int64(ordinal), Int64(chunk.span.start), Int64(chunk.span.end)].enumerated() {
+                    try statement.bind(.integer(value), at: Int32(index + 1))
+                }
+                try statement.bind(utf8: UnsafeBufferPointer(rebasing: bytes[chunk.bytes]), at: 6)
+                try statement.bind(.text(chunk.sha256), at: 7)
                 try statement.runToCompletion()
             }
-            return spans.count
         }
+        return chunks.count
     }
 
     /// Unicode scalars in valid UTF-8: the bytes that are not continuation bytes (10xxxxxx).
