@@ -2,7 +2,7 @@ import Foundation
 
 /// The reading half of a load, on a thread of its own: it walks the folders, reads each file,
 /// decodes it, hashes its text and cuts and hashes its chunks, and hands the results over in
-/// walk order, a few MiB ahead of the writer, which does everything else (decisions, the
+/// walk order, up to `maxWaitingBytes` ahead of the writer, which does everything else (the
 /// store) as before. Reading, hashing and cutting so overlap with SQLite's work.
 final class ReadAhead: @unchecked Sendable {
     /// One step of the walk, in order.
@@ -23,7 +23,7 @@ final class ReadAhead: @unchecked Sendable {
     }
 
     /// At most this many bytes of read files wait for the writer (one file always may).
-    static let maxWaitingBytes = 4 << 20
+    static let maxWaitingBytes = 2 << 20
     static let maxWaitingSteps = 256
 
     private let condition = NSCondition()

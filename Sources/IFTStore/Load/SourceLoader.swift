@@ -26,7 +26,7 @@ extension StoreWriter {
 struct SourceLoader {
     /// A batch of new versions is written (and committed) once this many files or bytes wait.
     static let filesPerBatch = 512
-    static let bytesPerBatch = 8 << 20
+    static let bytesPerBatch = 6 << 20
 
     let writer: StoreWriter
     let options: LoadOptions
