@@ -2,8 +2,8 @@ import Foundation
 
 /// The reading half of a load, on a thread of its own: it walks the folders, reads each file,
 /// decodes it, hashes its text and cuts and hashes its chunks, and hands the results over in
-/// walk order, up to `maxWaitingBytes` ahead of the writer, which does everything else (the
-/// store) as before. Reading, hashing and cutting so overlap with SQLite's work.
+/// walk order, up to `maxWaitingBytes` ahead of the writer, which does everything else
+/// (decisions, the store) as before. Reading, hashing and cutting so overlap with SQLite's work.
 final class ReadAhead: @unchecked Sendable {
     /// One step of the walk, in order.
     enum Step: Sendable {
