@@ -39,9 +39,9 @@ package enum FunctionResult: Sendable, Equatable {
 
 extension Connection {
     /// The argument counts a registered function may take.
-    package static let functionArgumentCounts = 1...5
+    package static let functionArgumentCounts = 1...8
 
-    /// Registers `name` as a deterministic SQL function of `arguments` arguments (1 to 5; a
+    /// Registers `name` as a deterministic SQL function of `arguments` arguments (1 to 8; a
     /// range such as `3...4` registers one function per count, for an optional last
     /// argument). `body` reads the arguments in place; a thrown error becomes the SQL
     /// statement's error. Registering the same name and count again replaces it on this
@@ -50,7 +50,7 @@ extension Connection {
         _ name: String, arguments: ClosedRange<Int>, _ body: @escaping (FunctionArguments) throws -> FunctionResult
     ) throws {
         guard Self.functionArgumentCounts.contains(arguments.lowerBound), Self.functionArgumentCounts.contains(arguments.upperBound) else {
-            throw SQLiteError(code: .misuse, message: "\(name) takes \(arguments) arguments; a function takes 1 to 5")
+            throw SQLiteError(code: .misuse, message: "\(name) takes \(arguments) arguments; a function takes 1 to 8")
         }
         for count in arguments {
             let box = Unmanaged.passRetained(FunctionBox(body)).toOpaque()

@@ -160,7 +160,7 @@ enum PairCondition: Sendable, Hashable {
         case .excludeFlagged(let quality):
             // Reads the question and the chunk too; `table` names the answer, the row it judges.
             return SQLFragment(
-                "(\(QualitySQL.flagMask)(\(q).text, \(a).text, \(c).text, ?, ?) & ?) = 0",
+                "(\(QualitySQL.flagMask)(\(a).id, \(q).text, \(a).text, \(c).text, ?, ?) & ?) = 0",
                 [.real(quality.minSupport), .integer(Int64(quality.enforced.rawValue)), .integer(Int64(quality.enforced.rawValue))])
         case .judged(let judge):
             return SQLFragment(judge.graded("\(a).id"))

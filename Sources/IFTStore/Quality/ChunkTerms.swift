@@ -16,7 +16,7 @@ public struct ChunkTerms: Sendable {
     func holds(_ term: PairChecker.Term, exactly: Bool = false) -> Bool {
         switch term.key {
         case .word(let stem): return stems.contains(stem)
-        case .mention(let mention): return exactly ? numbers.mentions.contains(mention) : numbers.holds(mention)
+        case .mention(let mention): return exactly ? numbers.mentions(mention) : numbers.holds(mention)
         }
     }
 }

@@ -28,36 +28,35 @@ public struct PairChecker: Sendable {
 
         let answerTokens = TextTokenizer.tokens(answer)
         let answerTerms = Self.contentTerms(answerTokens, NumberMentions(answerTokens))
-        // Distinct terms: words by key in a `KeySet`, the rarer numbers and dates in a `Set`.
-        var seenWords = KeySet(minimumCapacity: answerTerms.count), seenMentions = Set<NumberMentions.Mention>(), found = 0
-        var missingNumbers = Set<String>()
+        // Distinct terms, words and mentions by key (`TermKey`, `Mention.key`) in one `KeySet`:
+        // a word's key meets a mention's by chance with odds of about 1 in 2^64.
+        var seen = KeySet(minimumCapacity: answerTerms.count), found = 0
+        var missingNumbers = Set<String>(), missesNumbers = false
         // A filter needs only the flags: where the missing terms are is for people.
         let describes = stop.isEmpty
         for term in answerTerms {
             let isNew = switch term.key {
-            case .word(let key): seenWords.insert(key)
-            case .mention(let mention): seenMentions.insert(mention).inserted
+            case .word(let key): seen.insert(key)
+            case .mention(let mention): seen.insert(mention.key)
             }
             if chunk.holds(term) {
                 if isNew { found += 1 }
                 continue
             }
-            guard describes else {
-                if case .mention = term.key { missingNumbers.insert("") }
-                continue
-            }
+            if case .mention = term.key { missesNumbers = true }
+            guard describes else { continue }
             let utf8 = answer.utf8
             verdict.unsupportedTerms.append(
                 utf8.index(utf8.startIndex, offsetBy: term.bytes.lowerBound)..<utf8.index(utf8.startIndex, offsetBy: term.bytes.upperBound))
             if case .mention(let mention) = term.key { missingNumbers.insert(Self.describe(mention)) }
         }
-        let distinct = seenWords.count + seenMentions.count
+        let distinct = seen.count
         if distinct > 0 {
             let support = Double(found) / Double(distinct)
             verdict.support = support
             if support < minSupport { verdict.flags.insert(.answerSupported) }
         }
-        if !missingNumbers.isEmpty {
+        if missesNumbers {
             verdict.flags.insert(.answerNumbers)
             if describes { verdict.unsupportedNumbers = missingNumbers.sorted() }
         }

@@ -6,15 +6,19 @@ internal import IFTSQLite
 ///   "I don't know" answer), else the failed checks' names, comma-separated, in table order;
 /// - `answer_support(answer, chunk)`: the share of the answer's content terms found in the
 ///   chunk, a REAL from 0 to 1 (NULL for "I don't know");
-/// - `iftdb_flag_mask(question, answer, chunk, min_support)`: the failed checks as a bit set,
-///   for `--exclude-flagged` (bit i is check i in table order).
+/// - `iftdb_flag_mask(answer_id, question, answer, chunk, min_support [, stop])`: the failed
+///   checks as a bit set, for `--exclude-flagged` (bit i is check i in table order). Each
+///   answer's mask is worked out once per connection and setting (`FlagMemo`).
 enum QualitySQL {
     static let pairFlags = "pair_flags"
     static let answerSupport = "answer_support"
     static let flagMask = "iftdb_flag_mask"
 
-    static func register(on db: Connection) throws {
+    /// `remembersMasks`: whether `iftdb_flag_mask` keeps each answer's mask (`FlagMemo`); off
+    /// for `iftdb sql`, where a user's SQL may pass any id beside any text.
+    static func register(on db: Connection, remembersMasks: Bool = true) throws {
         let chunks = ChunkCache()
+        let memo = remembersMasks ? FlagMemo() : nil
         func verdict(_ arguments: FunctionArguments, question: Int?, answer: Int, chunk: Int, minSupport: Double, stoppingAt stop: QualityFlags = []) -> PairVerdict? {
             if arguments.isNull(answer) || arguments.isNull(chunk) || question.map(arguments.isNull) == true { return nil }
             let checker = PairChecker(minSupport: minSupport)
@@ -35,11 +39,13 @@ enum QualitySQL {
                   let names = verdict.flags.names else { return .null }
             return .text(names)
         }
-        try db.registerFunction(flagMask, arguments: 4...5) { arguments in
-            // A fifth argument: the checks that remove a pair; the work stops at the first that fails.
-            let stop = arguments.count > 4 ? QualityFlags(rawValue: UInt8(truncatingIfNeeded: arguments.int(4))) : []
-            let verdict = verdict(arguments, question: 0, answer: 1, chunk: 2, minSupport: try minSupport(arguments, 3), stoppingAt: stop)
-            return .integer(Int64(verdict?.flags.rawValue ?? 0))
+        try db.registerFunction(flagMask, arguments: 5...6) { arguments in
+            // A sixth argument: the checks that remove a pair; the work stops at the first that fails.
+            let stop = arguments.count > 5 ? QualityFlags(rawValue: UInt8(truncatingIfNeeded: arguments.int(5))) : []
+            let support = try minSupport(arguments, 4)
+            let compute = { verdict(arguments, question: 1, answer: 2, chunk: 3, minSupport: support, stoppingAt: stop)?.flags ?? [] }
+            let flags = memo?.flags(answer: arguments.isNull(0) ? nil : arguments.int(0), minSupport: support, stop: stop, compute) ?? compute()
+            return .integer(Int64(flags.rawValue))
         }
         try db.registerFunction(answerSupport, arguments: 2) { arguments in
             // Support does not read the question: no question flags stand in.
@@ -48,6 +54,39 @@ enum QualitySQL {
             }
             return .real(support)
         }
+    }
+}
+
+/// The masks `iftdb_flag_mask` has worked out, by answer id, for each setting (minimum support
+/// and the checks it stops at). An export counts what each filter removes and then reads its
+/// rows, and `stats` reads its selection once per figure, so without this each pair's checks
+/// would run two to six times. An answer's text, its question's and its chunk's never change
+/// once written (rows are only added), so a mask holds for the connection's life. One byte per
+/// answer id: a million answers take a megabyte; ids past `limit` are worked out every time.
+private final class FlagMemo {
+    private struct Setting: Hashable {
+        let minSupport: UInt64
+        let stop: UInt8
+    }
+    private static let known: UInt8 = 0x80
+    private static let limit = 1 << 26
+    private var masks: [Setting: [UInt8]] = [:]
+    private var lastSetting: Setting?
+    private var last: [UInt8] = []
+
+    func flags(answer id: Int?, minSupport: Double, stop: QualityFlags, _ compute: () -> QualityFlags) -> QualityFlags {
+        guard let id, id >= 0, id < Self.limit else { return compute() }
+        let setting = Setting(minSupport: minSupport.bitPattern, stop: stop.rawValue)
+        if setting != lastSetting {
+            if let lastSetting { masks[lastSetting] = last }
+            last = masks.removeValue(forKey: setting) ?? []
+            lastSetting = setting
+        }
+        if id < last.count, last[id] & Self.known != 0 { return QualityFlags(rawValue: last[id] & ~Self.known) }
+        let flags = compute()
+        if id >= last.count { last.append(contentsOf: repeatElement(0, count: max(id + 1, last.count * 2) - last.count)) }
+        last[id] = flags.rawValue | Self.known
+        return flags
     }
 }
 

@@ -189,7 +189,7 @@ extension PairStats {
             WITH pairs AS NOT MATERIALIZED (
                 SELECT q.prompt_id AS qp, a.prompt_id AS ap, a.model_id AS m, q.id AS question_id, q.normalized AS normalized,
                        a.text AS text, a.call_id AS call_id, a.run_id AS run_id, a.id AS answer_id,
-                       \(QualitySQL.flagMask)(q.text, a.text, c.text, ?) AS mask, \(score) AS score
+                       \(QualitySQL.flagMask)(a.id, q.text, a.text, c.text, ?) AS mask, \(score) AS score
                 \(selected)
             ),
             g AS (
