@@ -1,10 +1,11 @@
 /// What a chunk offers the checks, worked out once per chunk: rows arrive grouped by chunk.
-public struct ChunkTerms: Sendable {
+/// A class, so handing it to each of the chunk's pairs costs one reference, not one per table.
+public final class ChunkTerms: Sendable {
     /// The stem of every word and number in the chunk (`TermKey`s).
     let stems: KeySet
     let numbers: NumberMentions
 
-    public init(_ chunk: String) {
+    public convenience init(_ chunk: String) {
         self.init(tokens: TextTokenizer.tokens(chunk))
     }
 

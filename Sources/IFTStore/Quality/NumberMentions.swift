@@ -38,12 +38,25 @@ struct NumberMentions: Sendable {
     /// `mentions` and `everyNumber` are worked out only for a chunk (`forChunk`): answers and
     /// questions are looked up in them, never the other way round, and need only `spans`.
     init(_ tokens: TokenList, forChunk: Bool = false) {
+        read(tokens, forChunk: forChunk)
+    }
+
+    /// No mentions yet (`CheckScratch`).
+    init() {}
+
+    /// Reads an answer's or a question's mentions into `spans`, reusing its storage.
+    mutating func reread(_ tokens: TokenList) {
+        spans.removeAll(keepingCapacity: true)
+        read(tokens, forChunk: false)
+    }
+
+    private mutating func read(_ tokens: TokenList, forChunk: Bool) {
         var index = 0
         while index < tokens.count {
             // Every form starts with a number or a word of 3 to 9 letters (a month's name, a
             // number word): most words go no further.
             let kind = tokens[index].kind
-            if kind == .word, !(3...9).contains(tokens[index].letterCount) {
+            if kind == .word, !(3...9).contains(tokens[index].letterCount) || !Self.openingWords.contains(tokens[index].key) {
                 index += 1
                 continue
             }
@@ -171,6 +184,9 @@ struct NumberMentions: Sendable {
     }
 
     private static let of = TermKey.of("of")
+
+    /// The words a mention can start with: a month's name or a number word (`TermKey`s).
+    static let openingWords = KeySet(months.keys + numberWords.keys)
 
     // MARK: - Amounts
 

@@ -26,7 +26,7 @@ enum QualitySQL {
             let answerText = arguments.withUTF8(answer) { String(decoding: $0, as: UTF8.self) }
             // A question's own checks are remembered while its answers follow one another.
             let questionFlags = question.map { index in arguments.withUTF8(index) { chunks.questionFlags(for: $0, checker: checker) } } ?? []
-            return checker.check(answer: answerText, chunk: terms, questionFlags: questionFlags, stoppingAt: stop)
+            return checker.check(answer: answerText, chunk: terms, questionFlags: questionFlags, stoppingAt: stop, using: chunks.scratch)
         }
         func minSupport(_ arguments: FunctionArguments, _ index: Int) throws -> Double {
             guard arguments.count > index, !arguments.isNull(index) else { return QualityChecks.defaultMinSupport }
@@ -93,6 +93,8 @@ private final class FlagMemo {
 /// The last chunk's terms and the last question's checks against it: pair rows arrive
 /// grouped by chunk and question, so each is worked out once.
 private final class ChunkCache {
+    /// The checks' buffers, reused from pair to pair.
+    let scratch = CheckScratch()
     private var bytes: [UInt8] = []
     private var cached: ChunkTerms?
     private var questionBytes: [UInt8] = []
@@ -120,7 +122,7 @@ private final class ChunkCache {
             return cachedQuestionFlags
         }
         questionBytes = Array(question)
-        let flags = checker.questionFlags(String(decoding: question, as: UTF8.self), chunk: cached!)
+        let flags = checker.questionFlags(String(decoding: question, as: UTF8.self), chunk: cached!, using: scratch)
         cachedQuestionFlags = flags
         return flags
     }

@@ -10,6 +10,14 @@ enum TextTokenizer {
 
     static func tokens(in text: UnsafeBufferPointer<UInt8>) -> TokenList {
         var list = TokenList()
+        tokens(in: text, into: &list)
+        return list
+    }
+
+    /// Fills `list` with the text's tokens, reusing its storage (`CheckScratch`).
+    static func tokens(in text: UnsafeBufferPointer<UInt8>, into list: inout TokenList) {
+        list.tokens.removeAll(keepingCapacity: true)
+        list.texts.removeAll(keepingCapacity: true)
         list.tokens.reserveCapacity(text.count / 6 + 4)
         // Scratch for one token's folded text and its digits: in UTF-8, a lower-case mapping
         // is at most 1.5 times as long as the scalar it maps (İ, 2 bytes, to i̇, 3).
@@ -17,7 +25,6 @@ enum TextTokenizer {
         withUnsafeTemporaryAllocation(of: UInt8.self, capacity: text.count * 4 + 16) { scratch in
             tokens(in: text, into: &list, folded: scratch.baseAddress!, digitsText: scratch.baseAddress! + text.count * 3 + 8)
         }
-        return list
     }
 
     private static func tokens(
