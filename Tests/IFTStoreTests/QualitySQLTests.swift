@@ -49,4 +49,20 @@ import Testing
         #expect(try mask(plain, id: 3, answer: Self.halfSupported, minSupport: 0.9) == flagged)
         #expect(try mask(plain, id: 3, answer: Self.clean, minSupport: 0.9) == 0)
     }
+
+    @Test func aKnownMaskIsFoundByIDAloneAndOnlyOnceWorkedOut() throws {
+        let folder = try TemporaryFolder()
+        let db = try connection(folder, remembersMasks: true)
+        let known = "SELECT iftdb_flag_known(?, ?, ?)"
+        #expect(try db.scalar(known, [7, 0.9, 0]) == .null)
+        let flagged = try mask(db, id: 7, answer: Self.halfSupported, minSupport: 0.9)
+        #expect(try db.scalar(known, [7, 0.9, 0]) == .integer(Int64(flagged)))
+        // Another setting, or an id never worked out, is not known.
+        #expect(try db.scalar(known, [7, 0.1, 0]) == .null)
+        #expect(try db.scalar(known, [8, 0.9, 0]) == .null)
+        // Where masks are not kept, nothing is ever known.
+        let plain = try connection(folder, remembersMasks: false)
+        _ = try mask(plain, id: 7, answer: Self.halfSupported, minSupport: 0.9)
+        #expect(try plain.scalar(known, [7, 0.9, 0]) == .null)
+    }
 }

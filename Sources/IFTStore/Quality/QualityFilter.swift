@@ -32,8 +32,8 @@ public struct QualityFilter: Sendable, Hashable, Codable {
     /// filter enforces, else 0 (for "I don't know" answers and NULLs too). The numbers are
     /// written in: they are validated numbers, and callers need no argument order.
     private func flaggedSQL(answerID: String, question: String, answer: String, chunk: String) -> String {
-        let enforced = Int64(enforced.rawValue)
-        return "((\(QualitySQL.flagMask)(\(answerID), \(question), \(answer), \(chunk), \(minSupport), \(enforced)) & \(enforced)) <> 0)"
+        let mask = QualitySQL.maskSQL(answerID: answerID, question: question, answer: answer, chunk: chunk, minSupport: minSupport, stop: enforced)
+        return "((\(mask) & \(enforced.rawValue)) <> 0)"
     }
 
     /// The SQL a summary counts flagged pairs with, over a selection made with `filter` (the

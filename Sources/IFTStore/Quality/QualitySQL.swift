@@ -8,11 +8,24 @@ internal import IFTSQLite
 ///   chunk, a REAL from 0 to 1 (NULL for "I don't know");
 /// - `iftdb_flag_mask(answer_id, question, answer, chunk, min_support [, stop])`: the failed
 ///   checks as a bit set, for `--exclude-flagged` (bit i is check i in table order). Each
-///   answer's mask is worked out once per connection and setting (`FlagMemo`).
+///   answer's mask is worked out once per connection and setting (`FlagMemo`);
+/// - `iftdb_flag_known(answer_id, min_support, stop)`: that mask when it is already worked
+///   out, else NULL (`maskSQL` reads the texts only then).
 enum QualitySQL {
     static let pairFlags = "pair_flags"
     static let answerSupport = "answer_support"
     static let flagMask = "iftdb_flag_mask"
+    static let knownMask = "iftdb_flag_known"
+
+    /// The failed checks' bit set for the pair of these column expressions, with `stop` (the
+    /// checks that remove a pair; 0 for all worked out). An export reads its selection two or
+    /// three times (the funnel, the ambiguity check, the rows): after the first, `coalesce`
+    /// finds the mask by answer id and SQLite never reads the three texts. The numbers are
+    /// validated ones, written in.
+    static func maskSQL(answerID: String, question: String, answer: String, chunk: String, minSupport: Double, stop: QualityFlags) -> String {
+        let support = String(format: "%.17g", minSupport), stop = Int(stop.rawValue)
+        return "coalesce(\(knownMask)(\(answerID), \(support), \(stop)), \(flagMask)(\(answerID), \(question), \(answer), \(chunk), \(support), \(stop)))"
+    }
 
     /// `remembersMasks`: whether `iftdb_flag_mask` keeps each answer's mask (`FlagMemo`); off
     /// for `iftdb sql`, where a user's SQL may pass any id beside any text.
@@ -47,6 +60,12 @@ enum QualitySQL {
             let flags = memo?.flags(answer: arguments.isNull(0) ? nil : arguments.int(0), minSupport: support, stop: stop, compute) ?? compute()
             return .integer(Int64(flags.rawValue))
         }
+        try db.registerFunction(knownMask, arguments: 3) { arguments in
+            guard let memo, !arguments.isNull(0),
+                  let flags = memo.known(answer: arguments.int(0), minSupport: try minSupport(arguments, 1),
+                                         stop: QualityFlags(rawValue: UInt8(truncatingIfNeeded: arguments.int(2)))) else { return .null }
+            return .integer(Int64(flags.rawValue))
+        }
         try db.registerFunction(answerSupport, arguments: 2) { arguments in
             // Support does not read the question: no question flags stand in.
             guard let verdict = verdict(arguments, question: nil, answer: 0, chunk: 1, minSupport: 0), let support = verdict.support else {
@@ -74,15 +93,25 @@ private final class FlagMemo {
     private var lastSetting: Setting?
     private var last: [UInt8] = []
 
+    /// The mask for answer `id` at this setting, if worked out already.
+    func known(answer id: Int, minSupport: Double, stop: QualityFlags) -> QualityFlags? {
+        guard id >= 0, id < Self.limit else { return nil }
+        select(Setting(minSupport: minSupport.bitPattern, stop: stop.rawValue))
+        guard id < last.count, last[id] & Self.known != 0 else { return nil }
+        return QualityFlags(rawValue: last[id] & ~Self.known)
+    }
+
+    /// The masks of `setting` in `last`.
+    private func select(_ setting: Setting) {
+        guard setting != lastSetting else { return }
+        if let lastSetting { masks[lastSetting] = last }
+        last = masks.removeValue(forKey: setting) ?? []
+        lastSetting = setting
+    }
+
     func flags(answer id: Int?, minSupport: Double, stop: QualityFlags, _ compute: () -> QualityFlags) -> QualityFlags {
         guard let id, id >= 0, id < Self.limit else { return compute() }
-        let setting = Setting(minSupport: minSupport.bitPattern, stop: stop.rawValue)
-        if setting != lastSetting {
-            if let lastSetting { masks[lastSetting] = last }
-            last = masks.removeValue(forKey: setting) ?? []
-            lastSetting = setting
-        }
-        if id < last.count, last[id] & Self.known != 0 { return QualityFlags(rawValue: last[id] & ~Self.known) }
+        if let flags = known(answer: id, minSupport: minSupport, stop: stop) { return flags }
         let flags = compute()
         if id >= last.count { last.append(contentsOf: repeatElement(0, count: max(id + 1, last.count * 2) - last.count)) }
         last[id] = flags.rawValue | Self.known
