@@ -42,13 +42,14 @@ SELECT
     -- calls, one common table expression each, on this row's answer.
     CAST((
         WITH
-            -- only replies of up to 160 bytes can be a known form; curly apostrophes ‘ ’ and
-            -- the modifier letter apostrophe ʼ become '
+            -- only a reply of up to 160 bytes that holds "now" in some case can be a known form
+            -- (the rest skip the steps); curly apostrophes ‘ ’ and the modifier letter
+            -- apostrophe ʼ become '
             step1(t) AS (SELECT
                 replace(replace(replace(replace(replace(replace(replace(replace(a.text,
                     char(0x2018), ''''), char(0x2019), ''''), char(0x02BC), ''''),
                     char(0x09), ' '), char(0x0A), ' '), char(0x0B), ' '), char(0x0C), ' '), char(0x0D), ' ')
-                WHERE length(CAST(a.text AS BLOB)) <= 160),
+                WHERE length(CAST(a.text AS BLOB)) <= 160 AND instr(lower(a.text), 'now') > 0),
             -- every other Unicode whitespace character becomes a space: tab to CR above, then
             -- NEL, no-break space, ogham space, U+2000 to U+200A, line and paragraph
             -- separators, narrow no-break, medium mathematical and ideographic space
