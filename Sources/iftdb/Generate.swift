@@ -14,8 +14,9 @@ extension IFTDB {
                 second exits 2 naming the first, or waits for it with --wait.
 
                 The model is any OpenAI-compatible chat-completions server: --base-url (or \
-                $IFTDB_BASE_URL), --model (or $IFTDB_MODEL), and an API key from $IFTDB_API_KEY or \
-                $OPENAI_API_KEY (never a flag, never stored). The default is the local model that \
+                $IFTDB_BASE_URL), --model (or $IFTDB_MODEL), and an API key from $IFTDB_API_KEY, \
+                else $OPENAI_API_KEY, or $LAMINI_API_KEY for Lamini's endpoint (a base URL ending \
+                in \(ModelSettings.laminiPath)); never a flag, never stored. The default is the local model that \
                 `scripts/local-model start` runs at \(ModelSettings.defaultBaseURL).
 
                 Typical use:

@@ -30,8 +30,7 @@ struct ModelOptions: ParsableArguments {
     }
 
     func settings(defaultMaxTokens: Int) -> ModelSettings {
-        var settings = ModelSettings.fromEnvironment()
-        if let baseURL { settings.baseURL = baseURL }
+        var settings = ModelSettings.fromEnvironment(baseURL: baseURL)
         if let model { settings.model = model }
         settings.temperature = temperature
         settings.maxTokens = maxTokens ?? defaultMaxTokens

@@ -8,6 +8,9 @@ import Testing
 /// schema version 5) with this iftdb: migration 0006 rebuilds `prompts` and `runs` to widen
 /// their CHECKs, and everything the store held must come through.
 @Suite struct StoreUpgradeTests {
+    /// The migrations up to 0006, the one these tests are about (later ones have tests of their own).
+    static let throughJudgments = StoreSchema.migrations.filter { $0.id <= 6 }
+
     /// A store file made from the release's dump.
     func releaseStore(_ folder: TemporaryFolder) throws -> String {
         let path = folder.file("release.sqlite")
@@ -54,7 +57,7 @@ import Testing
         #expect(try StoreSchema.migrator().appliedIDs(before) == [1, 2, 3, 4, 5])
         before.close()
 
-        let store = try StoreFile.open(path, for: .writing)
+        let store = try StoreFile.open(path, for: .writing, migrations: Self.throughJudgments)
         #expect(store.migrationOutcome == .upgraded(from: 5, to: 6))
         let db = store.db
         // The upgrade adds the judgments table, its indexes and the judge prompt, and changes
@@ -76,7 +79,7 @@ import Testing
         #expect(throws: SQLiteError.self) { try db.run("DELETE FROM runs WHERE id = 2") }
         store.close()
         // Opening again changes nothing.
-        #expect(try StoreFile.open(path, for: .writing).migrationOutcome == .upToDate(version: 6))
+        #expect(try StoreFile.open(path, for: .writing, migrations: Self.throughJudgments).migrationOutcome == .upToDate(version: 6))
     }
 
     @Test func aFailedUpgradeLeavesTheReleaseStoreAsItWas() throws {
@@ -101,7 +104,7 @@ import Testing
         #expect(try StoreSchema.migrator().appliedIDs(db) == [1, 2, 3, 4, 5])
         db.close()
         // The same store upgrades with the real migration afterwards.
-        #expect(try StoreFile.open(path, for: .writing).migrationOutcome == .upgraded(from: 5, to: 6))
+        #expect(try StoreFile.open(path, for: .writing, migrations: Self.throughJudgments).migrationOutcome == .upgraded(from: 5, to: 6))
     }
 
     @Test func aReleaseStoreReadsBeforeItIsUpgraded() throws {

@@ -95,7 +95,7 @@ public struct AttemptPolicy: Sendable {
         let what: String, hint: String
         if status == 401 {
             what = "refused the API key"
-            hint = "set $IFTDB_API_KEY (or $OPENAI_API_KEY) to a key this server accepts"
+            hint = "set $IFTDB_API_KEY (or $\(settings.keyVariable)) to a key this server accepts"
         } else if status == 403 {
             what = "refused access"
             hint = "check that the API key may use the model \(settings.model) at this server"
