@@ -58,7 +58,7 @@ enum PairColumn: Sendable, Hashable {
             return "coalesce(\(QualitySQL.pairFlags)(\(q).text, \(a).text, \(c).text, \(String(format: "%.17g", minSupport))), '')"
         case .answerSupport: return "\(QualitySQL.answerSupport)(\(a).text, \(c).text)"
         case .pairFlagged(let filter):
-            return QualityFilter.flaggedColumn(after: filter, question: "\(q).text", answer: "\(a).text", chunk: "\(c).text")
+            return QualityFilter.flaggedColumn(after: filter, answerID: "\(a).id", question: "\(q).text", answer: "\(a).text", chunk: "\(c).text")
         }
     }
 }
