@@ -4,7 +4,7 @@ import IFTStore
 /// The options every `generate` subcommand takes: what to ask for, how many at once, how to report.
 struct GenerationOptions: ParsableArguments {
     @Option(help: ArgumentHelp("Only sources whose path matches GLOB ('*' crosses '/').", valueName: "glob")) var source: String?
-    @Option(help: "At most N items this run (an item is one chunk or question, per sample).") var limit: Int?
+    @Option(help: "At most N items this run (an item is one chunk, question or answer, per sample).") var limit: Int?
     @Option(help: "Results wanted per item (ask several samples on purpose).") var samples = 1
     @Option(help: "Requests in flight at once.") var concurrency = 4
     @Option(help: "Stop cleanly after N requests; run again to continue.") var maxCalls: Int?
