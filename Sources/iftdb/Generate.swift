@@ -51,13 +51,11 @@ extension IFTDB {
             @OptionGroup var model: ModelOptions
 
             func validate() throws {
-                try generation.check()
-                try model.check()
+                try generation.check(model: model, prompt: prompt)
                 if count < 1 || count > 50 { throw ValidationError("--count must be between 1 and 50") }
                 if let questionPattern, (try? NSRegularExpression(pattern: questionPattern)) == nil {
                     throw ValidationError("--question-pattern is not a valid regular expression")
                 }
-                _ = try parsePromptRef(prompt, flag: "--prompt")
             }
 
             func run() async throws {
@@ -90,9 +88,7 @@ extension IFTDB {
             @OptionGroup var model: ModelOptions
 
             func validate() throws {
-                try generation.check()
-                try model.check()
-                _ = try parsePromptRef(prompt, flag: "--prompt")
+                try generation.check(model: model, prompt: prompt)
                 _ = try parsePromptRef(questions, flag: "--questions")
             }
 
@@ -150,9 +146,7 @@ extension IFTDB.Generate {
         @OptionGroup var model: ModelOptions
 
         func validate() throws {
-            try generation.check()
-            try model.check()
-            _ = try parsePromptRef(prompt, flag: "--prompt")
+            try generation.check(model: model, prompt: prompt)
             try PairConditionOptions.asUsageError { _ = try pairFilter() }
         }
 

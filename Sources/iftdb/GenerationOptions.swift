@@ -13,6 +13,13 @@ struct GenerationOptions: ParsableArguments {
     @Flag(help: "No progress on stderr.") var quiet = false
     @Flag(help: "Print the summary as JSON on stdout.") var json = false
 
+    /// Checks these flags, `model`'s and the `--prompt` reference every `generate` subcommand takes.
+    func check(model: ModelOptions, prompt: String) throws {
+        try check()
+        try model.check()
+        _ = try parsePromptRef(prompt, flag: "--prompt")
+    }
+
     func check() throws {
         if let limit, limit < 1 { throw ValidationError("--limit must be at least 1") }
         if samples < 1 || samples > 100 { throw ValidationError("--samples must be between 1 and 100") }

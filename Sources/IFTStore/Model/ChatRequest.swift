@@ -83,6 +83,19 @@ protocol ReplySchema: Encodable {
 }
 
 extension ReplySchema {
+    /// `{"type": "object", "properties": {…}, "required": […], "additionalProperties": false}`,
+    /// its properties written by `body`.
+    func encodeObject(
+        to encoder: any Encoder, required: [String], properties body: (inout KeyedEncodingContainer<NamedKey>) throws -> Void
+    ) throws {
+        var c = encoder.container(keyedBy: NamedKey.self)
+        try c.encode("object", forKey: NamedKey("type"))
+        var properties = c.nestedContainer(keyedBy: NamedKey.self, forKey: NamedKey("properties"))
+        try body(&properties)
+        try c.encode(required, forKey: NamedKey("required"))
+        try encode(false, "additionalProperties", in: &c)
+    }
+
     /// Writes `keyword` unless it was dropped.
     func encode(_ value: some Encodable, _ keyword: String, in container: inout KeyedEncodingContainer<NamedKey>) throws {
         if !dropped.contains(keyword) { try container.encode(value, forKey: NamedKey(keyword)) }
@@ -99,19 +112,16 @@ struct QuestionSchema: ReplySchema {
     var dropped: Set<String> = []
 
     func encode(to encoder: any Encoder) throws {
-        var c = encoder.container(keyedBy: NamedKey.self)
-        try c.encode("object", forKey: NamedKey("type"))
-        var properties = c.nestedContainer(keyedBy: NamedKey.self, forKey: NamedKey("properties"))
-        var questions = properties.nestedContainer(keyedBy: NamedKey.self, forKey: NamedKey("questions"))
-        try questions.encode("array", forKey: NamedKey("type"))
-        var items = questions.nestedContainer(keyedBy: NamedKey.self, forKey: NamedKey("items"))
-        try items.encode("string", forKey: NamedKey("type"))
-        try encode(maxLength, "maxLength", in: &items)
-        try items.encodeIfPresent(pattern, forKey: NamedKey("pattern"))
-        try encode(count, "minItems", in: &questions)
-        try encode(count, "maxItems", in: &questions)
-        try c.encode(["questions"], forKey: NamedKey("required"))
-        try encode(false, "additionalProperties", in: &c)
+        try encodeObject(to: encoder, required: ["questions"]) { properties in
+            var questions = properties.nestedContainer(keyedBy: NamedKey.self, forKey: NamedKey("questions"))
+            try questions.encode("array", forKey: NamedKey("type"))
+            var items = questions.nestedContainer(keyedBy: NamedKey.self, forKey: NamedKey("items"))
+            try items.encode("string", forKey: NamedKey("type"))
+            try encode(maxLength, "maxLength", in: &items)
+            try items.encodeIfPresent(pattern, forKey: NamedKey("pattern"))
+            try encode(count, "minItems", in: &questions)
+            try encode(count, "maxItems", in: &questions)
+        }
     }
 }
 
@@ -122,17 +132,14 @@ struct JudgmentSchema: ReplySchema {
     var dropped: Set<String> = []
 
     func encode(to encoder: any Encoder) throws {
-        var c = encoder.container(keyedBy: NamedKey.self)
-        try c.encode("object", forKey: NamedKey("type"))
-        var properties = c.nestedContainer(keyedBy: NamedKey.self, forKey: NamedKey("properties"))
-        var score = properties.nestedContainer(keyedBy: NamedKey.self, forKey: NamedKey("score"))
-        try score.encode("integer", forKey: NamedKey("type"))
-        try score.encode(JudgmentParser.scores.lowerBound, forKey: NamedKey("minimum"))
-        try score.encode(JudgmentParser.scores.upperBound, forKey: NamedKey("maximum"))
-        var reason = properties.nestedContainer(keyedBy: NamedKey.self, forKey: NamedKey("reason"))
-        try reason.encode("string", forKey: NamedKey("type"))
-        try encode(maxReasonLength, "maxLength", in: &reason)
-        try c.encode(["score", "reason"], forKey: NamedKey("required"))
-        try encode(false, "additionalProperties", in: &c)
+        try encodeObject(to: encoder, required: ["score", "reason"]) { properties in
+            var score = properties.nestedContainer(keyedBy: NamedKey.self, forKey: NamedKey("score"))
+            try score.encode("integer", forKey: NamedKey("type"))
+            try score.encode(JudgmentParser.scores.lowerBound, forKey: NamedKey("minimum"))
+            try score.encode(JudgmentParser.scores.upperBound, forKey: NamedKey("maximum"))
+            var reason = properties.nestedContainer(keyedBy: NamedKey.self, forKey: NamedKey("reason"))
+            try reason.encode("string", forKey: NamedKey("type"))
+            try encode(maxReasonLength, "maxLength", in: &reason)
+        }
     }
 }
