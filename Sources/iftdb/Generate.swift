@@ -117,7 +117,8 @@ extension IFTDB.Generate {
                 --retries times; then the pair counts as failed and the next run asks again.
 
                 The judge is the prompt version and the model: --model (or $IFTDB_MODEL) names \
-                the model that grades. --judge, --judge-model and --min-score are filters on \
+                the model that grades (so the answers' model has no filter here: narrow with \
+                --run or --dataset). --judge, --judge-model and --min-score are filters on \
                 grades already stored, as in `export`: for instance, grade with a larger model \
                 only the pairs a small judge scored 4 or more. Each judgment is stored once per \
                 answer, judge prompt version, model and sample; `--min-score N` on export, \
