@@ -184,26 +184,43 @@ import Testing
         }
     }
 
+    /// Runs `arguments` (a `generate` command) with two requests in flight against a server
+    /// that holds its replies to the requests `isAsked` picks until the run has heard Ctrl-C:
+    /// sends Ctrl-C once both are in, waits for the run to say it stops, then lets the
+    /// replies go. However slow the machine, exactly two requests were sent when it stopped.
+    /// `body` gets how the command ended and the server (for a resume).
+    static func interruptedWithTwoInFlight(
+        _ arguments: [String], in folder: TemporaryFolder, isAsked: @escaping @Sendable (TestModelServer.RecordedRequest) -> Bool,
+        reply: @escaping @Sendable (TestModelServer.RecordedRequest) -> TestModelServer.Action,
+        _ body: (CommandResult, TestModelServer) async throws -> Void
+    ) async throws {
+        let heard = Occurrence()
+        try await withTestModelServer(fallback: { request in
+            guard isAsked(request), case .respond(let status, _, let text) = reply(request) else { return reply(request) }
+            return .respondWhen({ await heard.waitForSignal() }, status: status, body: text)
+        }) { server in
+            let process = try startIftdb(arguments + ["--base-url", server.baseURL, "--concurrency", "2", "--quiet"], in: folder.path)
+            let inFlight = await server.waitForRequests { $0.filter(isAsked).count >= 2 }
+            #expect(inFlight, "timed out waiting for two requests in flight")
+            kill(process.pid, SIGINT)
+            #expect(await process.waitForOutput("stopping:"), "the run did not hear Ctrl-C: \(process.stderr)")
+            heard.signal()
+            try await body(await process.exit(), server)
+        }
+    }
+
     @Test func ctrlCFinishesTheCallsInFlightMarksTheRunInterruptedAndPrintsTheResumeCommand() async throws {
         let folder = try TemporaryFolder()
         try Self.writeCorpus(folder)
         try await load(folder)
-        try await withTestModelServer(fallback: { request in
-            guard request.uri.hasSuffix("/chat/completions") else { return .respond(status: 200, body: #"{"data":[]}"#) }
-            guard case .respond(let status, _, let body) = Self.reply(request) else { return .hang }
-            return .respondAfter(milliseconds: 1000, status: status, body: body)
-        }) { server in
-            let process = try startIftdb(["generate", "questions", "--base-url", server.baseURL, "--concurrency", "2", "--quiet"], in: folder.path)
-            await Self.waitForChatRequests(server, 3)
-            kill(process.pid, SIGINT)
-            let stopped = await process.exit()
+        try await Self.interruptedWithTwoInFlight(["generate", "questions"], in: folder, isAsked: { $0.uri.hasSuffix("/chat/completions") },
+                                                  reply: Self.reply) { stopped, server in
             #expect(stopped.status == 1, "\(stopped.stderr)")
             #expect(stopped.stderr.contains("stopping: no new requests"))
             #expect(stopped.stderr.contains("resume with: iftdb generate questions --base-url"))
             // Every request sent got its reply stored: the calls in flight were let finish.
-            let sent = Self.chatRequests(server).count
-            #expect(sent < 25)
-            #expect(try await scalar("SELECT count(DISTINCT chunk_id) FROM questions", in: folder) == "\(sent)")
+            #expect(Self.chatRequests(server).count == 2)
+            #expect(try await scalar("SELECT count(DISTINCT chunk_id) FROM questions", in: folder) == "2")
             #expect(try await iftdb(["runs", "--json"], in: folder.path).stdout.contains("\"status\":\"interrupted\""))
             let resumed = try await iftdb(["generate", "questions", "--base-url", server.baseURL, "--quiet"], in: folder.path)
             #expect(resumed.status == 0, "\(resumed.stderr)")

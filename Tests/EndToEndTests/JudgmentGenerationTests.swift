@@ -282,22 +282,13 @@ import Testing
 
     @Test func ctrlCFinishesTheCallsInFlightAndPrintsTheResumeCommand() async throws {
         let folder = try await store()
-        try await withTestModelServer(fallback: { request in
-            guard Self.isJudgment(request) else { return .respond(status: 200, body: #"{"data":[]}"#) }
-            guard case .respond(let status, _, let body) = Self.reply(request) else { return .hang }
-            return .respondAfter(milliseconds: 1000, status: status, body: body)
-        }) { server in
-            let process = try startIftdb(["generate", "judgments", "--base-url", server.baseURL, "--concurrency", "2", "--exclude-idk", "--quiet"], in: folder.path)
-            await Self.waitForJudgeRequests(server, 3)
-            kill(process.pid, SIGINT)
-            let stopped = await process.exit()
+        try await GenerationCommandTests.interruptedWithTwoInFlight(["generate", "judgments", "--exclude-idk"], in: folder,
+                                                                    isAsked: Self.isJudgment, reply: Self.reply) { stopped, server in
             #expect(stopped.status == 1, "\(stopped.stderr)")
-            #expect(stopped.stderr.contains("stopping: no new requests"), "\(stopped.stderr)")
-            #expect(stopped.stderr.contains("resume with: iftdb generate judgments --base-url \(server.baseURL) --concurrency 2 --exclude-idk --quiet"), "\(stopped.stderr)")
-            // Every request sent got its judgment stored: the calls in flight were let finish.
-            let sent = Self.judgeRequests(server).count
-            #expect(sent < 12)
-            #expect(try await scalar("SELECT count(*) FROM judgments", in: folder) == "\(sent)")
+            #expect(stopped.stderr.contains("resume with: iftdb generate judgments --exclude-idk --base-url \(server.baseURL) --concurrency 2 --quiet"), "\(stopped.stderr)")
+            // Both requests in flight got their judgments stored: the calls were let finish.
+            #expect(Self.judgeRequests(server).count == 2)
+            #expect(try await scalar("SELECT count(*) FROM judgments", in: folder) == "2")
             #expect(try await scalar("SELECT status FROM runs WHERE kind = 'judgments'", in: folder) == "interrupted")
             let resumed = try await iftdb(["generate", "judgments", "--base-url", server.baseURL, "--exclude-idk", "--quiet"], in: folder.path)
             #expect(resumed.status == 0, "\(resumed.stderr)")
