@@ -146,41 +146,49 @@ import Testing
         #expect(arrived, "timed out waiting for \(count) chat requests", sourceLocation: sourceLocation)
     }
 
+    /// Runs `arguments` (a `generate` command) with one request in flight against a server
+    /// that replies to the first `replies` requests `isAsked` picks and holds every later
+    /// one, kills it with SIGKILL once request `replies + 1` arrives (so result `replies` is
+    /// committed), and checks that the store is intact and the run shows as interrupted.
+    static func killedAfter(
+        _ replies: Int, _ arguments: [String], in folder: TemporaryFolder, isAsked: @escaping @Sendable (TestModelServer.RecordedRequest) -> Bool,
+        reply: @escaping @Sendable (TestModelServer.RecordedRequest) -> TestModelServer.Action, sourceLocation: SourceLocation = #_sourceLocation
+    ) async throws {
+        let answered = Counter()
+        try await withTestModelServer(fallback: { request in
+            guard isAsked(request) else { return .respond(status: 200, body: #"{"data":[]}"#) }
+            return answered.next() <= replies ? reply(request) : .hang
+        }) { server in
+            let process = try startIftdb(arguments + ["--base-url", server.baseURL, "--concurrency", "1", "--quiet"], in: folder.path)
+            let arrived = await server.waitForRequests { $0.filter(isAsked).count >= replies + 1 }
+            #expect(arrived, "timed out waiting for \(replies + 1) requests", sourceLocation: sourceLocation)
+            kill(process.pid, SIGKILL)
+            await process.exit()
+        }
+        #expect(try await RunClaimTests.scalar("PRAGMA integrity_check", in: folder) == "ok", sourceLocation: sourceLocation)
+        #expect(try await iftdb(["runs", "--json"], in: folder.path).stdout.contains("\"status\":\"interrupted\""), sourceLocation: sourceLocation)
+    }
+
     @Test(arguments: [1, 12, 24])
     func killedAtAnyPointResumesExactlyOnce(after replies: Int) async throws {
         let folder = try TemporaryFolder()
         try Self.writeCorpus(folder)
         try await load(folder)
-        // Reply to the first `replies` chat requests, then hold every later one.
-        let answered = Counter()
-        try await withTestModelServer(fallback: { request in
-            guard request.uri.hasSuffix("/chat/completions") else { return .respond(status: 200, body: #"{"data":[]}"#) }
-            return answered.next() <= replies ? Self.reply(request) : .hang
-        }) { server in
-            let process = try startIftdb(["generate", "questions", "--base-url", server.baseURL, "--concurrency", "1", "--quiet"], in: folder.path)
-            // With one request in flight, request replies+1 arriving means result `replies` is committed.
-            await Self.waitForChatRequests(server, replies + 1)
-            kill(process.pid, SIGKILL)
-            await process.exit()
+        try await Self.killedAfter(replies, ["generate", "questions"], in: folder, isAsked: { $0.uri.hasSuffix("/chat/completions") }, reply: Self.reply)
+        #expect(try await scalar("SELECT count(DISTINCT chunk_id) FROM questions", in: folder) == "\(replies)")
+        let stored = Set(try await iftdb(["sql", "--csv", "SELECT DISTINCT substr(c.text, 1, 6) FROM questions q JOIN chunks c ON c.id = q.chunk_id"], in: folder.path)
+            .stdout.split(separator: "\r\n").dropFirst().map(String.init))
+        #expect(stored.count == replies)
 
-            #expect(try await scalar("SELECT count(DISTINCT chunk_id) FROM questions", in: folder) == "\(replies)")
+        try await withTestModelServer(fallback: Self.reply) { resumed in
+            let again = try await iftdb(["generate", "questions", "--base-url", resumed.baseURL, "--quiet"], in: folder.path)
+            #expect(again.status == 0, "\(again.stderr)")
+            let asked = Self.chatRequests(resumed).compactMap { Self.marker(in: $0.body) }
+            #expect(Set(asked).isDisjoint(with: stored), "items already stored were asked again")
+            #expect(asked.count == 25 - replies)
+            #expect(try await scalar("SELECT count(*) FROM questions", in: folder) == "75")
+            #expect(try await scalar("SELECT count(*) FROM (SELECT chunk_id, sample FROM questions GROUP BY chunk_id, sample HAVING count(*) <> 3)", in: folder) == "0")
             #expect(try await scalar("PRAGMA integrity_check", in: folder) == "ok")
-            let runs = try await iftdb(["runs", "--json"], in: folder.path)
-            #expect(runs.stdout.contains("\"status\":\"interrupted\""))
-            let stored = Set(try await iftdb(["sql", "--csv", "SELECT DISTINCT substr(c.text, 1, 6) FROM questions q JOIN chunks c ON c.id = q.chunk_id"], in: folder.path)
-                .stdout.split(separator: "\r\n").dropFirst().map(String.init))
-            #expect(stored.count == replies)
-
-            try await withTestModelServer(fallback: Self.reply) { resumed in
-                let again = try await iftdb(["generate", "questions", "--base-url", resumed.baseURL, "--quiet"], in: folder.path)
-                #expect(again.status == 0, "\(again.stderr)")
-                let asked = Self.chatRequests(resumed).compactMap { Self.marker(in: $0.body) }
-                #expect(Set(asked).isDisjoint(with: stored), "items already stored were asked again")
-                #expect(asked.count == 25 - replies)
-                #expect(try await scalar("SELECT count(*) FROM questions", in: folder) == "75")
-                #expect(try await scalar("SELECT count(*) FROM (SELECT chunk_id, sample FROM questions GROUP BY chunk_id, sample HAVING count(*) <> 3)", in: folder) == "0")
-                #expect(try await scalar("PRAGMA integrity_check", in: folder) == "ok")
-            }
         }
     }
 

@@ -32,12 +32,6 @@ import Testing
         server.requests.filter(isJudgment)
     }
 
-    /// Waits until `server` has received `count` judge requests.
-    static func waitForJudgeRequests(_ server: TestModelServer, _ count: Int, sourceLocation: SourceLocation = #_sourceLocation) async {
-        let arrived = await server.waitForRequests { $0.filter(isJudgment).count >= count }
-        #expect(arrived, "timed out waiting for \(count) judge requests", sourceLocation: sourceLocation)
-    }
-
     /// A store with `chunks` chunks, three questions each and an answer to each question.
     func store(chunks: Int = 4) async throws -> TemporaryFolder {
         let folder = try TemporaryFolder()
@@ -249,34 +243,21 @@ import Testing
     @Test(arguments: [1, 7])
     func killedMidRunResumesExactlyOnce(after replies: Int) async throws {
         let folder = try await store()
-        let answered = Counter()
-        try await withTestModelServer(fallback: { request in
-            guard Self.isJudgment(request) else { return .respond(status: 200, body: #"{"data":[]}"#) }
-            return answered.next() <= replies ? Self.reply(request) : .hang
-        }) { server in
-            let process = try startIftdb(["generate", "judgments", "--base-url", server.baseURL, "--concurrency", "1", "--quiet"], in: folder.path)
-            // With one request in flight, request replies+1 arriving means judgment `replies` is committed.
-            await Self.waitForJudgeRequests(server, replies + 1)
-            kill(process.pid, SIGKILL)
-            await process.exit()
+        try await GenerationCommandTests.killedAfter(replies, ["generate", "judgments"], in: folder, isAsked: Self.isJudgment, reply: Self.reply)
+        #expect(try await scalar("SELECT count(*) FROM judgments", in: folder) == "\(replies)")
+        // Left `running` by the killed process; `runs` shows it interrupted.
+        #expect(try await scalar("SELECT count(*) FROM runs WHERE kind = 'judgments' AND status = 'running'", in: folder) == "1")
+        let stored = Set(try await judgedQuestions(in: folder))
 
-            #expect(try await scalar("SELECT count(*) FROM judgments", in: folder) == "\(replies)")
+        try await withTestModelServer(fallback: Self.reply) { resumed in
+            let again = try await iftdb(["generate", "judgments", "--base-url", resumed.baseURL, "--quiet"], in: folder.path)
+            #expect(again.status == 0, "\(again.stderr)")
+            let asked = Self.judgeRequests(resumed).compactMap { Self.question(in: $0.body) }
+            #expect(Set(asked).isDisjoint(with: stored), "pairs already graded were asked again")
+            #expect(asked.count == 12 - replies)
+            #expect(try await scalar("SELECT count(*) FROM (SELECT answer_id FROM judgments GROUP BY answer_id, prompt_id, model_id, sample HAVING count(*) = 1)", in: folder) == "12")
             #expect(try await scalar("PRAGMA integrity_check", in: folder) == "ok")
-            #expect(try await iftdb(["runs", "--json"], in: folder.path).stdout.contains(#""kind":"judgments""#))
-            #expect(try await scalar("SELECT count(*) FROM runs WHERE kind = 'judgments' AND status = 'running'", in: folder) == "1")
-            #expect(try await iftdb(["runs", "--json"], in: folder.path).stdout.contains("\"status\":\"interrupted\""))
-            let stored = Set(try await judgedQuestions(in: folder))
-
-            try await withTestModelServer(fallback: Self.reply) { resumed in
-                let again = try await iftdb(["generate", "judgments", "--base-url", resumed.baseURL, "--quiet"], in: folder.path)
-                #expect(again.status == 0, "\(again.stderr)")
-                let asked = Self.judgeRequests(resumed).compactMap { Self.question(in: $0.body) }
-                #expect(Set(asked).isDisjoint(with: stored), "pairs already graded were asked again")
-                #expect(asked.count == 12 - replies)
-                #expect(try await scalar("SELECT count(*) FROM (SELECT answer_id FROM judgments GROUP BY answer_id, prompt_id, model_id, sample HAVING count(*) = 1)", in: folder) == "12")
-                #expect(try await scalar("PRAGMA integrity_check", in: folder) == "ok")
-                #expect(try await iftdb(["check"], in: folder.path).status == 0)
-            }
+            #expect(try await iftdb(["check"], in: folder.path).status == 0)
         }
     }
 
