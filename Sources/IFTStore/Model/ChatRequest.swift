@@ -43,12 +43,14 @@ struct ChatRequest: Encodable {
 enum ResponseFormat: Encodable {
     /// `{"type": "json_schema", "json_schema": {"name", "strict", "schema"}}`: OpenAI, vLLM,
     /// llama.cpp's server. `strict` is left out once a server refused it.
-    case jsonSchema(name: String, strict: Bool, schema: QuestionSchema)
+    case jsonSchema(name: String, strict: Bool, schema: any ReplySchema)
     /// `{"type": "json_object", "schema": …}`: older llama.cpp and llama-cpp-python.
-    case jsonObject(schema: QuestionSchema)
+    case jsonObject(schema: any ReplySchema)
 
-    /// The format `form` asks for, or nil for none.
-    init?(_ form: RequestForm, name: String, schema: QuestionSchema) {
+    /// The format `form` asks for, with `schema` less the keywords `form` dropped; nil for none.
+    init?(_ form: RequestForm, name: String, schema: some ReplySchema) {
+        var schema = schema
+        schema.dropped = form.droppedSchemaKeywords
         switch form.responseFormat {
         case .jsonSchema: self = .jsonSchema(name: name, strict: !form.droppedSchemaKeywords.contains("strict"), schema: schema)
         case .jsonObject: self = .jsonObject(schema: schema)
@@ -74,9 +76,34 @@ enum ResponseFormat: Encodable {
     }
 }
 
-/// The JSON schema of a question reply: `{"questions": [count strings of bounded length]}`,
-/// without the keywords a server refused.
-struct QuestionSchema: Encodable {
+/// The JSON schema of a reply, without the keywords a server refused.
+protocol ReplySchema: Encodable {
+    /// Keywords left out (`maxLength`, `minItems`, `maxItems`, `additionalProperties`).
+    var dropped: Set<String> { get set }
+}
+
+extension ReplySchema {
+    /// `{"type": "object", "properties": {…}, "required": […], "additionalProperties": false}`,
+    /// its properties written by `body`.
+    func encodeObject(
+        to encoder: any Encoder, required: [String], properties body: (inout KeyedEncodingContainer<NamedKey>) throws -> Void
+    ) throws {
+        var c = encoder.container(keyedBy: NamedKey.self)
+        try c.encode("object", forKey: NamedKey("type"))
+        var properties = c.nestedContainer(keyedBy: NamedKey.self, forKey: NamedKey("properties"))
+        try body(&properties)
+        try c.encode(required, forKey: NamedKey("required"))
+        try encode(false, "additionalProperties", in: &c)
+    }
+
+    /// Writes `keyword` unless it was dropped.
+    func encode(_ value: some Encodable, _ keyword: String, in container: inout KeyedEncodingContainer<NamedKey>) throws {
+        if !dropped.contains(keyword) { try container.encode(value, forKey: NamedKey(keyword)) }
+    }
+}
+
+/// The JSON schema of a question reply: `{"questions": [count strings of bounded length]}`.
+struct QuestionSchema: ReplySchema {
     var count: Int
     var maxLength: Int
     /// A regular expression every question must match; nil for none.
@@ -85,22 +112,34 @@ struct QuestionSchema: Encodable {
     var dropped: Set<String> = []
 
     func encode(to encoder: any Encoder) throws {
-        var c = encoder.container(keyedBy: NamedKey.self)
-        try c.encode("object", forKey: NamedKey("type"))
-        var properties = c.nestedContainer(keyedBy: NamedKey.self, forKey: NamedKey("properties"))
-        var questions = properties.nestedContainer(keyedBy: NamedKey.self, forKey: NamedKey("questions"))
-        try questions.encode("array", forKey: NamedKey("type"))
-        var items = questions.nestedContainer(keyedBy: NamedKey.self, forKey: NamedKey("items"))
-        try items.encode("string", forKey: NamedKey("type"))
-        try encode(maxLength, "maxLength", in: &items)
-        try items.encodeIfPresent(pattern, forKey: NamedKey("pattern"))
-        try encode(count, "minItems", in: &questions)
-        try encode(count, "maxItems", in: &questions)
-        try c.encode(["questions"], forKey: NamedKey("required"))
-        try encode(false, "additionalProperties", in: &c)
+        try encodeObject(to: encoder, required: ["questions"]) { properties in
+            var questions = properties.nestedContainer(keyedBy: NamedKey.self, forKey: NamedKey("questions"))
+            try questions.encode("array", forKey: NamedKey("type"))
+            var items = questions.nestedContainer(keyedBy: NamedKey.self, forKey: NamedKey("items"))
+            try items.encode("string", forKey: NamedKey("type"))
+            try encode(maxLength, "maxLength", in: &items)
+            try items.encodeIfPresent(pattern, forKey: NamedKey("pattern"))
+            try encode(count, "minItems", in: &questions)
+            try encode(count, "maxItems", in: &questions)
+        }
     }
+}
 
-    private func encode(_ value: some Encodable, _ keyword: String, in container: inout KeyedEncodingContainer<NamedKey>) throws {
-        if !dropped.contains(keyword) { try container.encode(value, forKey: NamedKey(keyword)) }
+/// The JSON schema of a judgment: `{"score": an integer from 1 to 5, "reason": a string of
+/// bounded length}`.
+struct JudgmentSchema: ReplySchema {
+    var maxReasonLength: Int
+    var dropped: Set<String> = []
+
+    func encode(to encoder: any Encoder) throws {
+        try encodeObject(to: encoder, required: ["score", "reason"]) { properties in
+            var score = properties.nestedContainer(keyedBy: NamedKey.self, forKey: NamedKey("score"))
+            try score.encode("integer", forKey: NamedKey("type"))
+            try score.encode(JudgmentParser.scores.lowerBound, forKey: NamedKey("minimum"))
+            try score.encode(JudgmentParser.scores.upperBound, forKey: NamedKey("maximum"))
+            var reason = properties.nestedContainer(keyedBy: NamedKey.self, forKey: NamedKey("reason"))
+            try reason.encode("string", forKey: NamedKey("type"))
+            try encode(maxReasonLength, "maxLength", in: &reason)
+        }
     }
 }
