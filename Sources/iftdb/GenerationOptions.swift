@@ -4,7 +4,7 @@ import IFTStore
 /// The options every `generate` subcommand takes: what to ask for, how many at once, how to report.
 struct GenerationOptions: ParsableArguments {
     @Option(help: ArgumentHelp("Only sources whose path matches GLOB ('*' crosses '/').", valueName: "glob")) var source: String?
-    @Option(help: "At most N items this run (an item is one chunk or question, per sample).") var limit: Int?
+    @Option(help: "At most N items this run (an item is one chunk, question or answer, per sample).") var limit: Int?
     @Option(help: "Results wanted per item (ask several samples on purpose).") var samples = 1
     @Option(help: "Requests in flight at once.") var concurrency = 4
     @Option(help: "Stop cleanly after N requests; run again to continue.") var maxCalls: Int?
@@ -12,6 +12,13 @@ struct GenerationOptions: ParsableArguments {
     @Flag(help: "When another run is asking for the same kind, prompt and model, wait for it to end instead of exiting 2.") var wait = false
     @Flag(help: "No progress on stderr.") var quiet = false
     @Flag(help: "Print the summary as JSON on stdout.") var json = false
+
+    /// Checks these flags, `model`'s and the `--prompt` reference every `generate` subcommand takes.
+    func check(model: ModelOptions, prompt: String) throws {
+        try check()
+        try model.check()
+        _ = try parsePromptRef(prompt, flag: "--prompt")
+    }
 
     func check() throws {
         if let limit, limit < 1 { throw ValidationError("--limit must be at least 1") }

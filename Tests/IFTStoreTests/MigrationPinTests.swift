@@ -13,7 +13,8 @@ import Testing
         ("0004_diff_indexes.sql", "92cd506a02b080df3db4ca3c1636504851752835b2f902f1d17f4281e699a09d"),
         ("0005_run_claims.sql", "7c90a28814489d10e7396f85ea1cfcdbb747c43feb25d09d4a3c24bfcdcc9111"),
         ("0006_judgments.sql", "996001e1dd58cdeb4a18465d6f788dcf197579f3e80b4452f8a0297241a92d12"),
-        ("0007_chunks_by_source_sha256.sql", "6c7881e0bb206196a7a371b26ce1a5f188bab27a6635ec92b89fff9fe0588639"),
+        ("0007_pairs_for_datasette.sql", "c6687ec1b2184cd23c40787cf97e36d3a076d1501e8b87c1d0f265f18e1d0441"),
+        ("0008_chunks_by_source_sha256.sql", "6c7881e0bb206196a7a371b26ce1a5f188bab27a6635ec92b89fff9fe0588639"),
     ]
 
     @Test func everyShippedMigrationKeepsItsSHA256() throws {

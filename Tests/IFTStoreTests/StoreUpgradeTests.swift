@@ -8,8 +8,8 @@ import Testing
 /// schema version 5) with this iftdb: migration 0006 rebuilds `prompts` and `runs` to widen
 /// their CHECKs, and everything the store held must come through.
 @Suite struct StoreUpgradeTests {
-    /// The schema version this iftdb brings a store to.
-    static let latest = StoreSchema.migrations.map(\.id).max() ?? 0
+    /// The migrations up to 0006, the one these tests are about (later ones have tests of their own).
+    static let throughJudgments = StoreSchema.migrations.filter { $0.id <= 6 }
 
     /// A store file made from the release's dump.
     func releaseStore(_ folder: TemporaryFolder) throws -> String {
@@ -57,19 +57,14 @@ import Testing
         #expect(try StoreSchema.migrator().appliedIDs(before) == [1, 2, 3, 4, 5])
         before.close()
 
-        let store = try StoreFile.open(path, for: .writing)
-        #expect(store.migrationOutcome == .upgraded(from: 5, to: Self.latest))
+        let store = try StoreFile.open(path, for: .writing, migrations: Self.throughJudgments)
+        #expect(store.migrationOutcome == .upgraded(from: 5, to: 6))
         let db = store.db
-        // The upgrade adds the judgments table, its indexes and the judge prompt, replaces the
-        // chunk-hash index by one keyed by source and hash, and changes nothing else: the same
-        // rows under the same ids, indexes, views and foreign keys.
+        // The upgrade adds the judgments table, its indexes and the judge prompt, and changes
+        // nothing else: the same rows under the same ids, indexes, views and foreign keys.
         let after = try snapshot(db, tableSQL: false, skipping: ["prompts": "name = 'judge'"])
-        let added = ["index judgments_by_prompt", "index judgments_by_run", "index sqlite_autoindex_judgments_1",
-                     "index chunks_by_source_sha256 on chunks: CREATE INDEX chunks_by_source_sha256 ON chunks (source_id, sha256)"]
-        #expect(after.filter { line in !added.contains { line.hasPrefix($0) } && !line.hasPrefix("fk judgments.") }
-            == expected.filter { $0 != "index chunks_by_sha256 on chunks: CREATE INDEX chunks_by_sha256 ON chunks (sha256)" })
-        #expect(expected.contains("index chunks_by_sha256 on chunks: CREATE INDEX chunks_by_sha256 ON chunks (sha256)"))
-        #expect(after.contains("index chunks_by_source_sha256 on chunks: CREATE INDEX chunks_by_source_sha256 ON chunks (source_id, sha256)"))
+        let added = ["index judgments_by_prompt", "index judgments_by_run", "index sqlite_autoindex_judgments_1"]
+        #expect(after.filter { line in !added.contains { line.hasPrefix($0) } && !line.hasPrefix("fk judgments.") } == expected)
         #expect(try db.scalarInt("PRAGMA foreign_keys") == 1)
         #expect(try db.scalar("PRAGMA integrity_check") == .text("ok"))
         #expect(try db.scalarInt("SELECT count(*) FROM pragma_foreign_key_check") == 0)
@@ -84,7 +79,7 @@ import Testing
         #expect(throws: SQLiteError.self) { try db.run("DELETE FROM runs WHERE id = 2") }
         store.close()
         // Opening again changes nothing.
-        #expect(try StoreFile.open(path, for: .writing).migrationOutcome == .upToDate(version: Self.latest))
+        #expect(try StoreFile.open(path, for: .writing, migrations: Self.throughJudgments).migrationOutcome == .upToDate(version: 6))
     }
 
     @Test func aFailedUpgradeLeavesTheReleaseStoreAsItWas() throws {
@@ -109,7 +104,7 @@ import Testing
         #expect(try StoreSchema.migrator().appliedIDs(db) == [1, 2, 3, 4, 5])
         db.close()
         // The same store upgrades with the real migration afterwards.
-        #expect(try StoreFile.open(path, for: .writing).migrationOutcome == .upgraded(from: 5, to: Self.latest))
+        #expect(try StoreFile.open(path, for: .writing, migrations: Self.throughJudgments).migrationOutcome == .upgraded(from: 5, to: 6))
     }
 
     @Test func aReleaseStoreReadsBeforeItIsUpgraded() throws {
@@ -125,25 +120,5 @@ import Testing
         #expect(throws: SelectionError.noJudgments(flags: ["--min-score 3"])) {
             try reader.stats(filter: PairFilter(judge: JudgeFilter(minScore: 3)))
         }
-    }
-
-    /// A split by chunk follows the chunk's text hash: the upgrade replaces the index over the
-    /// hashes and leaves the hashes, so the split files come out the same, byte for byte.
-    @Test func aSplitByChunkIsTheSameBytesBeforeAndAfterTheUpgrade() throws {
-        let folder = try TemporaryFolder()
-        let path = try releaseStore(folder)
-        func split(into name: String) throws -> [String: Data] {
-            let summary = try exportPairs(
-                storePath: path, filter: PairFilter(), options: ExportOptions(format: .jsonl), output: folder.file(name),
-                split: ExportSplit(spec: try SplitSpec(parsing: "train=0.5,valid=0.5"), seed: 0, unit: .chunk))
-            return try Dictionary(uniqueKeysWithValues: summary.splits.map { ($0.name, try Data(contentsOf: URL(fileURLWithPath: $0.path))) })
-        }
-        let before = try split(into: "before")
-        let store = try StoreFile.open(path, for: .writing)
-        #expect(store.migrationOutcome == .upgraded(from: 5, to: Self.latest))
-        store.close()
-        let after = try split(into: "after")
-        #expect(before.keys.sorted() == ["train", "valid"] && before.values.allSatisfy { !$0.isEmpty })
-        #expect(after == before)
     }
 }

@@ -35,7 +35,7 @@ struct PairSetDiff: Comparison {
             """
             count(*) AS pairs, coalesce(sum(m = 1), 0) AS same, coalesce(sum(m = 0), 0) AS changed,
             coalesce(sum(is_idk(p.text)), 0) AS idk, coalesce(sum(length(p.text)), 0) AS chars,
-            coalesce(sum(\(QualityFilter.flaggedColumn(after: quality, question: "p.question", answer: "p.text", chunk: "p.chunk_text"))), 0) AS flagged,
+            coalesce(sum(\(QualityFilter.flaggedColumn(after: quality, answerID: "p.answer_id", question: "p.question", answer: "p.text", chunk: "p.chunk_text"))), 0) AS flagged,
             coalesce(sum(k.prompt_tokens), 0) AS prompt_tokens, coalesce(sum(k.completion_tokens), 0) AS completion_tokens,
             count(p.score) AS judged, coalesce(sum(p.score), 0.0) AS score_sum,
             coalesce(sum(m IS NOT NULL AND p.score <> p.other_score), 0) AS score_changed

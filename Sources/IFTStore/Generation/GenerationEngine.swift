@@ -22,8 +22,7 @@ public struct GenerationEngine {
     static let gatherWindow = Duration.milliseconds(1)
 
     enum Reply: Sendable {
-        case questions(WorkItem, ModelResult<QuestionReply>)
-        case answer(WorkItem, ModelResult<String>)
+        case result(WorkItem, ItemResult)
         case cancelled
         /// Not a reply: wakes the writer when a second Ctrl-C asks to abandon the calls in flight.
         case wake
@@ -31,11 +30,8 @@ public struct GenerationEngine {
         case heartbeat
 
         var failure: ModelFailure? {
-            switch self {
-            case .questions(_, let result): result.failure
-            case .answer(_, let result): result.failure
-            case .cancelled, .wake, .heartbeat: nil
-            }
+            if case .result(_, let result) = self { return result.call.failure }
+            return nil
         }
     }
 
@@ -49,6 +45,7 @@ public struct GenerationEngine {
         let started = Date()
         var progress = GenerationProgress(total: plan.pending.count)
         if plan.kind == .questions { progress.questionsAsked = plan.request.count }
+        if plan.kind == .judgments { progress.scores = Array(repeating: 0, count: JudgmentParser.scores.count) }
         let budget = min(plan.pending.count, maxCalls ?? Int.max)
         var next = 0
         var writeError: Error?
@@ -72,18 +69,10 @@ public struct GenerationEngine {
                 }
                 progress.sent += 1
                 progress.inFlight += 1
-                let count = plan.request.count
-                switch plan.kind {
-                case .questions:
-                    group.addTask {
-                        let result = await client.askQuestions(messages: messages, count: count)
-                        mailbox.put(Task.isCancelled ? .cancelled : .questions(item, result))
-                    }
-                case .answers:
-                    group.addTask {
-                        let result = await client.askAnswer(messages: messages)
-                        mailbox.put(Task.isCancelled ? .cancelled : .answer(item, result))
-                    }
+                let (kind, count) = (plan.kind, plan.request.count)
+                group.addTask {
+                    let result = await ItemResult.ask(kind, of: client, messages: messages, count: count)
+                    mailbox.put(Task.isCancelled ? .cancelled : .result(item, result))
                 }
                 return true
             }
@@ -178,29 +167,21 @@ public struct GenerationEngine {
         var refusal: ModelFailure?
         try writer.db.transaction {
             for reply in replies {
+                guard case .result(let item, let result) = reply else { continue }
                 let outcome: ItemOutcome
-                var promptTokens = 0, completionTokens = 0
                 do {
-                    switch reply {
-                    case .questions(let item, let result):
-                        outcome = try writer.recordQuestions(in: run, item: item, result: result)
-                        (promptTokens, completionTokens) = (result.promptTokens, result.completionTokens)
-                    case .answer(let item, let result):
-                        outcome = try writer.recordAnswer(in: run, item: item, result: result)
-                        (promptTokens, completionTokens) = (result.promptTokens, result.completionTokens)
-                    case .cancelled, .wake, .heartbeat:
-                        continue
-                    }
+                    outcome = try writer.record(result, in: run, item: item)
                 } catch {
                     outcome = .failed("could not store the result: \(error)")
                 }
-                if let failure = reply.failure, failure.kind == .fatal, case .failed = outcome {
+                let call = result.call
+                if let failure = call.failure, failure.kind == .fatal, case .failed = outcome {
                     refusal = refusal ?? failure
-                    after.promptTokens += promptTokens
-                    after.completionTokens += completionTokens
+                    after.promptTokens += call.promptTokens
+                    after.completionTokens += call.completionTokens
                     continue
                 }
-                after.count(outcome, promptTokens: promptTokens, completionTokens: completionTokens)
+                after.count(outcome, promptTokens: call.promptTokens, completionTokens: call.completionTokens, score: result.score)
             }
             try writer.addToRun(
                 run.id, done: after.done - counted.done, failed: after.failed - counted.failed,
@@ -209,5 +190,36 @@ public struct GenerationEngine {
                 completionTokens: after.completionTokens - counted.completionTokens)
         }
         return (after, refusal)
+    }
+}
+
+/// What the model gave for one item, by kind.
+enum ItemResult: Sendable {
+    case questions(ModelResult<QuestionReply>)
+    case answer(ModelResult<String>)
+    case judgment(ModelResult<JudgmentReply>)
+
+    /// Asks `client` for one item of `kind` (`count` questions, for questions).
+    static func ask(_ kind: GenerationKind, of client: ModelClient, messages: [ChatMessage], count: Int) async -> ItemResult {
+        switch kind {
+        case .questions: .questions(await client.askQuestions(messages: messages, count: count))
+        case .answers: .answer(await client.askAnswer(messages: messages))
+        case .judgments: .judgment(await client.askJudgment(messages: messages))
+        }
+    }
+
+    /// The attempts and the outcome, without the value: what every kind records alike.
+    var call: ModelResult<Void> {
+        switch self {
+        case .questions(let result): result.withoutValue
+        case .answer(let result): result.withoutValue
+        case .judgment(let result): result.withoutValue
+        }
+    }
+
+    /// The score a judgment gave, when it gave one.
+    var score: Int? {
+        if case .judgment(let result) = self { return result.value?.score }
+        return nil
     }
 }

@@ -63,12 +63,14 @@ struct ChatRequest {
 enum ResponseFormat {
     /// `{"type": "json_schema", "json_schema": {"name", "strict", "schema"}}`: OpenAI, vLLM,
     /// llama.cpp's server. `strict` is left out once a server refused it.
-    case jsonSchema(name: String, strict: Bool, schema: QuestionSchema)
+    case jsonSchema(name: String, strict: Bool, schema: any ReplySchema)
     /// `{"type": "json_object", "schema": …}`: older llama.cpp and llama-cpp-python.
-    case jsonObject(schema: QuestionSchema)
+    case jsonObject(schema: any ReplySchema)
 
-    /// The format `form` asks for, or nil for none.
-    init?(_ form: RequestForm, name: String, schema: QuestionSchema) {
+    /// The format `form` asks for, with `schema` less the keywords `form` dropped; nil for none.
+    init?(_ form: RequestForm, name: String, schema: some ReplySchema) {
+        var schema = schema
+        schema.dropped = form.droppedSchemaKeywords
         switch form.responseFormat {
         case .jsonSchema: self = .jsonSchema(name: name, strict: !form.droppedSchemaKeywords.contains("strict"), schema: schema)
         case .jsonObject: self = .jsonObject(schema: schema)
@@ -93,14 +95,27 @@ enum ResponseFormat {
     }
 }
 
-/// The JSON schema of a question reply: `{"questions": [count strings of bounded length]}`,
-/// without the keywords a server refused.
-struct QuestionSchema {
+/// The JSON schema of a reply, written as bytes, without the keywords a server refused.
+protocol ReplySchema {
+    /// Keywords left out (`maxLength`, `minItems`, `maxItems`, `additionalProperties`).
+    var dropped: Set<String> { get set }
+    func write(to out: inout [UInt8])
+}
+
+extension ReplySchema {
+    /// `,"additionalProperties":false` unless it was dropped, and the object's closing brace.
+    func closeObject(_ out: inout [UInt8]) {
+        if !dropped.contains("additionalProperties") { out += #","additionalProperties":false"#.utf8 }
+        out.append(UInt8(ascii: "}"))
+    }
+}
+
+/// The JSON schema of a question reply: `{"questions": [count strings of bounded length]}`.
+struct QuestionSchema: ReplySchema {
     var count: Int
     var maxLength: Int
     /// A regular expression every question must match; nil for none.
     var pattern: String?
-    /// Keywords left out (`maxLength`, `minItems`, `maxItems`, `additionalProperties`).
     var dropped: Set<String> = []
 
     func write(to out: inout [UInt8]) {
@@ -114,7 +129,22 @@ struct QuestionSchema {
         if !dropped.contains("minItems") { out += #","minItems":\#(count)"#.utf8 }
         if !dropped.contains("maxItems") { out += #","maxItems":\#(count)"#.utf8 }
         out += #"}},"required":["questions"]"#.utf8
-        if !dropped.contains("additionalProperties") { out += #","additionalProperties":false"#.utf8 }
-        out.append(UInt8(ascii: "}"))
+        closeObject(&out)
+    }
+}
+
+/// The JSON schema of a judgment: `{"score": an integer from 1 to 5, "reason": a string of
+/// bounded length}`.
+struct JudgmentSchema: ReplySchema {
+    var maxReasonLength: Int
+    var dropped: Set<String> = []
+
+    func write(to out: inout [UInt8]) {
+        let scores = JudgmentParser.scores
+        out += #"{"type":"object","properties":{"score":{"type":"integer","minimum":\#(scores.lowerBound),"maximum":\#(scores.upperBound)},"#.utf8
+        out += #""reason":{"type":"string""#.utf8
+        if !dropped.contains("maxLength") { out += #","maxLength":\#(maxReasonLength)"#.utf8 }
+        out += #"}},"required":["score","reason"]"#.utf8
+        closeObject(&out)
     }
 }

@@ -256,17 +256,22 @@ extension Prompt {
 
     /// The messages asking for `count` questions about a chunk.
     public func questionMessages(chunk: String, source: String = "", count: Int) throws -> [ChatMessage] {
-        guard role == .question else {
-            throw PromptError.notAQuestionPrompt(ref.description)
-        }
-        return try messages(PromptValues(chunk: chunk, count: count, source: source))
+        try messages(as: .question, PromptValues(chunk: chunk, count: count, source: source))
     }
 
     /// The messages asking for the answer to one question from its chunk.
     public func answerMessages(chunk: String, question: String, source: String = "") throws -> [ChatMessage] {
-        guard role == .answer else {
-            throw PromptError.notAnAnswerPrompt(ref.description)
-        }
-        return try messages(PromptValues(chunk: chunk, question: question, count: 1, source: source))
+        try messages(as: .answer, PromptValues(chunk: chunk, question: question, count: 1, source: source))
+    }
+
+    /// The messages asking for a grade of one answer to a question about a chunk.
+    public func judgeMessages(chunk: String, question: String, answer: String, source: String = "") throws -> [ChatMessage] {
+        try messages(as: .judge, PromptValues(chunk: chunk, question: question, answer: answer, count: 1, source: source))
+    }
+
+    /// The messages of a prompt that must have `role`.
+    private func messages(as wanted: PromptRole, _ values: PromptValues) throws -> [ChatMessage] {
+        guard role == wanted else { throw PromptError.wrongRole(prompt: ref.description, role: role, wanted: wanted) }
+        return try messages(values)
     }
 }
