@@ -3,7 +3,7 @@ import CSQLite
 /// The arguments of one call of a registered SQL function, read in place: valid only while
 /// the function runs.
 package struct FunctionArguments {
-    private let values: UnsafeMutablePointer<OpaquePointer?>
+    @usableFromInline let values: UnsafeMutablePointer<OpaquePointer?>
     package let count: Int
 
     init(_ values: UnsafeMutablePointer<OpaquePointer?>, count: Int) {
@@ -14,12 +14,18 @@ package struct FunctionArguments {
     package func isNull(_ index: Int) -> Bool { sqlite3_value_type(values[index]) == SQLITE_NULL }
 
     /// The argument's UTF-8 bytes without copying (a number reads as its decimal text, NULL
-    /// as no bytes); valid only inside `body`.
+    /// as no bytes); valid only inside `body`. Inlinable: the checks call it three times a
+    /// pair, and an unspecialised generic call from another module costs more than the read.
+    @inlinable
     package func withUTF8<T>(_ index: Int, _ body: (UnsafeBufferPointer<UInt8>) throws -> T) rethrows -> T {
-        // The text pointer first, then its length: that is the order SQLite documents.
-        let text = sqlite3_value_text(values[index])
-        let length = Int(sqlite3_value_bytes(values[index]))
-        return try body(UnsafeBufferPointer(start: text, count: text == nil ? 0 : length))
+        // The pointer first, then the length: that is the order SQLite documents. Text is read
+        // as a blob, its bytes in place: `sqlite3_value_text` would first copy a value that
+        // points into a page, to end it with a NUL. Numbers convert to their decimal text.
+        let value = values[index]
+        let bytes: UnsafeRawPointer? = sqlite3_value_type(value) == SQLITE_TEXT
+            ? sqlite3_value_blob(value) : UnsafeRawPointer(sqlite3_value_text(value))
+        let length = Int(sqlite3_value_bytes(value))
+        return try body(UnsafeBufferPointer(start: bytes?.assumingMemoryBound(to: UInt8.self), count: bytes == nil ? 0 : length))
     }
 
     /// The argument as an integer (text that is not a number reads as 0, NULL as 0).
@@ -39,9 +45,9 @@ package enum FunctionResult: Sendable, Equatable {
 
 extension Connection {
     /// The argument counts a registered function may take.
-    package static let functionArgumentCounts = 1...5
+    package static let functionArgumentCounts = 1...8
 
-    /// Registers `name` as a deterministic SQL function of `arguments` arguments (1 to 5; a
+    /// Registers `name` as a deterministic SQL function of `arguments` arguments (1 to 8; a
     /// range such as `3...4` registers one function per count, for an optional last
     /// argument). `body` reads the arguments in place; a thrown error becomes the SQL
     /// statement's error. Registering the same name and count again replaces it on this
@@ -50,7 +56,7 @@ extension Connection {
         _ name: String, arguments: ClosedRange<Int>, _ body: @escaping (FunctionArguments) throws -> FunctionResult
     ) throws {
         guard Self.functionArgumentCounts.contains(arguments.lowerBound), Self.functionArgumentCounts.contains(arguments.upperBound) else {
-            throw SQLiteError(code: .misuse, message: "\(name) takes \(arguments) arguments; a function takes 1 to 5")
+            throw SQLiteError(code: .misuse, message: "\(name) takes \(arguments) arguments; a function takes 1 to 8")
         }
         for count in arguments {
             let box = Unmanaged.passRetained(FunctionBox(body)).toOpaque()

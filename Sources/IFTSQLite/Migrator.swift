@@ -129,7 +129,7 @@ package struct Migrator: Sendable {
         migrating: while true {
             // What comes next, read without the lock: another process may apply it first, so
             // the transaction below checks again and starts over when it differs.
-            let upcoming = try firstPending(in: Set(try appliedIDs(db)))
+            let upcoming = firstPending(in: Set(try appliedIDs(db)))
             let wantForeignKeysOn = foreignKeysWereOn && upcoming?.mode != .rebuildTables
             if wantForeignKeysOn != foreignKeysOn {
                 try db.execute("PRAGMA foreign_keys = \(wantForeignKeysOn ? "ON" : "OFF")")

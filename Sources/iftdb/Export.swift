@@ -29,10 +29,16 @@ extension IFTDB {
                 --dedupe-near drops a question near one kept before it (similar character \
                 pairs, --near-threshold, default 0.7) and reports how many questions it dropped.
 
-                --split train=0.9,valid=0.1 writes train.EXT and valid.EXT into the folder -o. \
-                A pair's split is a hash of its unit (--split-by: source path, chunk text, or \
-                answer id) and --seed, so adding data never moves a pair. A split that would be \
-                empty writes nothing and exits 2.
+                --split train=0.9,valid=0.1 writes train.EXT and valid.EXT into the folder -o, \
+                and a Hugging Face dataset card, README.md, whose configs give each file its \
+                split name (names must match ^\\w+(\\.\\w+)*$; --no-card leaves it out; json and \
+                lamini get none). A pair's split is a hash of its unit (--split-by: source path, \
+                chunk text, or answer id) and --seed, so adding data never moves a pair. A split \
+                that would be empty writes nothing and exits 2. --card FILE writes the same card \
+                for a single file -o.
+
+                --indent N and --ascii (json, lamini) write what Python's json.dump(..., indent=N) \
+                writes with its default ensure_ascii=True: the tutorial's files, byte for byte.
 
                 --max-example-chars N leaves out examples longer than N characters and counts \
                 them in the summary. Without it, the summary warns when any example is longer \
@@ -66,6 +72,18 @@ extension IFTDB {
         @Flag(help: "jsonl only: add each pair's failed quality checks (\"flags\": [names]) and \"support\" (0 to 1, null for \"I don't know\"), judged with --min-support when given, and its \"judgments\" ([{prompt, model, score, reason}], every judge's).")
         var withQuality = false
 
+        @Flag(help: "With --split: write no dataset card (README.md) into the folder.")
+        var noCard = false
+
+        @Option(help: ArgumentHelp("Write a Hugging Face dataset card for the file -o to this path (its data_files path is relative to the card).", valueName: "file"))
+        var card: String?
+
+        @Option(help: ArgumentHelp("json and lamini: lay the array out as Python's json.dump(..., indent=N), with no newline at the end (0 to \(ExportOptions.maxIndent)).", valueName: "n"))
+        var indent: Int?
+
+        @Flag(help: "json and lamini: escape every character beyond ASCII as \\uXXXX, as Python's json.dump does by default.")
+        var ascii = false
+
         @Option(help: ArgumentHelp("With --split: the seed of the split's hash (default 0).", valueName: "n"))
         var seed: UInt64?
 
@@ -92,15 +110,38 @@ extension IFTDB {
             if output == "-" && split != nil {
                 throw ValidationError("-o - is standard output, but --split writes one file per split; give -o a folder, e.g. -o splits/")
             }
+            if (indent != nil || ascii) && ![.json, .lamini].contains(format) {
+                throw ValidationError("\(indent != nil ? "--indent" : "--ascii") applies to --format json and lamini only (the other formats write one JSON object a line)")
+            }
+            if let indent, !(0...ExportOptions.maxIndent).contains(indent) {
+                throw ValidationError("--indent must be between 0 and \(ExportOptions.maxIndent) (spaces per level)")
+            }
             if let split {
+                let spec: SplitSpec
                 do {
-                    _ = try SplitSpec(parsing: split)
+                    spec = try SplitSpec(parsing: split)
                 } catch let error as SelectionError {
                     throw ValidationError(error.message)
                 }
                 if output == nil { throw ValidationError("--split writes one file per split; give -o a folder, e.g. -o splits/") }
-            } else if seed != nil || splitBy != nil {
-                throw ValidationError("\(seed != nil ? "--seed" : "--split-by") applies to --split only")
+                if card != nil { throw ValidationError("--split writes its dataset card as README.md into the folder; leave out --card") }
+                if !noCard && DatasetCard.refusal(for: format) == nil {
+                    do {
+                        try DatasetCard.checkSplitNames(spec)
+                    } catch let error as OutputError {
+                        throw ValidationError(error.message)
+                    }
+                }
+            } else if seed != nil || splitBy != nil || noCard {
+                throw ValidationError("\(seed != nil ? "--seed" : splitBy != nil ? "--split-by" : "--no-card") applies to --split only")
+            }
+            if let card {
+                if card.isEmpty { throw ValidationError("--card needs a file path, e.g. --card README.md") }
+                if output == nil || output == "-" {
+                    throw ValidationError("--card describes the file -o writes; give -o a file, e.g. -o data/train.jsonl --card README.md")
+                }
+                if let refusal = DatasetCard.refusal(for: format) { throw ValidationError("no dataset card for --format \(format.rawValue): \(refusal)") }
+                if card == output { throw ValidationError(OutputError.cardIsTheOutput(path: card).message) }
             }
         }
 
@@ -110,14 +151,23 @@ extension IFTDB {
             defer { interrupts?.cancel() }
             let filter = try filters.pairFilter()
             let splitting = try split.map { ExportSplit(spec: try SplitSpec(parsing: $0), seed: seed ?? 0, unit: splitBy ?? .chunk) }
+            // A split folder gets a card unless --no-card, or the format cannot have one (said below).
+            let cardRefusal = DatasetCard.refusal(for: format)
+            let cardRequest = splitting != nil
+                ? (noCard || cardRefusal != nil ? nil : DatasetCard.Request(generator: IFTDBVersion.line))
+                : card.map { DatasetCard.Request(path: $0, generator: IFTDBVersion.line) }
             let reader = try StoreFile.open(store.path, for: .reading)
             defer { reader.close() }
             let summary = try reader.export(
                 filter: filter, options: ExportOptions(
                     format: format, system: system, includeContext: includeContext, maxExampleChars: maxExampleChars,
-                    qualityMinSupport: withQuality ? filter.quality?.minSupport ?? QualityChecks.defaultMinSupport : nil),
-                output: output, split: splitting)
+                    qualityMinSupport: withQuality ? filter.quality?.minSupport ?? QualityChecks.defaultMinSupport : nil,
+                    indent: indent, ascii: ascii),
+                output: output, split: splitting, card: cardRequest)
             for line in summary.lines { Console.info(line) }
+            if splitting != nil && !noCard, let cardRefusal {
+                Console.info("  no dataset card (README.md): \(cardRefusal)")
+            }
             for warning in summary.warnings { Console.warning(warning) }
         }
     }

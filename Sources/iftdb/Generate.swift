@@ -5,17 +5,18 @@ import IFTStore
 extension IFTDB {
     struct Generate: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Ask a model for questions about chunks, or answers to questions.",
+            abstract: "Ask a model for questions about chunks, answers to questions, or judgments of answers.",
             discussion: """
-                Both steps remember what is done: the same command run again asks the model only \
+                Every step remembers what is done: the same command run again asks the model only \
                 for what is missing (exactly one result per item, prompt version, model and \
                 sample), so a run stopped by Ctrl-C, a crash or --max-calls resumes where it was. \
                 Two runs for the same kind, prompt version and model do not ask at once: the \
                 second exits 2 naming the first, or waits for it with --wait.
 
                 The model is any OpenAI-compatible chat-completions server: --base-url (or \
-                $IFTDB_BASE_URL), --model (or $IFTDB_MODEL), and an API key from $IFTDB_API_KEY or \
-                $OPENAI_API_KEY (never a flag, never stored). The default is the local model that \
+                $IFTDB_BASE_URL), --model (or $IFTDB_MODEL), and an API key from $IFTDB_API_KEY, \
+                else $OPENAI_API_KEY, or $LAMINI_API_KEY for Lamini's endpoint (a base URL ending \
+                in \(ModelSettings.laminiPath)); never a flag, never stored. The default is the local model that \
                 `scripts/local-model start` runs at \(ModelSettings.defaultBaseURL).
 
                 For large runs, --batch-file FILE writes the requests to a file in the OpenAI \
@@ -25,9 +26,10 @@ extension IFTDB {
                 Typical use:
                   iftdb generate questions              # 3 questions per chunk, prompt questions@latest
                   iftdb generate answers                # one answer per question, prompt answers@latest
+                  iftdb generate judgments              # a 1-5 score and a reason per pair, prompt judge@latest
                   iftdb generate answers --batch-file requests.jsonl   # then: generate ingest results.jsonl
                 """,
-            subcommands: [Questions.self, Answers.self, Ingest.self]
+            subcommands: [Questions.self, Answers.self, Judgments.self, Ingest.self]
         )
 
         struct Questions: AsyncParsableCommand {
@@ -56,14 +58,12 @@ extension IFTDB {
             @OptionGroup var model: ModelOptions
 
             func validate() throws {
-                try generation.check()
+                try generation.check(model: model, prompt: prompt)
                 try batch.check(generation)
-                try model.check()
                 if count < 1 || count > 50 { throw ValidationError("--count must be between 1 and 50") }
                 if let questionPattern, (try? NSRegularExpression(pattern: questionPattern)) == nil {
                     throw ValidationError("--question-pattern is not a valid regular expression")
                 }
-                _ = try parsePromptRef(prompt, flag: "--prompt")
             }
 
             func run() async throws {
@@ -98,10 +98,8 @@ extension IFTDB {
             @OptionGroup var model: ModelOptions
 
             func validate() throws {
-                try generation.check()
+                try generation.check(model: model, prompt: prompt)
                 try batch.check(generation)
-                try model.check()
-                _ = try parsePromptRef(prompt, flag: "--prompt")
                 _ = try parsePromptRef(questions, flag: "--questions")
             }
 
@@ -117,6 +115,71 @@ extension IFTDB {
     }
 }
 
+extension IFTDB.Generate {
+    struct Judgments: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Ask a model to grade each selected pair: a score from 1 to 5 and a one-sentence reason.",
+            discussion: """
+                Grades the answers the filters select, as `export` selects them: by default \
+                every answer on the current source versions (a question's answers from several \
+                prompts or models are all graded, each on its own). The judge prompt (--prompt, \
+                default: the latest version of `judge`) gets the chunk, the question and the \
+                answer, and is asked for JSON {"score": 1-5, "reason": "…"} (structured output, \
+                read leniently). A reply without a whole score from 1 to 5 is asked again, up to \
+                --retries times; then the pair counts as failed and the next run asks again.
+
+                The judge is the prompt version and the model: --model (or $IFTDB_MODEL) names \
+                the model that grades (so the answers' model has no filter here: narrow with \
+                --run or --dataset). --judge, --judge-model and --min-score are filters on \
+                grades already stored, as in `export`: for instance, grade with a larger model \
+                only the pairs a small judge scored 4 or more. Each judgment is stored once per \
+                answer, judge prompt version, model and sample; `--min-score N` on export, \
+                stats, dataset save and diff reads them.
+
+                Examples:
+                  iftdb generate judgments
+                  iftdb generate judgments --answers answers@2 --exclude-idk --model qwen2.5
+                  iftdb generate judgments --samples 3 --temperature 0.7 --dry-run
+                  iftdb stats                  # mean score and scores 1-5, per row
+                  iftdb export --format openai --min-score 4 -o train.jsonl
+                """
+        )
+
+        @OptionGroup var store: StoreOptions
+        @Option(help: ArgumentHelp("The judge prompt: NAME or NAME@VERSION.", valueName: "ref"), completion: StoreCompletion.prompts(.judge)) var prompt = DefaultPrompts.judgeName
+        @Option(name: [.customLong("answers"), .customLong("answer-prompt")], help: ArgumentHelp(
+            "Grade only the answers of this answer prompt: NAME@V, or NAME for its latest version (default: every answer the filters select).",
+            valueName: "ref"), completion: StoreCompletion.prompts(.answer)) var answers: String?
+        @Option(name: [.customLong("questions"), .customLong("question-prompt")], help: ArgumentHelp(
+            "Grade only answers to the questions of this question prompt.", valueName: "ref"), completion: StoreCompletion.prompts(.question)) var questions: String?
+        @Option(name: .customLong("run"), help: ArgumentHelp("Grade only pairs whose questions or answers this generation run made.", valueName: "id")) var runID: Int?
+        @Option(help: ArgumentHelp("Only pairs on this chunking's chunks.", valueName: "id")) var chunking: Int?
+        @OptionGroup var pairs: PairConditionOptions
+        @OptionGroup var generation: GenerationOptions
+        @OptionGroup var model: ModelOptions
+
+        func validate() throws {
+            try generation.check(model: model, prompt: prompt)
+            try PairConditionOptions.asUsageError { _ = try pairFilter() }
+        }
+
+        /// The pairs to grade: --answers, --questions, --run, --source, --chunking and the conditions.
+        func pairFilter() throws -> PairFilter {
+            try pairs.pairFilter(PairFilter(
+                questionPrompt: try questions.map { try parsePromptRef($0, flag: "--questions") },
+                answerPrompt: try answers.map { try parsePromptRef($0, flag: "--answers") },
+                run: runID, sourceGlob: generation.source, chunking: chunking))
+        }
+
+        func run() async throws {
+            let request = GenerationRequest(
+                kind: .judgments, prompt: try parsePromptRef(prompt, flag: "--prompt"), pairs: try pairFilter(),
+                limit: generation.limit, samples: generation.samples)
+            try await GenerationCommand(store: store, generation: generation, model: model, defaultMaxTokens: 200).run(request)
+        }
+    }
+}
+
 func parsePromptRef(_ text: String, flag: String) throws -> PromptRef {
     do {
         return try PromptRef(parsing: text)
@@ -125,12 +188,13 @@ func parsePromptRef(_ text: String, flag: String) throws -> PromptRef {
     }
 }
 
-/// The shared body of `generate questions` and `generate answers`: one session, and what it
+/// The shared body of every `generate` subcommand: one session, and what it
 /// says printed for people on stderr (and with --json, the summary on stdout).
 struct GenerationCommand {
     let store: StoreOptions
     let generation: GenerationOptions
-    let batch: BatchFileOptions
+    /// nil for a kind that is not written to batch files (judgments).
+    var batch: BatchFileOptions? = nil
     let model: ModelOptions
     let defaultMaxTokens: Int
     var questionPattern: String? = nil
@@ -140,7 +204,7 @@ struct GenerationCommand {
         settings.questionPattern = questionPattern
         let session = try GenerationSession(storePath: store.path, request: request, settings: settings, waitsForClaim: generation.wait)
         defer { session.close() }
-        if let file = batch.batch { return try await writeBatch(file, session: session, settings: settings) }
+        if let file = batch?.batch { return try await writeBatch(file, session: session, settings: settings) }
         if generation.dryRun { return try reportDryRun(try session.dryRun(maxCalls: generation.maxCalls), settings: settings) }
 
         let stop = StopSignal()
@@ -197,8 +261,11 @@ struct GenerationCommand {
 
     private func report(_ summary: GenerationSummary, request: GenerationRequest) {
         let p = summary.progress
-        let noun = request.kind == .questions
-            ? "question sets (\(p.results) questions\(p.shortSets > 0 ? "; \(p.shortSets) short: fewer questions than --count \(request.count)" : ""))" : "answers"
+        let noun = switch request.kind {
+        case .questions: "question sets (\(p.results) questions\(p.shortSets > 0 ? "; \(p.shortSets) short: fewer questions than --count \(request.count)" : ""))"
+        case .answers: "answers"
+        case .judgments: "judgments" + (p.scores.map { " (scores 1/2/3/4/5: \($0.map(String.init).joined(separator: "/")))" } ?? "")
+        }
         Console.info("run \(summary.runID) \(summary.status.rawValue) in \(Format.seconds(summary.seconds)): \(p.done) \(noun) stored · \(summary.skippedAsPresent + p.alreadyPresent) skipped as already present · \(p.failed) failed · tokens \(p.promptTokens) in / \(p.completionTokens) out")
         if let failure = p.lastFailure, p.failed > 0 {
             Console.info("  last failure: \(failure)")

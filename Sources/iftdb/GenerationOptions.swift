@@ -4,7 +4,7 @@ import IFTStore
 /// The options every `generate` subcommand takes: what to ask for, how many at once, how to report.
 struct GenerationOptions: ParsableArguments {
     @Option(help: ArgumentHelp("Only sources whose path matches GLOB ('*' crosses '/').", valueName: "glob")) var source: String?
-    @Option(help: "At most N items this run (an item is one chunk or question, per sample).") var limit: Int?
+    @Option(help: "At most N items this run (an item is one chunk, question or answer, per sample).") var limit: Int?
     @Option(help: "Results wanted per item (ask several samples on purpose).") var samples = 1
     @Option(help: "Requests in flight at once (default 4).") var concurrency: Int?
     @Option(help: "Stop cleanly after N requests; run again to continue.") var maxCalls: Int?
@@ -15,6 +15,13 @@ struct GenerationOptions: ParsableArguments {
 
     /// Requests in flight at once.
     var requestsInFlight: Int { concurrency ?? 4 }
+
+    /// Checks these flags, `model`'s and the `--prompt` reference every `generate` subcommand takes.
+    func check(model: ModelOptions, prompt: String) throws {
+        try check()
+        try model.check()
+        _ = try parsePromptRef(prompt, flag: "--prompt")
+    }
 
     func check() throws {
         if let limit, limit < 1 { throw ValidationError("--limit must be at least 1") }

@@ -76,9 +76,13 @@ extension IFTDB {
             let writer = try StoreFile.open(store.path, for: .writing(create: true))
             defer { writer.close() }
             if case .created = writer.migrationOutcome { Console.info("created store \(store.path)") }
-            let options = LoadOptions(
+            var options = LoadOptions(
                 walk: WalkOptions(includes: includes, excludes: excludes, hidden: hidden, maxFileSize: maxFileSize, followExternalLinks: followExternalLinks),
                 chunking: ChunkingConfig(method: ChunkingMethod(rawValue: chunker) ?? .boundary, size: chunkSize, step: stepSize))
+            #if DEBUG
+            // Stopped after its N-th file, the load must not have read the next one already.
+            if Self.testStopAfterFiles != nil { options.readsAhead = false }
+            #endif
             let progress = ProgressLine(quiet: quiet)
             let summary = try writer.load(folders: folders, options: options) { event in
                 switch event {

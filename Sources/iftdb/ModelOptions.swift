@@ -9,9 +9,9 @@ struct ModelOptions: ParsableArguments {
     @Option(help: ArgumentHelp("The model name to ask for (default: $IFTDB_MODEL, else \(ModelSettings.defaultModel)).", valueName: "name"))
     var model: String?
     @Option(help: "Sampling temperature (default: the server's).") var temperature: Double?
-    @Option(help: "Most tokens per reply (default: 400 for questions, 300 for answers).") var maxTokens: Int?
+    @Option(help: "Most tokens per reply (default: 400 for questions, 300 for answers, 200 for judgments).") var maxTokens: Int?
     @Option(help: "Seed for servers that support one.") var seed: Int?
-    @Option(help: "Retries per request after the first attempt (connection errors, timeouts, 429, 5xx).") var retries = 4
+    @Option(help: "Retries per request after the first attempt (connection errors, timeouts, 429, 5xx; for judgments, a reply without a usable score).") var retries = 4
     @Option(help: "Seconds one attempt may take, reply included.") var timeout: Double = 120
     @Option(help: "Seconds to establish a connection.") var connectTimeout: Double = 5
 
@@ -30,8 +30,7 @@ struct ModelOptions: ParsableArguments {
     }
 
     func settings(defaultMaxTokens: Int) -> ModelSettings {
-        var settings = ModelSettings.fromEnvironment()
-        if let baseURL { settings.baseURL = baseURL }
+        var settings = ModelSettings.fromEnvironment(baseURL: baseURL)
         if let model { settings.model = model }
         settings.temperature = temperature
         settings.maxTokens = maxTokens ?? defaultMaxTokens

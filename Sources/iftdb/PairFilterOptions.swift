@@ -2,7 +2,9 @@ import ArgumentParser
 import IFTStore
 
 /// The pair filters `export`, `stats`, `dataset save` and `diff` share. A command declares
-/// `@OptionGroup var filters: PairFilterOptions` and calls `filters.pairFilter()`.
+/// `@OptionGroup var filters: PairFilterOptions` and calls `filters.pairFilter()`. The
+/// filters on which prompt, model and run made a pair are here; the rest are
+/// `PairConditionOptions`, which `generate judgments` takes too.
 struct PairFilterOptions: ParsableArguments {
     @Option(help: ArgumentHelp("Questions made by this prompt: NAME@V, or NAME for its latest version.", valueName: "ref"), completion: StoreCompletion.prompts(.question))
     var questionPrompt: String?
@@ -22,6 +24,28 @@ struct PairFilterOptions: ParsableArguments {
     @Option(help: ArgumentHelp("Chunks of this chunking.", valueName: "id"))
     var chunking: Int?
 
+    @Flag(help: "Take answers from several answer prompts or models for one question instead of refusing.")
+    var allAnswers = false
+
+    @OptionGroup var conditions: PairConditionOptions
+
+    func validate() throws {
+        try PairConditionOptions.asUsageError { _ = try pairFilter() }
+    }
+
+    /// The filter these flags describe; throws a `PromptError` or `SelectionError` for a malformed value.
+    func pairFilter() throws -> PairFilter {
+        try conditions.pairFilter(PairFilter(
+            questionPrompt: try questionPrompt.map(PromptRef.init(parsing:)),
+            answerPrompt: try answerPrompt.map(PromptRef.init(parsing:)),
+            model: model, run: run, sourceGlob: source, chunking: chunking, allAnswers: allAnswers))
+    }
+}
+
+/// The pair filters that judge a pair by what it is (its time, text, quality, a judge's
+/// score, repeats) or where it is (a dataset, superseded versions), rather than by which
+/// prompt, model and run made it: `PairFilterOptions` and `generate judgments` share them.
+struct PairConditionOptions: ParsableArguments {
     @Option(help: ArgumentHelp("Answers created at or after this date (YYYY-MM-DD, UTC) or ISO 8601 time.", valueName: "time"))
     var since: String?
 
@@ -41,9 +65,6 @@ struct PairFilterOptions: ParsableArguments {
 
     @Flag(help: "Include superseded source versions (default: each path's current version only).")
     var allVersions = false
-
-    @Flag(help: "Take answers from several answer prompts or models for one question instead of refusing.")
-    var allAnswers = false
 
     @Option(help: ArgumentHelp("Only the answers of this saved dataset (NAME or dataset:NAME), in its order.", valueName: "name"), completion: StoreCompletion.datasets)
     var dataset: String?
@@ -76,9 +97,10 @@ struct PairFilterOptions: ParsableArguments {
     @Option(help: ArgumentHelp("With --dedupe-near: the estimated similarity, above 0 and at most 1, from which two questions are near (default \(NearFilter.defaultThreshold)).", valueName: "t"))
     var nearThreshold: Double?
 
-    func validate() throws {
+    /// Runs `body`, turning a malformed value (a `UserFacingError`) into a usage error (exit 64).
+    static func asUsageError(_ body: () throws -> Void) throws {
         do {
-            _ = try pairFilter()
+            try body()
         } catch let error as any UserFacingError {
             throw ValidationError(error.message)
         }
@@ -110,17 +132,21 @@ struct PairFilterOptions: ParsableArguments {
         return JudgeFilter(minScore: minScore, prompt: try judge.map(PromptRef.init(parsing:)), model: judgeModel)
     }
 
-    /// The filter these flags describe; throws a `PromptError` or `SelectionError` for a malformed value.
-    func pairFilter() throws -> PairFilter {
-        let filter = PairFilter(
-            questionPrompt: try questionPrompt.map(PromptRef.init(parsing:)),
-            answerPrompt: try answerPrompt.map(PromptRef.init(parsing:)),
-            model: model, run: run, sourceGlob: source, chunking: chunking,
-            since: since, until: until, excludeIDK: excludeIdk,
-            idkRule: try IDKRule(extraPatterns: idkPattern),
-            minAnswerChars: minAnswerChars, allVersions: allVersions, allAnswers: allAnswers,
-            dataset: dataset.map(SavedDataset.name(fromReference:)), dedupe: dedupe,
-            quality: try qualityFilter(), judge: try judgeFilter(), near: try nearFilter())
+    /// `base` (the filters on which prompt, model and run made a pair) with these flags'
+    /// conditions; throws a `PromptError` or `SelectionError` for a malformed value.
+    func pairFilter(_ base: PairFilter) throws -> PairFilter {
+        var filter = base
+        filter.since = since
+        filter.until = until
+        filter.excludeIDK = excludeIdk
+        filter.idkRule = try IDKRule(extraPatterns: idkPattern)
+        filter.minAnswerChars = minAnswerChars
+        filter.allVersions = allVersions
+        filter.dataset = dataset.map(SavedDataset.name(fromReference:))
+        filter.dedupe = dedupe
+        filter.quality = try qualityFilter()
+        filter.judge = try judgeFilter()
+        filter.near = try nearFilter()
         try filter.validate()
         if dataset != nil && allVersions {
             throw SelectionError.allVersionsWithDataset

@@ -298,8 +298,9 @@ import Testing
         let split = try await iftdb(["export", "--format", "csv", "--all-answers", "--all-versions", "--split", "train=0.5,valid=0.5", "--split-by", "pair", "-o", "out"], in: folder.path)
         #expect(split.status == 0, "\(split.stderr)")
         #expect(try folder.listing().contains("out"))
-        let files = try FileManager.default.contentsOfDirectory(atPath: folder.file("out")).sorted()
-        #expect(files == ["train.csv", "valid.csv"])
+        // The split files and their dataset card.
+        #expect(try FileManager.default.contentsOfDirectory(atPath: folder.file("out")).sorted() == ["README.md", "train.csv", "valid.csv"])
+        let files = ["train.csv", "valid.csv"]
         let rows = try files.map { try String(contentsOfFile: folder.file("out/\($0)"), encoding: .utf8) }
         #expect(rows.allSatisfy { $0.hasPrefix("Data,Questions,Answers\r\n") })
         #expect(split.stderr.contains("train:") && split.stderr.contains("valid:"))

@@ -150,41 +150,74 @@ import Testing
         #expect(arrived, "timed out waiting for \(count) chat requests", sourceLocation: sourceLocation)
     }
 
+    /// Runs `arguments` (a `generate` command) with one request in flight against a server
+    /// that replies to the first `replies` requests `isAsked` picks and holds every later
+    /// one, kills it with SIGKILL once request `replies + 1` arrives (so result `replies` is
+    /// committed), and checks that the store is intact and the run shows as interrupted.
+    static func killedAfter(
+        _ replies: Int, _ arguments: [String], in folder: TemporaryFolder, isAsked: @escaping @Sendable (TestModelServer.RecordedRequest) -> Bool,
+        reply: @escaping @Sendable (TestModelServer.RecordedRequest) -> TestModelServer.Action, sourceLocation: SourceLocation = #_sourceLocation
+    ) async throws {
+        let answered = Counter()
+        try await withTestModelServer(fallback: { request in
+            guard isAsked(request) else { return .respond(status: 200, body: #"{"data":[]}"#) }
+            return answered.next() <= replies ? reply(request) : .hang
+        }) { server in
+            let process = try startIftdb(arguments + ["--base-url", server.baseURL, "--concurrency", "1", "--quiet"], in: folder.path)
+            let arrived = await server.waitForRequests { $0.filter(isAsked).count >= replies + 1 }
+            #expect(arrived, "timed out waiting for \(replies + 1) requests", sourceLocation: sourceLocation)
+            kill(process.pid, SIGKILL)
+            await process.exit()
+        }
+        #expect(try await RunClaimTests.scalar("PRAGMA integrity_check", in: folder) == "ok", sourceLocation: sourceLocation)
+        #expect(try await iftdb(["runs", "--json"], in: folder.path).stdout.contains("\"status\":\"interrupted\""), sourceLocation: sourceLocation)
+    }
+
     @Test(arguments: [1, 12, 24])
     func killedAtAnyPointResumesExactlyOnce(after replies: Int) async throws {
         let folder = try TemporaryFolder()
         try Self.writeCorpus(folder)
         try await load(folder)
-        // Reply to the first `replies` chat requests, then hold every later one.
-        let answered = Counter()
-        try await withTestModelServer(fallback: { request in
-            guard request.uri.hasSuffix("/chat/completions") else { return .respond(status: 200, body: #"{"data":[]}"#) }
-            return answered.next() <= replies ? Self.reply(request) : .hang
-        }) { server in
-            let process = try startIftdb(["generate", "questions", "--base-url", server.baseURL, "--concurrency", "1", "--quiet"], in: folder.path)
-            // With one request in flight, request replies+1 arriving means result `replies` is committed.
-            await Self.waitForChatRequests(server, replies + 1)
-            kill(process.pid, SIGKILL)
-            await process.exit()
+        try await Self.killedAfter(replies, ["generate", "questions"], in: folder, isAsked: { $0.uri.hasSuffix("/chat/completions") }, reply: Self.reply)
+        #expect(try await scalar("SELECT count(DISTINCT chunk_id) FROM questions", in: folder) == "\(replies)")
+        let stored = Set(try await iftdb(["sql", "--csv", "SELECT DISTINCT substr(c.text, 1, 6) FROM questions q JOIN chunks c ON c.id = q.chunk_id"], in: folder.path)
+            .stdout.split(separator: "\r\n").dropFirst().map(String.init))
+        #expect(stored.count == replies)
 
-            #expect(try await scalar("SELECT count(DISTINCT chunk_id) FROM questions", in: folder) == "\(replies)")
+        try await withTestModelServer(fallback: Self.reply) { resumed in
+            let again = try await iftdb(["generate", "questions", "--base-url", resumed.baseURL, "--quiet"], in: folder.path)
+            #expect(again.status == 0, "\(again.stderr)")
+            let asked = Self.chatRequests(resumed).compactMap { Self.marker(in: $0.body) }
+            #expect(Set(asked).isDisjoint(with: stored), "items already stored were asked again")
+            #expect(asked.count == 25 - replies)
+            #expect(try await scalar("SELECT count(*) FROM questions", in: folder) == "75")
+            #expect(try await scalar("SELECT count(*) FROM (SELECT chunk_id, sample FROM questions GROUP BY chunk_id, sample HAVING count(*) <> 3)", in: folder) == "0")
             #expect(try await scalar("PRAGMA integrity_check", in: folder) == "ok")
-            let runs = try await iftdb(["runs", "--json"], in: folder.path)
-            #expect(runs.stdout.contains("\"status\":\"interrupted\""))
-            let stored = Set(try await iftdb(["sql", "--csv", "SELECT DISTINCT substr(c.text, 1, 6) FROM questions q JOIN chunks c ON c.id = q.chunk_id"], in: folder.path)
-                .stdout.split(separator: "\r\n").dropFirst().map(String.init))
-            #expect(stored.count == replies)
+        }
+    }
 
-            try await withTestModelServer(fallback: Self.reply) { resumed in
-                let again = try await iftdb(["generate", "questions", "--base-url", resumed.baseURL, "--quiet"], in: folder.path)
-                #expect(again.status == 0, "\(again.stderr)")
-                let asked = Self.chatRequests(resumed).compactMap { Self.marker(in: $0.body) }
-                #expect(Set(asked).isDisjoint(with: stored), "items already stored were asked again")
-                #expect(asked.count == 25 - replies)
-                #expect(try await scalar("SELECT count(*) FROM questions", in: folder) == "75")
-                #expect(try await scalar("SELECT count(*) FROM (SELECT chunk_id, sample FROM questions GROUP BY chunk_id, sample HAVING count(*) <> 3)", in: folder) == "0")
-                #expect(try await scalar("PRAGMA integrity_check", in: folder) == "ok")
-            }
+    /// Runs `arguments` (a `generate` command) with two requests in flight against a server
+    /// that holds its replies to the requests `isAsked` picks until the run has heard Ctrl-C:
+    /// sends Ctrl-C once both are in, waits for the run to say it stops, then lets the
+    /// replies go. However slow the machine, exactly two requests were sent when it stopped.
+    /// `body` gets how the command ended and the server (for a resume).
+    static func interruptedWithTwoInFlight(
+        _ arguments: [String], in folder: TemporaryFolder, isAsked: @escaping @Sendable (TestModelServer.RecordedRequest) -> Bool,
+        reply: @escaping @Sendable (TestModelServer.RecordedRequest) -> TestModelServer.Action,
+        _ body: (CommandResult, TestModelServer) async throws -> Void
+    ) async throws {
+        let heard = Occurrence()
+        try await withTestModelServer(fallback: { request in
+            guard isAsked(request), case .respond(let status, _, let text) = reply(request) else { return reply(request) }
+            return .respondWhen({ await heard.waitForSignal() }, status: status, body: text)
+        }) { server in
+            let process = try startIftdb(arguments + ["--base-url", server.baseURL, "--concurrency", "2", "--quiet"], in: folder.path)
+            let inFlight = await server.waitForRequests { $0.filter(isAsked).count >= 2 }
+            #expect(inFlight, "timed out waiting for two requests in flight")
+            kill(process.pid, SIGINT)
+            #expect(await process.waitForOutput("stopping:"), "the run did not hear Ctrl-C: \(process.stderr)")
+            heard.signal()
+            try await body(await process.exit(), server)
         }
     }
 
@@ -192,22 +225,14 @@ import Testing
         let folder = try TemporaryFolder()
         try Self.writeCorpus(folder)
         try await load(folder)
-        try await withTestModelServer(fallback: { request in
-            guard request.uri.hasSuffix("/chat/completions") else { return .respond(status: 200, body: #"{"data":[]}"#) }
-            guard case .respond(let status, _, let body) = Self.reply(request) else { return .hang }
-            return .respondAfter(milliseconds: 1000, status: status, body: body)
-        }) { server in
-            let process = try startIftdb(["generate", "questions", "--base-url", server.baseURL, "--concurrency", "2", "--quiet"], in: folder.path)
-            await Self.waitForChatRequests(server, 3)
-            kill(process.pid, SIGINT)
-            let stopped = await process.exit()
+        try await Self.interruptedWithTwoInFlight(["generate", "questions"], in: folder, isAsked: { $0.uri.hasSuffix("/chat/completions") },
+                                                  reply: Self.reply) { stopped, server in
             #expect(stopped.status == 1, "\(stopped.stderr)")
             #expect(stopped.stderr.contains("stopping: no new requests"))
             #expect(stopped.stderr.contains("resume with: iftdb generate questions --base-url"))
             // Every request sent got its reply stored: the calls in flight were let finish.
-            let sent = Self.chatRequests(server).count
-            #expect(sent < 25)
-            #expect(try await scalar("SELECT count(DISTINCT chunk_id) FROM questions", in: folder) == "\(sent)")
+            #expect(Self.chatRequests(server).count == 2)
+            #expect(try await scalar("SELECT count(DISTINCT chunk_id) FROM questions", in: folder) == "2")
             #expect(try await iftdb(["runs", "--json"], in: folder.path).stdout.contains("\"status\":\"interrupted\""))
             let resumed = try await iftdb(["generate", "questions", "--base-url", server.baseURL, "--quiet"], in: folder.path)
             #expect(resumed.status == 0, "\(resumed.stderr)")

@@ -129,3 +129,48 @@ import Testing
         }
     }
 }
+
+extension GenerationSessionTests {
+    /// Questions from the default reply, answers that name the sky, and a 3 from the judge.
+    static func reply(_ request: TestModelServer.RecordedRequest) -> TestModelServer.Action {
+        guard request.uri.hasSuffix("/chat/completions") else { return .respond(status: 200, body: #"{"data":[]}"#) }
+        if request.body.contains(#""name":"judgment""#) {
+            return .respond(status: 200, body: TestModelServer.completion(#"{"score": 3, "reason": "Partly answers."}"#))
+        }
+        if request.body.contains("response_format") { return TestModelServer.defaultReply(request) }
+        return .respond(status: 200, body: TestModelServer.completion("The sky is blue."))
+    }
+
+    @Test func aJudgmentRunGradesTheSelectedAnswersCountsTheScoresAndRecordsItsFilters() async throws {
+        let folder = try TemporaryFolder()
+        let path = try Self.store(folder)
+        try await withTestModelServer(fallback: Self.reply) { server in
+            for (kind, prompt) in [(GenerationKind.questions, "questions"), (.answers, "answers")] {
+                let session = try GenerationSession(
+                    storePath: path, request: GenerationRequest(kind: kind, prompt: PromptRef(name: prompt)), settings: Self.settings(server))
+                _ = try await session.run(concurrency: 2, stop: StopSignal()) { _ in }
+                session.close()
+            }
+            let pairs = PairFilter(answerPrompt: PromptRef(name: "answers", version: 1), sourceGlob: "[ab].txt", excludeIDK: true)
+            let request = GenerationRequest(kind: .judgments, prompt: PromptRef(name: "judge"), pairs: pairs)
+            let session = try GenerationSession(storePath: path, request: request, settings: Self.settings(server))
+            let estimate = try session.dryRun()
+            #expect(estimate.plan.pending.count == 6 && estimate.plan.pending.allSatisfy { $0.sample == 1 })
+            let outcome = try await session.run(concurrency: 2, stop: StopSignal()) { _ in }
+            session.close()
+            guard case .finished(let summary) = outcome else {
+                Issue.record("the run did not finish")
+                return
+            }
+            #expect(summary.progress.done == 6 && summary.progress.scores == [0, 0, 6, 0, 0] && outcome.exitStatus == 0)
+            #expect(try Self.scalar("SELECT options FROM runs WHERE kind = 'judgments'", in: path)
+                == .text(#"{"samples":1,"concurrency":2,"retries":0,"answers":"answers@1","filters":["--source '[ab].txt'","--exclude-idk"]}"#))
+            // Each judgment grades the answer its call was about, from the judge prompt and this run.
+            #expect(try Self.scalar("""
+                SELECT count(*) FROM judgments j JOIN calls k ON k.id = j.call_id JOIN runs r ON r.id = j.run_id
+                WHERE k.item = 'answer:' || j.answer_id || '/1' AND r.kind = 'judgments' AND j.score = 3 AND j.reason = 'Partly answers.'
+                  AND j.prompt_id = (SELECT id FROM prompts WHERE name = 'judge' AND version = 1)
+                """, in: path) == .integer(6))
+        }
+    }
+}

@@ -22,7 +22,7 @@ import Testing
         while try statement.step() {
             let chunk = statement.string(at: 2)
             #expect(String(String.UnicodeScalarView(scalars[statement.int(0)..<statement.int(1)])) == chunk)
-            #expect(SHA256.hex(chunk) == statement.string(at: 3))
+            #expect(ContentHash.hex(chunk) == statement.string(at: 3))
             count += 1
         }
         #expect(count > 50)
@@ -134,5 +134,31 @@ import Testing
         var following: [CorpusFile] = []
         try CorpusWalker(root: folder.file("docs"), options: WalkOptions(followExternalLinks: true)).walk(found: { following.append($0) }, skipped: { _, _ in })
         guard case .success = following.first?.read(maxSize: 1000) else { Issue.record("--follow-external-links did not read it"); return }
+    }
+
+    /// Scalars counted and found eight bytes at a time agree with a plain walk, on text of
+    /// 1- to 4-byte scalars at every alignment.
+    @Test func scalarCountsAndOffsetsMatchAPlainWalk() {
+        let pieces = ["a", "é", "東", "🎉", "\r\n", " "]
+        for length in [0, 1, 7, 8, 9, 63, 64, 65, 500] {
+            var text = "", state = UInt64(length) &+ 1
+            for _ in 0..<length {
+                state = state &* 6364136223846793005 &+ 1442695040888963407
+                text += pieces[Int(state >> 33) % pieces.count]
+            }
+            let scalars = Array(text.unicodeScalars)
+            var expected: [Int] = [], offset = 0
+            for scalar in scalars {
+                expected.append(offset)
+                offset += UTF8.width(scalar)
+            }
+            expected.append(offset)
+            let every = Array(0...scalars.count), some = Array(stride(from: 0, through: scalars.count, by: 5))
+            text.withUTF8 { bytes in
+                #expect(SourceLoader.scalarCount(bytes) == scalars.count)
+                #expect(SourceLoader.byteOffsets(ofScalars: every, in: bytes) == expected)
+                #expect(SourceLoader.byteOffsets(ofScalars: some, in: bytes) == some.map { expected[$0] })
+            }
+        }
     }
 }

@@ -19,6 +19,28 @@ import Testing
         #expect(params.redacting("a secret-value b") == "a [REDACTED] b")
     }
 
+    /// A key goes only to its own service: `IFTDB_API_KEY` anywhere; else `LAMINI_API_KEY` to
+    /// Lamini's endpoint (`<api_url>/v1alpha/infv2`, as Lamini's own client builds it) and
+    /// `OPENAI_API_KEY` to every other server.
+    @Test func laminiEndpointTakesLaminisKey() {
+        let keys = ["LAMINI_API_KEY": "lamini-key-1234", "OPENAI_API_KEY": "sk-openai-1234"]
+        let lamini = ModelSettings.fromEnvironment(keys.merging(["IFTDB_BASE_URL": "https://api.lamini.ai/v1alpha/infv2"]) { $1 })
+        #expect(lamini.isLamini && lamini.apiKey == "lamini-key-1234")
+        #expect(lamini.chatCompletionsURL == "https://api.lamini.ai/v1alpha/infv2/chat/completions")
+        #expect(ModelSettings.laminiBaseURL == "https://api.lamini.ai/v1alpha/infv2")
+        // The --base-url flag decides as the variable does; a local server at Lamini's path too.
+        let flag = ModelSettings.fromEnvironment(keys, baseURL: "http://127.0.0.1:9000/v1alpha/infv2/")
+        #expect(flag.baseURL == "http://127.0.0.1:9000/v1alpha/infv2/" && flag.apiKey == "lamini-key-1234")
+        let openAI = ModelSettings.fromEnvironment(keys.merging(["IFTDB_BASE_URL": "https://api.openai.com/v1"]) { $1 })
+        #expect(!openAI.isLamini && openAI.apiKey == "sk-openai-1234")
+        #expect(ModelSettings.fromEnvironment(["LAMINI_API_KEY": "lamini-key-1234"]).apiKey == nil)
+        #expect(ModelSettings.fromEnvironment(["OPENAI_API_KEY": "sk-openai-1234"], baseURL: ModelSettings.laminiBaseURL).apiKey == nil)
+        let both = ModelSettings.fromEnvironment(keys.merging(["IFTDB_API_KEY": "key-iftdb"]) { $1 }, baseURL: ModelSettings.laminiBaseURL)
+        #expect(both.apiKey == "key-iftdb")
+        #expect(!lamini.description.contains("lamini-key"))
+        #expect(lamini.keyVariable == "LAMINI_API_KEY" && openAI.keyVariable == "OPENAI_API_KEY")
+    }
+
     @Test func retryPolicyBacksOffAndReadsRetryAfter() {
         let policy = RetryPolicy(jitter: { 1.0 })
         #expect((1...8).map { policy.backoff(retry: $0, retryAfter: nil) } == [

@@ -136,6 +136,23 @@ import Testing
 
     static let pinnedSignature = "91c1a73b1ec32569353130d7cb3a78e86a52f0cb7f8c59a56a6e9245a8edab37d010b872fd228be4b654e27697a1a0ee028a3f02548d0ae5a8b7bf74e70d977b"
 
+    /// A question written after the id set was sized (a reader outside one snapshot) is kept,
+    /// not lost: the set turns into a hash set with every id it held.
+    @Test func anIDPastTheSizedRangeIsKept() throws {
+        let folder = try TemporaryFolder()
+        let db = try Connection(path: folder.file("ids.db"), mode: .readWrite(create: true))
+        try db.execute("CREATE TABLE questions (id INTEGER PRIMARY KEY); INSERT INTO questions (id) VALUES (5), (6), (70)")
+        var ids = try QuestionIDSet(in: db)
+        for id: Int64 in [5, 70] { ids.insert(id) }
+        ids.insert(4_000)
+        ids.insert(2)
+        #expect(ids.count == 4)
+        #expect([2, 5, 70, 4_000].allSatisfy { ids.contains($0) })
+        #expect(!ids.contains(6))
+        ids.remove(5)
+        #expect(ids.count == 3 && !ids.contains(5))
+    }
+
     @Test func thresholdsOutsideZeroToOneAreRefused() {
         for bad in [0, -0.5, 1.0001, 2, .nan, .infinity] {
             #expect(throws: SelectionError.self, "\(bad)") {

@@ -43,7 +43,7 @@ import Testing
             let details = try queryPlan(query, in: db)
             all += details
             for detail in details {
-                let fullScan = detail.range(of: #"^SCAN (d|o|a|a2|q|q2|c2|d2|m|answers|questions|dataset_items)( |$)"#, options: .regularExpression) != nil
+                let fullScan = detail.range(of: #"^SCAN (d|o|a|a2|q|q2|c2|s2|d2|m|answers|questions|dataset_items)( |$)"#, options: .regularExpression) != nil
                 #expect(!fullScan, "full scan: \(detail)\n\(query.sql)", sourceLocation: sourceLocation)
             }
         }
@@ -85,14 +85,14 @@ import Testing
     @Test func datasetDiffLooksPairsUpByContentThroughIndexes() throws {
         let fixture = try Self.filledStore()
         let diff = try PairDiff(DiffRequest(a: .dataset("x"), b: .dataset("y")), in: fixture.db)
-        try Self.expectIndexed(diff, in: fixture.db, using: ["questions_by_chunk_normalized", "dataset_items_by_answer"])
+        try Self.expectIndexed(diff, in: fixture.db, using: ["chunks_by_source_sha256", "questions_by_chunk_normalized", "dataset_items_by_answer"])
         let summary = try diff.summary()
         // A key (path, chunk hash, normalised question) holds one question of each question
         // prompt; y's answers to both differ from x's except on x's own, unchanged, odd ids.
         #expect(summary.value("same") == 600 && summary.value("changed") == 600 && summary.value("only_a") == 0 && summary.value("only_b") == 0)
         let sets = try PairDiff(DiffRequest(aFilter: DiffSideFilter(answerPrompt: PromptRef(name: "a", version: 1)),
                                             bFilter: DiffSideFilter(answerPrompt: PromptRef(name: "a", version: 2))), in: fixture.db)
-        try Self.expectIndexed(sets, in: fixture.db, using: ["questions_by_chunk_normalized"])
+        try Self.expectIndexed(sets, in: fixture.db, using: ["chunks_by_source_sha256", "questions_by_chunk_normalized"])
     }
 
     @Test func conditionsRenderForOtherAliasesAndKnowTheirTable() {

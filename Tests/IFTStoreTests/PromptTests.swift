@@ -15,13 +15,13 @@ import Testing
     func addChunk(_ store: StoreWriter, text: String, path: String = "docs/a.txt") throws -> Int64 {
         try store.db.run(
             "INSERT INTO sources (path, version, status, text, sha256, loaded_at) VALUES (?, 1, 'present', ?, ?, ?)",
-            [path, text, SHA256.hex(text), Timestamp.now()])
+            [path, text, ContentHash.hex(text), Timestamp.now()])
         let sourceID = store.db.lastInsertRowID
         try store.db.run("INSERT INTO chunkings (method, size, step, created_at, last_used_at) VALUES ('window', 512, 512, 'x', 'x')")
         let chunkingID = store.db.lastInsertRowID
         try store.db.run(
             "INSERT INTO chunks (source_id, chunking_id, ordinal, start, end, text, sha256) VALUES (?, ?, 0, 0, ?, ?, ?)",
-            [sourceID, chunkingID, text.unicodeScalars.count, text, SHA256.hex(text)])
+            [sourceID, chunkingID, text.unicodeScalars.count, text, ContentHash.hex(text)])
         return store.db.lastInsertRowID
     }
 
@@ -117,6 +117,11 @@ import Testing
         #expect(rendered == "Q: Why? C: a chunk that says {{question}} and {{count}} N: 3 S: a.txt {{other}} {{ not a name }} {{")
         #expect(PromptTemplate.placeholderNames(in: "{{a}}{{b}} {x} {{ c }}") == ["a", "b", "c"])
         #expect(PromptTemplate.placeholderNames(in: #"{"questions": ["…?"]}"#).isEmpty)
+        // A third brace stays text, a name may be any letters (not only ASCII) but not start
+        // with a digit, tabs around it are trimmed, and text of any script passes as it is.
+        let edges = PromptTemplate.render("{{{chunk}}} Zürich 🎉 {{ chunk\t}} {{1a}} {{ä}} {{a b}} }}{{", values: ["chunk": "X", "ä": "Ü"])
+        #expect(edges == "{X} Zürich 🎉 X {{1a}} Ü {{a b}} }}{{")
+        #expect(PromptTemplate.placeholderNames(in: "{{{chunk}}} {{ä}} {{_x}}") == ["chunk", "ä", "_x"])
     }
 
     @Test func promptsRenderForChunksAndQuestions() throws {

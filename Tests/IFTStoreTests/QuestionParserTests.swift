@@ -80,6 +80,9 @@ import Testing
         Case(name: "fragments around one item, then code", reply: "{\"questions\":[\", \", \"How is a function added to the billing module?\", \"]}\n```python\n# How to use the billing module.\ndef f():\n    return 1\n```",
              questions: ["How is a function added to the billing module?"]),
         Case(name: "lone words are not questions", reply: "- Questions\n- What is a lens?\n- ?", questions: ["What is a lens?"]),
+        // Whitespace that only Unicode (or the regular expression) knows, around and inside.
+        Case(name: "runs of spaces, tabs and non-ASCII spaces folded", reply: #"{"questions": ["  What  is\ta  lens?\u00a0", "Where is\u2003it?", "\u00a0**Why  here?**"]}"#,
+             questions: ["What is a lens?", "Where is it?", "Why here?"]),
     ]
 
     @Test(arguments: cases) func parses(_ item: Case) {

@@ -94,6 +94,27 @@ import Testing
         #expect(try db.scalarInt("SELECT count(*) FROM chunkings") == 1)
     }
 
+    /// A new store has 16 KiB pages; a store that exists (here one of 4 KiB, SQLite's
+    /// default) keeps its own, however often it is opened and migrated.
+    @Test func aNewStoreHas16KiBPagesAndAnOldOneKeepsItsOwn() throws {
+        let folder = try TemporaryFolder()
+        let fresh = try StoreFile.open(folder.file("new.db"), for: .writing(create: true))
+        #expect(try fresh.db.scalarInt("PRAGMA page_size") == StoreSchema.pageSize && StoreSchema.pageSize == 16384)
+        fresh.close()
+        let old = folder.file("old.db")
+        let first = try StoreFile.open(old, for: .writing(create: true), migrations: Array(StoreSchema.migrations.prefix(1)))
+        try first.db.execute("PRAGMA journal_mode = DELETE")
+        first.close()
+        let db = try Connection(path: old, mode: .readWrite(create: false))
+        try db.execute("PRAGMA page_size = 4096; VACUUM; PRAGMA journal_mode = WAL")
+        #expect(try db.scalarInt("PRAGMA page_size") == 4096)
+        db.close()
+        let upgraded = try StoreFile.open(old, for: .writing)
+        #expect(try upgraded.db.scalarInt("PRAGMA page_size") == 4096)
+        #expect(try upgraded.db.scalarInt("SELECT count(*) FROM chunks") == 0)
+        upgraded.close()
+    }
+
     @Test func storePathConvention() {
         #expect(StoreFile.resolvePath("x.db", environment: ["IFTDB_DB": "y.db"]) == "x.db")
         #expect(StoreFile.resolvePath(nil, environment: ["IFTDB_DB": "y.db"]) == "y.db")

@@ -12,7 +12,7 @@ public let iftdbBinary: String = {
 /// store, server or model, with `extra` on top.
 public func iftdbEnvironment(_ extra: [String: String] = [:]) -> [String: String] {
     var environment = ProcessInfo.processInfo.environment
-    for key in ["IFTDB_DB", "IFTDB_BASE_URL", "IFTDB_MODEL", "IFTDB_API_KEY", "OPENAI_API_KEY"] { environment.removeValue(forKey: key) }
+    for key in ["IFTDB_DB", "IFTDB_BASE_URL", "IFTDB_MODEL", "IFTDB_API_KEY", "OPENAI_API_KEY", "LAMINI_API_KEY"] { environment.removeValue(forKey: key) }
     environment.merge(extra) { $1 }
     return environment
 }

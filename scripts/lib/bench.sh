@@ -44,6 +44,18 @@ result() {
         "$SECTION" "$1" "$2" "$3" "$4" "$5" "$6" "$7" >>"$RESULTS"
 }
 
+# target CASE WHAT VALUE OP LIMIT: prints whether a target is met, as one line
+#   `TARGET section case: WHAT = VALUE (target OP LIMIT): met` (or `NOT MET`)
+# (OP is >= or <=); scripts/bench lists every such line again at the end.
+target() {
+    local verdict
+    verdict=$(awk -v v="$3" -v l="$5" -v op="$4" 'BEGIN { ok = (op == ">=") ? v + 0 >= l + 0 : v + 0 <= l + 0; print ok ? "met" : "NOT MET" }')
+    printf 'TARGET %s %s: %s = %s (target %s %s): %s\n' "$SECTION" "$1" "$2" "$3" "$4" "$5" "$verdict"
+}
+
+# report CASE WHAT VALUE: a figure the issue asks to report, not to meet, in the same form.
+report() { printf 'TARGET %s %s: %s = %s (reported)\n' "$SECTION" "$1" "$2" "$3"; }
+
 # bench_results: prints the RESULT lines, one per figure, after the human-readable ones.
 bench_results() { cat "$RESULTS"; }
 

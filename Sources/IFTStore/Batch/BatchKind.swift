@@ -2,6 +2,7 @@
 enum BatchResult {
     case questions(QuestionReply)
     case answer(String)
+    case judgment(JudgmentReply)
 }
 
 /// What differs per kind of result in a batch: the request body (the very `ModelAsk` a live
@@ -14,6 +15,7 @@ extension GenerationKind {
         switch self {
         case .questions: try ModelAsk.questions(messages: messages, count: plan.request.count, settings: settings).request(form).encoded()
         case .answers: try ModelAsk.answer(messages: messages, settings: settings).request(form).encoded()
+        case .judgments: try ModelAsk.judgment(messages: messages, settings: settings).request(form).encoded()
         }
     }
 
@@ -24,6 +26,7 @@ extension GenerationKind {
         switch self {
         case .questions: ModelAsk.questions(messages: [], count: count, settings: ModelSettings()).read(body).map(BatchResult.questions)
         case .answers: ModelAsk.answer(messages: [], settings: ModelSettings()).read(body).map(BatchResult.answer)
+        case .judgments: ModelAsk.judgment(messages: [], settings: ModelSettings()).read(body).map(BatchResult.judgment)
         }
     }
 }
@@ -34,6 +37,7 @@ extension StoreWriter {
         switch result {
         case .questions(let reply): try storeQuestions(reply, for: target, item: item, callID: callID)
         case .answer(let answer): try storeAnswer(answer, for: target, item: item, callID: callID)
+        case .judgment(let judgment): try storeJudgment(judgment, for: target, item: item, callID: callID)
         }
     }
 }

@@ -134,8 +134,8 @@ struct AnswerDiff: Comparison {
         let q = PairQuery.aliases.question, c = PairQuery.aliases.chunk
         let side = sideQuery(driving: driving, columns: """
             o.id AS oid, o.text = d.text AS same, is_idk(d.text) AS di, is_idk(o.text) AS oi, length(d.text) AS chars,
-            \(QualityFilter.flaggedColumn(after: quality, question: "\(q).text", answer: "d.text", chunk: "\(c).text")) AS df,
-            \(QualityFilter.flaggedColumn(after: quality, question: "\(q).text", answer: "o.text", chunk: "\(c).text")) AS of,
+            \(QualityFilter.flaggedColumn(after: quality, answerID: "d.id", question: "\(q).text", answer: "d.text", chunk: "\(c).text")) AS df,
+            \(QualityFilter.flaggedColumn(after: quality, answerID: "o.id", question: "\(q).text", answer: "o.text", chunk: "\(c).text")) AS of,
             k.prompt_tokens AS pt, k.completion_tokens AS ct,
             length(o.text) AS ochars, ko.prompt_tokens AS opt, ko.completion_tokens AS oct,
             \(scores.mine) AS ds, \(scores.other) AS os

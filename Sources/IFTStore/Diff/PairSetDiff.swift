@@ -35,7 +35,7 @@ struct PairSetDiff: Comparison {
             """
             count(*) AS pairs, coalesce(sum(m = 1), 0) AS same, coalesce(sum(m = 0), 0) AS changed,
             coalesce(sum(is_idk(p.text)), 0) AS idk, coalesce(sum(length(p.text)), 0) AS chars,
-            coalesce(sum(\(QualityFilter.flaggedColumn(after: quality, question: "p.question", answer: "p.text", chunk: "p.chunk_text"))), 0) AS flagged,
+            coalesce(sum(\(QualityFilter.flaggedColumn(after: quality, answerID: "p.answer_id", question: "p.question", answer: "p.text", chunk: "p.chunk_text"))), 0) AS flagged,
             coalesce(sum(k.prompt_tokens), 0) AS prompt_tokens, coalesce(sum(k.completion_tokens), 0) AS completion_tokens,
             count(p.score) AS judged, coalesce(sum(p.score), 0.0) AS score_sum,
             coalesce(sum(m IS NOT NULL AND p.score <> p.other_score), 0) AS score_changed
@@ -130,7 +130,7 @@ struct PairSetDiff: Comparison {
         let member = SQLFragment.joined(other.membership(.lookup).map { SQLFragment(" AND " + $0.sql, $0.arguments) }, separator: "")
         let lookup = """
             \(PairQuery.lookupFrom(.lookup))
-            WHERE c2.sha256 = c.sha256 AND q2.normalized = q.normalized AND s2.path = s.path\(member.sql)
+            WHERE s2.path = s.path AND c2.sha256 = c.sha256 AND q2.normalized = q.normalized\(member.sql)
             """
         let clause = mine.whereClause()
         // The lookup's values, once per use, in the order the uses are written.

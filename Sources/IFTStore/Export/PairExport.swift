@@ -17,6 +17,8 @@ public struct ExportSummary: Sendable, Hashable {
     public let destination: String?
     /// With `--split`: each split's file, in the spec's order.
     public var splits: [SplitFile] = []
+    /// The dataset card written beside the data, if any.
+    public var card: String?
     /// `--max-example-chars`, and how many examples it dropped.
     public var maxExampleChars: Int?
     public var droppedAsLong = 0
@@ -47,6 +49,7 @@ public struct ExportSummary: Sendable, Hashable {
             let share = written == 0 ? 0 : Double(split.pairs) / Double(written) * 100
             out.append("  \(split.name): \(split.pairs) pair\(split.pairs == 1 ? "" : "s") (\(String(format: "%.1f", share))%) to \(split.path)")
         }
+        if let card { out.append("  dataset card (Hugging Face): \(card)") }
         return out
     }
 
@@ -78,6 +81,11 @@ public struct ExportSplit: Sendable, Hashable {
         self.seed = seed
         self.unit = unit
     }
+
+    /// The flags that make this split.
+    var flags: String {
+        "--split " + spec.parts.map { "\($0.name)=\($0.ratio)" }.joined(separator: ",") + " --split-by \(unit.rawValue) --seed \(seed)"
+    }
 }
 
 /// Refuses an output path that is the store itself or one of SQLite's files beside it, by
@@ -101,8 +109,9 @@ extension StoreFiles {
 enum PairExport {
     static func writeSplits(
         _ selection: PairSelection, exporter: PairExporter, split: ExportSplit, folder: String, funnel: PairFunnel,
-        storePath: String
+        storePath: String, card: DatasetCard.Request?
     ) throws -> ExportSummary {
+        if card != nil { try DatasetCard.checkSplitNames(split.spec) }
         var isDirectory: ObjCBool = false
         var createdFolder = false
         let folderExists = FileManager.default.fileExists(atPath: folder, isDirectory: &isDirectory)
@@ -134,16 +143,32 @@ enum PairExport {
             }
         }
         let storeFiles = StoreFiles(storePath: storePath)
-        for part in split.spec.parts {
-            let target = ResolvedPath.join(folder, "\(part.name).\(exporter.options.format.fileExtension)")
+        let names = split.spec.parts.map { "\($0.name).\(exporter.options.format.fileExtension)" }
+        for name in names {
+            let target = ResolvedPath.join(folder, name)
             files.append(try AtomicOutputFile(path: target, checking: { try storeFiles.refuse(target, at: $0) }))
         }
+        var cardFile: AtomicOutputFile?
+        if card != nil {
+            let target = ResolvedPath.join(folder, DatasetCard.fileName)
+            let file = try AtomicOutputFile(path: target, checking: { try storeFiles.refuse(target, at: $0) })
+            cardFile = file
+            files.append(file)
+        }
         let lengths = ExampleLengthGuard(options: exporter.options)
-        let counts = try exporter.write(selection, split: split.spec, seed: split.seed, unit: split.unit, to: files.map(\.sink), lengths: lengths)
+        let tally = card.map { _ in CardTally(quality: selection.filter.quality) }
+        let counts = try exporter.write(
+            selection, split: split.spec, seed: split.seed, unit: split.unit, to: files.prefix(names.count).map(\.sink), lengths: lengths, tally: tally)
         var summary = ExportSummary(written: counts.reduce(0, +), funnel: funnel, format: exporter.options.format, destination: folder)
         try summary.count(lengths)
         if let empty = counts.firstIndex(of: 0) {
             throw SelectionError.emptySplit(name: split.spec.parts[empty].name, pairs: counts.reduce(0, +), unit: split.unit)
+        }
+        if let card, let cardFile, let tally {
+            let dataFiles = zip(split.spec.parts, zip(names, counts)).map { DatasetCard.DataFile(split: $0.name, path: $1.0, pairs: $1.1) }
+            try writeCard(card, to: cardFile, files: dataFiles, tally: tally, selection: selection, format: exporter.options.format,
+                          split: split, storePath: storePath)
+            summary.card = cardFile.path
         }
         for file in files { try file.commit() }
         committed = true
@@ -151,6 +176,32 @@ enum PairExport {
             summary.splits.append(ExportSummary.SplitFile(name: part.name, path: files[index].path, pairs: counts[index]))
         }
         return summary
+    }
+
+    /// The card of a single-file export at `request.path`, checked before any pair is
+    /// written: not the store, not the data file itself.
+    static func cardFile(_ request: DatasetCard.Request, for data: AtomicOutputFile, storePath: String) throws -> AtomicOutputFile {
+        guard let path = request.path else { throw OutputError.cardNeedsAFile }
+        let storeFiles = StoreFiles(storePath: storePath)
+        let file = try AtomicOutputFile(path: path, checking: { target in
+            try storeFiles.refuse(path, at: target)
+            if target.path == data.targetPath { throw OutputError.cardIsTheOutput(path: path) }
+        })
+        return file
+    }
+
+    /// Writes the card of the pairs `tally` counted into `file` (committed by the caller).
+    static func writeCard(
+        _ request: DatasetCard.Request, to file: AtomicOutputFile, files: [DatasetCard.DataFile], tally: CardTally,
+        selection: PairSelection, format: ExportFormat, split: ExportSplit?, storePath: String
+    ) throws {
+        for data in files where data.path.contains(where: { "*?[]".contains($0) }) {
+            throw OutputError.dataFileIsAPattern(path: data.path)
+        }
+        let card = DatasetCard(
+            generator: request.generator, store: storePath, format: format, filters: selection.filter.flags, splitFlags: split?.flags,
+            excludedFlagged: selection.filter.quality != nil, files: files, groups: try tally.groups(db: selection.db))
+        try file.sink.write(card.text)
     }
 
     static func emptySelection(_ funnel: PairFunnel, filter: PairFilter, action: SelectionAction = .export) -> SelectionError {
@@ -171,11 +222,18 @@ extension StoreReader {
     /// With `split`, `output` is a folder (made when missing, its parent must exist) that gets
     /// one `NAME.EXT` per split, each written atomically; when any split would be empty,
     /// nothing is written and a one-line error names it.
+    ///
+    /// With `card`, a Hugging Face dataset card goes with the data: `README.md` in the split
+    /// folder, or `card.path` beside a single file (not with standard output). It is written
+    /// and committed with the data, and counts the pairs as they are written.
     public func export(
-        filter: PairFilter, options: ExportOptions, output: String?, split: ExportSplit? = nil,
+        filter: PairFilter, options: ExportOptions, output: String?, split: ExportSplit? = nil, card: DatasetCard.Request? = nil,
         standardOutput: @autoclosure () -> ByteSink = ByteSink.standardOutput()
     ) throws -> ExportSummary {
-        try guarded {
+        if card != nil, let refusal = DatasetCard.refusal(for: options.format) {
+            throw OutputError.noCardForFormat(reason: refusal)
+        }
+        return try guarded {
             try db.transaction(.deferred) {
                 let selection = try PairSelection(filter, in: db)
                 let funnel = try selection.funnel()
@@ -186,18 +244,30 @@ extension StoreReader {
                     guard let output else {
                         throw OutputError.splitsNeedAFolder
                     }
-                    return try PairExport.writeSplits(selection, exporter: exporter, split: split, folder: output, funnel: funnel, storePath: path)
+                    return try PairExport.writeSplits(
+                        selection, exporter: exporter, split: split, folder: output, funnel: funnel, storePath: path, card: card)
                 }
                 let lengths = ExampleLengthGuard(options: options)
                 if let output {
                     let storeFiles = StoreFiles(storePath: path)
                     let file = try AtomicOutputFile(path: output, checking: { try storeFiles.refuse(output, at: $0) })
-                    var summary = ExportSummary(written: try exporter.write(selection, to: file.sink, lengths: lengths), funnel: funnel,
+                    let cardFile = try card.map { try PairExport.cardFile($0, for: file, storePath: path) }
+                    let tally = card.map { _ in CardTally(quality: filter.quality) }
+                    var summary = ExportSummary(written: try exporter.write(selection, to: file.sink, lengths: lengths, tally: tally), funnel: funnel,
                                                 format: options.format, destination: output)
                     try summary.count(lengths)
+                    if let card, let cardFile, let tally {
+                        let relative = DatasetCard.relativePath(from: ResolvedPath.split(cardFile.targetPath).folder, to: file.targetPath)
+                        try PairExport.writeCard(
+                            card, to: cardFile, files: [DatasetCard.DataFile(split: DatasetCard.singleSplit, path: relative, pairs: summary.written)],
+                            tally: tally, selection: selection, format: options.format, split: nil, storePath: path)
+                        summary.card = cardFile.path
+                    }
                     try file.commit()
+                    try cardFile?.commit()
                     return summary
                 }
+                if card != nil { throw OutputError.cardNeedsAFile }
                 var summary = ExportSummary(written: try exporter.write(selection, to: standardOutput(), lengths: lengths), funnel: funnel,
                                             format: options.format, destination: nil)
                 try summary.count(lengths)

@@ -13,14 +13,28 @@ public struct ExportOptions: Sendable, Hashable {
     /// `jsonl` only: add each pair's failed checks (`flags`) and `support`, judged with this
     /// `--min-support`, and its `judgments` (nil: leave them out, so the bytes stay as before).
     public var qualityMinSupport: Double?
+    /// `json` and `lamini` only: lay the array out as Python's `json.dump(…, indent=N)` does,
+    /// with no newline at the end (nil: one pair a line).
+    public var indent: Int?
+    /// `json` and `lamini` only: escape every character beyond ASCII as Python's `json.dump`
+    /// does by default (`ensure_ascii=True`).
+    public var ascii: Bool
 
-    public init(format: ExportFormat, system: String? = nil, includeContext: Bool = false, maxExampleChars: Int? = nil, qualityMinSupport: Double? = nil) {
+    public init(
+        format: ExportFormat, system: String? = nil, includeContext: Bool = false, maxExampleChars: Int? = nil, qualityMinSupport: Double? = nil,
+        indent: Int? = nil, ascii: Bool = false
+    ) {
         self.format = format
         self.system = system
         self.includeContext = includeContext
         self.maxExampleChars = maxExampleChars
         self.qualityMinSupport = qualityMinSupport
+        self.indent = indent
+        self.ascii = ascii
     }
+
+    /// The most `indent` may be.
+    public static let maxIndent = 16
 }
 
 /// Writes a selection's pairs in one format, streaming each row's bytes from SQLite to the
@@ -34,10 +48,15 @@ struct PairExporter: Sendable {
     /// The `jsonl` keys these options write.
     private let jsonlFields: [JSONLField]
 
+    /// With `indent`: a line break and the indentation of each level of the `json` and
+    /// `lamini` arrays (the pairs, a pair's items, an object's keys).
+    private let levels: [[UInt8]]?
+
     init(options: ExportOptions) {
         self.options = options
         system = options.system.map { Array($0.utf8) }
         jsonlFields = JSONLField.fields(qualityMinSupport: options.qualityMinSupport)
+        levels = options.indent.map { indent in (0...3).map { [10] + Array(repeating: UInt8(ascii: " "), count: indent * $0) } }
     }
 
     /// The select list for the options' format, over the aliases of `PairSelection`.
@@ -46,15 +65,18 @@ struct PairExporter: Sendable {
         return JSONLField.fields(qualityMinSupport: options.qualityMinSupport).map(\.column)
     }
 
-    /// Writes every selected pair `lengths` admits to `sink` and returns how many; flushes at the end.
+    /// Writes every selected pair `lengths` admits to `sink` and returns how many; flushes at
+    /// the end. `tally`, when given, counts each written pair for a dataset card.
     @discardableResult
-    func write(_ selection: PairSelection, to sink: ByteSink, lengths: ExampleLengthGuard) throws -> Int {
+    func write(_ selection: PairSelection, to sink: ByteSink, lengths: ExampleLengthGuard, tally: CardTally? = nil) throws -> Int {
         try writeHeader(to: sink)
         var count = 0
         let judgments = try judgmentLister(selection)
-        try selection.forEachRow(columns: Self.columns(for: options)) { row in
+        let columns = Self.columns(for: options)
+        try selection.forEachRow(columns: columns + (tally?.columns ?? [])) { row in
             guard lengths.admit(row) else { return }
             try writeRow(row, to: sink, first: count == 0, judgments: judgments)
+            tally?.count(row, from: columns.count)
             count += 1
         }
         try writeFooter(to: sink, count: count)
@@ -87,7 +109,11 @@ struct PairExporter: Sendable {
     /// Writes every selected pair to the sink of its split (`split.parts` order) and returns
     /// how many went to each; flushes them all at the end. A pair's split is a hash of its
     /// unit and the seed (`SplitSpec.part(forUnit:seed:)`), computed once per run of equal units.
-    func write(_ selection: PairSelection, split: SplitSpec, seed: UInt64, unit: SplitUnit, to sinks: [ByteSink], lengths: ExampleLengthGuard) throws -> [Int] {
+    /// `tally`, when given, counts each written pair for a dataset card.
+    func write(
+        _ selection: PairSelection, split: SplitSpec, seed: UInt64, unit: SplitUnit, to sinks: [ByteSink], lengths: ExampleLengthGuard,
+        tally: CardTally? = nil
+    ) throws -> [Int] {
         precondition(sinks.count == split.parts.count, "one sink per split")
         for sink in sinks { try writeHeader(to: sink) }
         var counts = Array(repeating: 0, count: sinks.count)
@@ -96,7 +122,7 @@ struct PairExporter: Sendable {
         let columns = Self.columns(for: options)
         let unitIndex = columns.count
         let judgments = try judgmentLister(selection)
-        try selection.forEachRow(columns: columns + [unit.column]) { row in
+        try selection.forEachRow(columns: columns + [unit.column] + (tally?.columns ?? [])) { row in
             guard lengths.admit(row) else { return }
             let part = row.withUTF8(unitIndex) { bytes -> Int in
                 if lastPart >= 0 && bytes.elementsEqual(lastUnit) { return lastPart }
@@ -105,6 +131,7 @@ struct PairExporter: Sendable {
                 return lastPart
             }
             try writeRow(row, to: sinks[part], first: counts[part] == 0, judgments: judgments)
+            tally?.count(row, from: unitIndex + 1)
             counts[part] += 1
         }
         for (sink, count) in zip(sinks, counts) { try writeFooter(to: sink, count: count) }
@@ -126,7 +153,12 @@ struct PairExporter: Sendable {
 
     private func writeFooter(to sink: ByteSink, count: Int) throws {
         switch options.format {
-        case .json, .lamini: try sink.write(count == 0 ? "]\n" : "\n]\n")
+        case .json, .lamini:
+            if levels != nil {
+                try sink.write(count == 0 ? "]" : "\n]")  // json.dump ends with no newline
+            } else {
+                try sink.write(count == 0 ? "]\n" : "\n]\n")
+            }
         default: break
         }
         try sink.flush()
@@ -145,20 +177,24 @@ struct PairExporter: Sendable {
             try row.withUTF8(2) { try sink.writeCSVField($0) }
             try sink.write("\r\n" as StaticString)
         case .json:
+            if let levels { return try writeIndentedJSONRow(row, to: sink, first: first, levels: levels) }
+            let ascii = options.ascii
             try sink.write((first ? "\n[" : ",\n[") as StaticString)
-            try row.withUTF8(0) { try sink.writeJSONString($0) }
+            try row.withUTF8(0) { try sink.writeJSONString($0, ascii: ascii) }
             try sink.write(byte: UInt8(ascii: ","))
-            try row.withUTF8(1) { try sink.writeJSONString($0) }
+            try row.withUTF8(1) { try sink.writeJSONString($0, ascii: ascii) }
             try sink.write(byte: UInt8(ascii: ","))
-            try row.withUTF8(2) { try sink.writeJSONString($0) }
+            try row.withUTF8(2) { try sink.writeJSONString($0, ascii: ascii) }
             try sink.write(byte: UInt8(ascii: "]"))
         case .lamini:
+            if let levels { return try writeIndentedLaminiRow(row, to: sink, first: first, levels: levels) }
+            let ascii = options.ascii
             try sink.write((first ? "\n[{\"data\":" : ",\n[{\"data\":") as StaticString)
-            try row.withUTF8(0) { try sink.writeJSONString($0) }
+            try row.withUTF8(0) { try sink.writeJSONString($0, ascii: ascii) }
             try sink.write(",\"question\":" as StaticString)
-            try row.withUTF8(1) { try sink.writeJSONString($0) }
+            try row.withUTF8(1) { try sink.writeJSONString($0, ascii: ascii) }
             try sink.write("},{\"answer\":" as StaticString)
-            try row.withUTF8(2) { try sink.writeJSONString($0) }
+            try row.withUTF8(2) { try sink.writeJSONString($0, ascii: ascii) }
             try sink.write("}]" as StaticString)
         case .openai:
             try sink.write("{\"messages\":[" as StaticString)
@@ -195,6 +231,49 @@ struct PairExporter: Sendable {
         case .jsonl:
             try Self.writeJSONLObject(row, fields: jsonlFields, to: sink, judgments: judgments)
         }
+    }
+
+    /// `[chunk, question, answer]` as `json.dump(…, indent=N)` writes an item of the outer
+    /// array: `levels[k]` is a line break and k levels of indentation.
+    private func writeIndentedJSONRow(_ row: Statement, to sink: ByteSink, first: Bool, levels: [[UInt8]]) throws {
+        if !first { try sink.write(byte: UInt8(ascii: ",")) }
+        try sink.write(levels[1])
+        try sink.write(byte: UInt8(ascii: "["))
+        for column in 0..<3 {
+            if column > 0 { try sink.write(byte: UInt8(ascii: ",")) }
+            try sink.write(levels[2])
+            try row.withUTF8(column) { try sink.writeJSONString($0, ascii: options.ascii) }
+        }
+        try sink.write(levels[1])
+        try sink.write(byte: UInt8(ascii: "]"))
+    }
+
+    /// `[{"data": chunk, "question": q}, {"answer": a}]` as `json.dump(…, indent=N)` writes
+    /// an item of the outer array (keys followed by ": ", items by ",").
+    private func writeIndentedLaminiRow(_ row: Statement, to sink: ByteSink, first: Bool, levels: [[UInt8]]) throws {
+        if !first { try sink.write(byte: UInt8(ascii: ",")) }
+        try sink.write(levels[1])
+        try sink.write(byte: UInt8(ascii: "["))
+        try sink.write(levels[2])
+        try sink.write(byte: UInt8(ascii: "{"))
+        try sink.write(levels[3])
+        try sink.write("\"data\": " as StaticString)
+        try row.withUTF8(0) { try sink.writeJSONString($0, ascii: options.ascii) }
+        try sink.write(byte: UInt8(ascii: ","))
+        try sink.write(levels[3])
+        try sink.write("\"question\": " as StaticString)
+        try row.withUTF8(1) { try sink.writeJSONString($0, ascii: options.ascii) }
+        try sink.write(levels[2])
+        try sink.write("}," as StaticString)
+        try sink.write(levels[2])
+        try sink.write(byte: UInt8(ascii: "{"))
+        try sink.write(levels[3])
+        try sink.write("\"answer\": " as StaticString)
+        try row.withUTF8(2) { try sink.writeJSONString($0, ascii: options.ascii) }
+        try sink.write(levels[2])
+        try sink.write(byte: UInt8(ascii: "}"))
+        try sink.write(levels[1])
+        try sink.write(byte: UInt8(ascii: "]"))
     }
 
     /// The question, or the chunk, a blank line and the question.

@@ -91,10 +91,8 @@ public struct SplitSpec: Sendable, Hashable {
     /// A number in [0, 1) from SHA-256 of "iftdb-split", the seed (decimal) and the identity,
     /// NUL-separated: the same on every machine and in every process (unlike Swift's Hasher).
     static func point(forUnit identity: UnsafeBufferPointer<UInt8>, seed: UInt64) -> Double {
-        var hash = SHA256()
-        hash.update(Array("iftdb-split\u{0}\(seed)\u{0}".utf8))
-        hash.update(identity)
-        let digest = hash.finalize()
+        let prefix = Array("iftdb-split\u{0}\(seed)\u{0}".utf8)
+        let digest = prefix.withUnsafeBytes { ContentHash.digest($0, UnsafeRawBufferPointer(identity)) }
         let top = digest.prefix(8).reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
         return Double(top >> 11) / Double(UInt64(1) << 53)
     }

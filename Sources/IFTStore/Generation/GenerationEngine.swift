@@ -16,9 +16,13 @@ public struct GenerationEngine {
         self.heartbeatInterval = heartbeatInterval
     }
 
+    /// From this many calls in flight, a writer that took fewer than a quarter of them waits
+    /// `gatherWindow` for more before it writes them all in one transaction.
+    static let gatherFrom = 8
+    static let gatherWindow = Duration.milliseconds(1)
+
     enum Reply: Sendable {
-        case questions(WorkItem, ModelResult<QuestionReply>)
-        case answer(WorkItem, ModelResult<String>)
+        case result(WorkItem, ItemResult)
         case cancelled
         /// Not a reply: wakes the writer when a second Ctrl-C asks to abandon the calls in flight.
         case wake
@@ -26,11 +30,8 @@ public struct GenerationEngine {
         case heartbeat
 
         var failure: ModelFailure? {
-            switch self {
-            case .questions(_, let result): result.failure
-            case .answer(_, let result): result.failure
-            case .cancelled, .wake, .heartbeat: nil
-            }
+            if case .result(_, let result) = self { return result.call.failure }
+            return nil
         }
     }
 
@@ -44,6 +45,7 @@ public struct GenerationEngine {
         let started = Date()
         var progress = GenerationProgress(total: plan.pending.count)
         if plan.kind == .questions { progress.questionsAsked = plan.request.count }
+        if plan.kind == .judgments { progress.scores = Array(repeating: 0, count: JudgmentParser.scores.count) }
         let budget = min(plan.pending.count, maxCalls ?? Int.max)
         var next = 0
         var writeError: Error?
@@ -67,18 +69,10 @@ public struct GenerationEngine {
                 }
                 progress.sent += 1
                 progress.inFlight += 1
-                let count = plan.request.count
-                switch plan.kind {
-                case .questions:
-                    group.addTask {
-                        let result = await client.askQuestions(messages: messages, count: count)
-                        mailbox.put(Task.isCancelled ? .cancelled : .questions(item, result))
-                    }
-                case .answers:
-                    group.addTask {
-                        let result = await client.askAnswer(messages: messages)
-                        mailbox.put(Task.isCancelled ? .cancelled : .answer(item, result))
-                    }
+                let (kind, count) = (plan.kind, plan.request.count)
+                group.addTask {
+                    let result = await ItemResult.ask(kind, of: client, messages: messages, count: count)
+                    mailbox.put(Task.isCancelled ? .cancelled : .result(item, result))
                 }
                 return true
             }
@@ -98,18 +92,40 @@ public struct GenerationEngine {
             while progress.inFlight < concurrency, send() {}
             while progress.inFlight > 0 {
                 var heartbeat = false
-                let replies = await mailbox.takeAll().filter {
-                    switch $0 {
-                    case .wake: return false
-                    case .heartbeat:
-                        heartbeat = true
-                        return false
-                    default: return true
+                func arrived(_ batch: [Reply]) -> [Reply] {
+                    let replies = batch.filter {
+                        switch $0 {
+                        case .wake: return false
+                        case .heartbeat:
+                            heartbeat = true
+                            return false
+                        default: return true
+                        }
                     }
+                    progress.inFlight -= replies.count
+                    return replies
+                }
+                // Slots that came free get their next calls before the batch is written, so the
+                // server works while the store does; not after a reply that refuses what every
+                // call would ask (it is written first, and stops the run).
+                var refusing = false
+                func refill(after batch: [Reply]) {
+                    refusing = refusing || batch.contains { $0.failure?.kind == .fatal }
+                    guard !refusing, writeError == nil else { return }
+                    while progress.inFlight < concurrency, send() {}
+                }
+                var replies = arrived(await mailbox.takeAll())
+                refill(after: replies)
+                // With many calls in flight, wait a moment for more replies to write together:
+                // each commit writes its pages to the WAL, whatever it holds.
+                if progress.inFlight >= Self.gatherFrom && replies.count < progress.inFlight / 4 && !stop.isForced {
+                    try? await Task.sleep(for: Self.gatherWindow)
+                    let more = arrived(mailbox.takeReady())
+                    refill(after: more)
+                    replies += more
                 }
                 // A failed refresh is not the run's failure: the next one may succeed.
                 if heartbeat { try? writer.refreshClaim(of: run.id) }
-                progress.inFlight -= replies.count
                 if stop.isForced {
                     group.cancelAll()
                     continue
@@ -151,29 +167,21 @@ public struct GenerationEngine {
         var refusal: ModelFailure?
         try writer.db.transaction {
             for reply in replies {
+                guard case .result(let item, let result) = reply else { continue }
                 let outcome: ItemOutcome
-                var promptTokens = 0, completionTokens = 0
                 do {
-                    switch reply {
-                    case .questions(let item, let result):
-                        outcome = try writer.recordQuestions(in: run, item: item, result: result)
-                        (promptTokens, completionTokens) = (result.promptTokens, result.completionTokens)
-                    case .answer(let item, let result):
-                        outcome = try writer.recordAnswer(in: run, item: item, result: result)
-                        (promptTokens, completionTokens) = (result.promptTokens, result.completionTokens)
-                    case .cancelled, .wake, .heartbeat:
-                        continue
-                    }
+                    outcome = try writer.record(result, in: run, item: item)
                 } catch {
                     outcome = .failed("could not store the result: \(error)")
                 }
-                if let failure = reply.failure, failure.kind == .fatal, case .failed = outcome {
+                let call = result.call
+                if let failure = call.failure, failure.kind == .fatal, case .failed = outcome {
                     refusal = refusal ?? failure
-                    after.promptTokens += promptTokens
-                    after.completionTokens += completionTokens
+                    after.promptTokens += call.promptTokens
+                    after.completionTokens += call.completionTokens
                     continue
                 }
-                after.count(outcome, promptTokens: promptTokens, completionTokens: completionTokens)
+                after.count(outcome, promptTokens: call.promptTokens, completionTokens: call.completionTokens, score: result.score)
             }
             try writer.addToRun(
                 run.id, done: after.done - counted.done, failed: after.failed - counted.failed,
@@ -182,5 +190,36 @@ public struct GenerationEngine {
                 completionTokens: after.completionTokens - counted.completionTokens)
         }
         return (after, refusal)
+    }
+}
+
+/// What the model gave for one item, by kind.
+enum ItemResult: Sendable {
+    case questions(ModelResult<QuestionReply>)
+    case answer(ModelResult<String>)
+    case judgment(ModelResult<JudgmentReply>)
+
+    /// Asks `client` for one item of `kind` (`count` questions, for questions).
+    static func ask(_ kind: GenerationKind, of client: ModelClient, messages: [ChatMessage], count: Int) async -> ItemResult {
+        switch kind {
+        case .questions: .questions(await client.askQuestions(messages: messages, count: count))
+        case .answers: .answer(await client.askAnswer(messages: messages))
+        case .judgments: .judgment(await client.askJudgment(messages: messages))
+        }
+    }
+
+    /// The attempts and the outcome, without the value: what every kind records alike.
+    var call: ModelResult<Void> {
+        switch self {
+        case .questions(let result): result.withoutValue
+        case .answer(let result): result.withoutValue
+        case .judgment(let result): result.withoutValue
+        }
+    }
+
+    /// The score a judgment gave, when it gave one.
+    var score: Int? {
+        if case .judgment(let result) = self { return result.value?.score }
+        return nil
     }
 }

@@ -1,15 +1,17 @@
-/// What a generation run makes: questions about chunks, or answers to questions. A kind
-/// says what its items are and which prompts make its results; the session, the claim and
-/// the run are the same for every kind.
+/// What a generation run makes: questions about chunks, answers to questions, or judgments
+/// of answers. A kind says what its items are and which prompts make its results; the
+/// session, the claim and the run are the same for every kind.
 public enum GenerationKind: String, Sendable {
     case questions
     case answers
+    case judgments
 
     /// What one item asks about (`calls.item` is `SUBJECT:ID/SAMPLE`).
     public var subject: String {
         switch self {
         case .questions: "chunk"
         case .answers: "question"
+        case .judgments: "answer"
         }
     }
 
@@ -18,6 +20,7 @@ public enum GenerationKind: String, Sendable {
         switch self {
         case .questions: .question
         case .answers: .answer
+        case .judgments: .judge
         }
     }
 }

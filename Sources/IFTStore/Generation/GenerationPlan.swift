@@ -8,6 +8,9 @@ public struct GenerationRequest: Sendable {
     public var prompt: PromptRef
     /// For answers: whose questions to answer (default: the latest version of `questions`).
     public var questionPrompt: PromptRef?
+    /// For judgments: the pairs whose answers to grade, chosen as `export` chooses them
+    /// (every answer of the current source versions by default).
+    public var pairs: PairFilter
     /// For questions: the chunking whose chunks to use (default: the most recently loaded).
     public var chunkingID: Int64?
     /// Only sources whose path matches this glob.
@@ -22,11 +25,12 @@ public struct GenerationRequest: Sendable {
     /// are left to that run.
     public var rebatch = false
 
-    public init(kind: GenerationKind, prompt: PromptRef, questionPrompt: PromptRef? = nil, chunkingID: Int64? = nil,
-                sourceGlob: String? = nil, limit: Int? = nil, samples: Int = 1, count: Int = 3) {
+    public init(kind: GenerationKind, prompt: PromptRef, questionPrompt: PromptRef? = nil, pairs: PairFilter = PairFilter(),
+                chunkingID: Int64? = nil, sourceGlob: String? = nil, limit: Int? = nil, samples: Int = 1, count: Int = 3) {
         self.kind = kind
         self.prompt = prompt
         self.questionPrompt = questionPrompt
+        self.pairs = pairs
         self.chunkingID = chunkingID
         self.sourceGlob = sourceGlob
         self.limit = limit
@@ -35,8 +39,8 @@ public struct GenerationRequest: Sendable {
     }
 }
 
-/// One thing to ask the model: a chunk (for questions) or a question (for answers), and
-/// which sample of it.
+/// One thing to ask the model: a chunk (for questions), a question (for answers) or an
+/// answer (for judgments), and which sample of it.
 public struct WorkItem: Sendable, Hashable {
     public let subjectID: Int64
     public let sample: Int
@@ -50,7 +54,7 @@ public struct GenerationPlan: Sendable {
     public let questionPrompt: Prompt?
     /// The model's row; nil while no run has used this model with these parameters (the row
     /// is written when a run starts, so a command that fails before then adds nothing).
-    public let modelID: Int64?
+    public internal(set) var modelID: Int64?
     public let modelName: String
     public let chunkingID: Int64?
     /// Items without a result yet, in a stable order.
@@ -65,7 +69,7 @@ public struct GenerationPlan: Sendable {
 
     public var kind: GenerationKind { request.kind }
 
-    /// The `calls.item` label: `chunk:12/1` or `question:7/1`.
+    /// The `calls.item` label: `chunk:12/1`, `question:7/1` or `answer:3/1`.
     public func label(_ item: WorkItem) -> String {
         "\(kind.subject):\(item.subjectID)/\(item.sample)"
     }
@@ -169,6 +173,19 @@ extension StoreWriter {
                                           chunkingID: request.chunkingID, pending: pending, alreadyDone: skipped)
                 plan.claimedByBatches = held
                 return plan
+            case .judgments:
+                let selection = try PairSelection(request.pairs, in: db)
+                let done = try existingItems("SELECT answer_id, sample FROM judgments WHERE prompt_id = ? AND model_id = ?", prompt.id, modelID)
+                let select = selection.query(columns: [.answerID])
+                let statement = try db.prepare(select.sql)
+                try statement.bind(select.arguments)
+                // Judgments are not written to batch files: no batch run claims them.
+                let (pending, skipped, _) = try collect(statement, samples: request.samples, done: done, claimed: [], limit: request.limit)
+                if pending.isEmpty && skipped == 0 {
+                    throw PairExport.emptySelection(try selection.funnel(), filter: request.pairs, action: .judge)
+                }
+                return GenerationPlan(request: request, prompt: prompt, questionPrompt: nil, modelID: modelID, modelName: modelName,
+                                      chunkingID: request.pairs.chunking.map(Int64.init), pending: pending, alreadyDone: skipped)
             }
         }
     }
@@ -245,6 +262,16 @@ extension StoreWriter {
                 try statement.bind([item.subjectID])
                 guard try statement.step() else { throw InternalError("question \(item.subjectID) vanished") }
                 return try plan.prompt.answerMessages(chunk: statement.string(at: 0), question: statement.string(at: 2), source: statement.string(at: 1))
+            case .judgments:
+                let statement = try db.cached("""
+                    SELECT c.text, s.path, q.text, a.text FROM answers a JOIN questions q ON q.id = a.question_id
+                    JOIN chunks c ON c.id = q.chunk_id JOIN sources s ON s.id = c.source_id WHERE a.id = ?
+                    """)
+                defer { statement.reset() }
+                try statement.bind([item.subjectID])
+                guard try statement.step() else { throw InternalError("answer \(item.subjectID) vanished") }
+                return try plan.prompt.judgeMessages(
+                    chunk: statement.string(at: 0), question: statement.string(at: 2), answer: statement.string(at: 3), source: statement.string(at: 1))
             }
         }
     }

@@ -13,11 +13,14 @@ public struct GenerationProgress: Sendable {
     public var shortSets = 0
     /// Questions asked per item (question runs), to count short sets.
     var questionsAsked: Int?
+    /// Judgment runs: the stored judgments by score, `[n1, n2, n3, n4, n5]`; nil for other kinds.
+    public var scores: [Int]?
     public var promptTokens = 0
     public var completionTokens = 0
     public var lastFailure: String?
 
-    mutating func count(_ outcome: ItemOutcome, promptTokens: Int, completionTokens: Int) {
+    /// Adds one item's outcome and tokens; `score` is the judgment's, for a judgment.
+    mutating func count(_ outcome: ItemOutcome, promptTokens: Int, completionTokens: Int, score: Int? = nil) {
         self.promptTokens += promptTokens
         self.completionTokens += completionTokens
         switch outcome {
@@ -25,6 +28,7 @@ public struct GenerationProgress: Sendable {
             done += 1
             self.results += results
             if let questionsAsked, results < questionsAsked { shortSets += 1 }
+            if let score, scores != nil, JudgmentParser.scores.contains(score) { scores?[score - JudgmentParser.scores.lowerBound] += 1 }
         case .alreadyPresent: alreadyPresent += 1
         case .failed(let message):
             failed += 1

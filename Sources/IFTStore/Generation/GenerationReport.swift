@@ -8,7 +8,7 @@ public enum GenerationReport: Encodable {
 
     private enum Keys: String, CodingKey {
         case calls, alreadyDone = "already_done", estimatedPromptTokens = "estimated_prompt_tokens"
-        case run, status, done, results, alreadyPresent = "already_present", failed, shortSets = "short_sets"
+        case run, status, done, results, alreadyPresent = "already_present", failed, shortSets = "short_sets", scoreHistogram = "score_histogram"
         case notSent = "not_sent", promptTokens = "prompt_tokens", completionTokens = "completion_tokens", seconds
     }
 
@@ -34,6 +34,7 @@ public enum GenerationReport: Encodable {
             try c.encode(summary.skippedAsPresent + p.alreadyPresent, forKey: .alreadyPresent)
             try c.encode(p.failed, forKey: .failed)
             try c.encode(p.shortSets, forKey: .shortSets)
+            try c.encodeIfPresent(p.scores, forKey: .scoreHistogram)
             try c.encode(summary.notSent, forKey: .notSent)
             try c.encode(p.promptTokens, forKey: .promptTokens)
             try c.encode(p.completionTokens, forKey: .completionTokens)

@@ -73,18 +73,48 @@ enum ShortSets {
 }
 
 extension StoreWriter {
-    /// Writes one item's calls and, when it succeeded, its questions, all or nothing.
+    /// Writes one item's calls and, when the model gave one, its result, all or nothing.
+    func record(_ result: ItemResult, in run: StartedRun, item: WorkItem) throws -> ItemOutcome {
+        switch result {
+        case .questions(let result): try recordQuestions(in: run, item: item, result: result)
+        case .answer(let result): try recordAnswer(in: run, item: item, result: result)
+        case .judgment(let result): try recordJudgment(in: run, item: item, result: result)
+        }
+    }
+
+    /// Writes one item's calls and, when it succeeded, its questions, all or nothing. A
+    /// result already stored for the item (by another process) is kept and this one dropped,
+    /// so every (chunk, prompt, model, sample) has exactly one question set.
     func recordQuestions(in run: StartedRun, item: WorkItem, result: ModelResult<QuestionReply>) throws -> ItemOutcome {
         try record(in: run, item: item, result: result) { reply, callID in
             try storeQuestions(reply, for: run.target, item: item, callID: callID)
         }
     }
 
-    /// Writes one item's calls and, when it succeeded, its answer, all or nothing.
+    /// Writes one item's calls and, when it succeeded, its answer, all or nothing. An answer
+    /// already stored for the item (by another process) is kept and this one dropped.
     func recordAnswer(in run: StartedRun, item: WorkItem, result: ModelResult<String>) throws -> ItemOutcome {
         try record(in: run, item: item, result: result) { answer, callID in
             try storeAnswer(answer, for: run.target, item: item, callID: callID)
         }
+    }
+
+    /// Writes one item's calls and, when the judge gave a score, its judgment, all or
+    /// nothing: exactly one per (answer, judge prompt, model, sample).
+    func recordJudgment(in run: StartedRun, item: WorkItem, result: ModelResult<JudgmentReply>) throws -> ItemOutcome {
+        try record(in: run, item: item, result: result) { judgment, callID in
+            try storeJudgment(judgment, for: run.target, item: item, callID: callID)
+        }
+    }
+
+    /// Stores one item's judgment from call `callID`, unless the item has one already.
+    func storeJudgment(_ judgment: JudgmentReply, for target: ResultTarget, item: WorkItem, callID: Int64) throws -> ItemOutcome {
+        try insertOnce("""
+            INSERT INTO judgments (answer_id, prompt_id, model_id, run_id, call_id, sample, score, reason, created_at)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+            ON CONFLICT (answer_id, prompt_id, model_id, sample) DO NOTHING
+            """, [item.subjectID, target.promptID, target.modelID, target.runID, callID, item.sample, judgment.score, judgment.reason,
+                  Timestamp.now()])
     }
 
     /// Stores one item's questions from call `callID`. A result already stored for the item
@@ -110,11 +140,16 @@ extension StoreWriter {
 
     /// Stores one item's answer from call `callID`, unless the item has one already.
     func storeAnswer(_ answer: String, for target: ResultTarget, item: WorkItem, callID: Int64) throws -> ItemOutcome {
-        try db.run("""
+        try insertOnce("""
             INSERT INTO answers (question_id, prompt_id, model_id, run_id, call_id, sample, text, created_at)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?)
             ON CONFLICT (question_id, prompt_id, model_id, sample) DO NOTHING
             """, [item.subjectID, target.promptID, target.modelID, target.runID, callID, item.sample, answer, Timestamp.now()])
+    }
+
+    /// Runs an `INSERT … ON CONFLICT DO NOTHING` of one result: stored, or already present.
+    private func insertOnce(_ sql: String, _ values: [any SQLiteBindable]) throws -> ItemOutcome {
+        try db.run(sql, values)
         return db.changes > 0 ? .stored(results: 1) : .alreadyPresent
     }
 

@@ -22,6 +22,14 @@ final class ReplyMailbox<Reply: Sendable>: Sendable {
         waiter?.resume(returning: [reply])
     }
 
+    /// Every reply that has arrived, perhaps none; never waits.
+    func takeReady() -> [Reply] {
+        state.withLock { state in
+            defer { state.replies.removeAll(keepingCapacity: true) }
+            return state.replies
+        }
+    }
+
     /// Every reply that has arrived, waiting for the first one when none has.
     func takeAll() async -> [Reply] {
         await withCheckedContinuation { continuation in

@@ -125,10 +125,8 @@ extension StoreWriter {
                     INSERT INTO claims (kind, prompt_id, model_id, run_id, pid, pid_start, pid_ns, boot_id, claimed_at, heartbeat_at)
                     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                     """, [request.kind.rawValue, plan.prompt.id, modelID, runID, me.pid, me.startTime, me.pidNamespace, me.bootID, now, now])
-                var resolved = GenerationPlan(
-                    request: plan.request, prompt: plan.prompt, questionPrompt: plan.questionPrompt, modelID: modelID,
-                    modelName: plan.modelName, chunkingID: plan.chunkingID, pending: plan.pending, alreadyDone: plan.alreadyDone)
-                resolved.claimedByBatches = plan.claimedByBatches
+                var resolved = plan
+                resolved.modelID = modelID
                 return .started(StartedRun(id: runID, modelID: modelID, plan: resolved))
             }
         }

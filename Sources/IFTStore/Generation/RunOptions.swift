@@ -8,6 +8,10 @@ struct RunOptions: Encodable {
     var count: Int?
     /// Whose questions an answer run answers.
     var questions: String?
+    /// Whose answers a judgment run grades (`--answers`), when it named one.
+    var answers: String?
+    /// The other filters that chose a judgment run's pairs, as flags.
+    var filters: [String]?
     var chunking: Int64?
     var source: String?
     var limit: Int?
@@ -21,7 +25,7 @@ struct RunOptions: Encodable {
     var rebatch: Bool?
 
     private enum CodingKeys: String, CodingKey {
-        case samples, concurrency, retries, count, questions, chunking, source, limit
+        case samples, concurrency, retries, count, questions, answers, filters, chunking, source, limit
         case maxCalls = "max_calls", questionPattern = "question_pattern"
         case batchFile = "batch_file", batchSize = "batch_size", responseFormat = "response_format"
         case maxTokensField = "max_tokens_field", rebatch
@@ -33,6 +37,12 @@ struct RunOptions: Encodable {
         retries = settings.retries
         count = request.kind == .questions ? request.count : nil
         questions = request.questionPrompt?.description
+        if request.kind == .judgments {
+            var others = request.pairs
+            answers = others.answerPrompt?.description
+            others.answerPrompt = nil
+            filters = others.flags.isEmpty ? nil : others.flags
+        }
         chunking = request.chunkingID
         source = request.sourceGlob
         limit = request.limit

@@ -2,6 +2,10 @@
 public struct LoadOptions: Sendable {
     public var walk: WalkOptions
     public var chunking: ChunkingConfig
+    /// Files are read and hashed on a second thread ahead of the writer (true), or each when
+    /// the writer asks for it (false): a test that stops the load after its N-th file knows
+    /// then that the walk has read no further.
+    public var readsAhead = true
 
     public init(walk: WalkOptions = WalkOptions(), chunking: ChunkingConfig = .default) {
         self.walk = walk

@@ -26,7 +26,7 @@ extension StoreWriter {
 struct SourceLoader {
     /// A batch of new versions is written (and committed) once this many files or bytes wait.
     static let filesPerBatch = 512
-    static let bytesPerBatch = 16 << 20
+    static let bytesPerBatch = 6 << 20
 
     let writer: StoreWriter
     let options: LoadOptions
@@ -92,6 +92,10 @@ struct SourceLoader {
             let text: String
             let sha256: String
             let bytes: Int
+            /// Unicode scalars in `text`.
+            let chars: Int
+            /// `text` cut under the load's chunking.
+            let chunks: [CutChunk]
         }
         var pending: [PendingFile] = []
         var pendingBytes = 0
@@ -103,11 +107,10 @@ struct SourceLoader {
                     let previous = try latestVersion(file.relativePath)
                     if let previous, previous.isPresent(sha256: file.sha256) { return nil }
                     let version = (previous?.version ?? 0) + 1
-                    let chars = file.text.utf8.reduce(into: 0) { count, byte in if byte & 0xC0 != 0x80 { count += 1 } }
-                    try insertSource.bind([file.relativePath, version, "present", file.text, file.sha256, file.bytes, chars, file.root, now])
+                    try insertSource.bind([file.relativePath, version, "present", file.text, file.sha256, file.bytes, file.chars, file.root, now])
                     try insertSource.runToCompletion()
                     let sourceID = db.lastInsertRowID
-                    summary.chunksAdded += try insertChunks(sourceID: sourceID, text: file.text, chunkingID: try recordChunking(), statement: insertChunk)
+                    summary.chunksAdded += try insertChunks(sourceID: sourceID, text: file.text, chunkingID: try recordChunking(), statement: insertChunk, cut: file.chunks)
                     return previous?.status == "present"
                 }
                 switch wasPresent {
@@ -121,9 +124,10 @@ struct SourceLoader {
             pendingBytes = 0
         }
 
+        // Files are read, decoded and hashed on a thread of their own, in walk order.
+        let reader = ReadAhead(roots: roots, options: options, storeFiles: storeFiles)
+        defer { reader.stop() }
         for (root, given) in zip(roots, folders) {
-            var walker = CorpusWalker(root: root, options: options.walk)
-            walker.storeFiles = storeFiles
             var loadedHere = 0
             let skippedBefore = summary.skipped.values.reduce(0, +)
             func passOver(_ path: String, _ reason: CorpusWalker.Skip) {
@@ -150,40 +154,43 @@ struct SourceLoader {
                     skip(&summary, path, "changed while loading", "skipped \(path): it was replaced while being loaded; run the load again")
                 }
             }
-            try walker.walk(found: { file in
+            func found(_ file: CorpusFile, _ read: ReadAhead.Read) throws {
                 summary.filesSeen += 1
                 guard seen.insert(file.relativePath).inserted else {
                     skip(&summary, file.relativePath, "duplicate path", "\(file.relativePath) exists in two of the folders given; loaded the first, skipped the one in \(root)")
                     return
                 }
-                let data: [UInt8]
-                switch file.read(maxSize: options.walk.maxFileSize) {
-                case .success(let bytes): data = bytes
-                case .failure(let reason):
+                let text: String, sha: String, chars: Int, bytes: Int, chunks: [CutChunk]
+                switch read {
+                case .failed(let reason):
                     passOver(file.relativePath, reason)
                     return
-                }
-                summary.bytesRead += data.count
-                let decoded = data.withUnsafeBytes { DocumentText.decode($0) }
-                guard case .success(var text) = decoded else {
-                    if case .failure(let rejection) = decoded {
-                        skip(&summary, file.relativePath, rejection.reason, "skipped \(file.relativePath): \(rejection)")
-                    }
+                case .rejected(let rejection, let size):
+                    summary.bytesRead += size
+                    skip(&summary, file.relativePath, rejection.reason, "skipped \(file.relativePath): \(rejection)")
                     return
+                case .text(let read, let sha256, let count, let size, let cut):
+                    (text, sha, chars, bytes, chunks) = (read, sha256, count, size, cut)
                 }
+                summary.bytesRead += bytes
                 loadedHere += 1
-                if DocumentText.isHTML(file.relativePath) { text = DocumentText.htmlToText(text) }
-                let sha = SHA256.hex(text)
                 // A plain read settles "unchanged" without the write lock: it was true when read.
                 if let previous = try latestVersion(file.relativePath), previous.isPresent(sha256: sha) {
                     summary.unchanged += 1
                 } else {
-                    pending.append(PendingFile(relativePath: file.relativePath, root: root, text: text, sha256: sha, bytes: data.count))
-                    pendingBytes += data.count
+                    pending.append(PendingFile(relativePath: file.relativePath, root: root, text: text, sha256: sha, bytes: bytes, chars: chars, chunks: chunks))
+                    pendingBytes += bytes
                     if pending.count >= Self.filesPerBatch || pendingBytes >= Self.bytesPerBatch { try writePending() }
                 }
                 events(.progress(done: summary.filesSeen, bytes: summary.bytesRead))
-            }, skipped: passOver)
+            }
+            walk: while let step = reader.next() {
+                switch step {
+                case .found(let file, let read): try found(file, read)
+                case .skipped(let path, let reason): passOver(path, reason)
+                case .rootDone: break walk
+                }
+            }
             if loadedHere > 0 {
                 loadedRoots.append(root)
             } else {
@@ -252,34 +259,110 @@ struct SourceLoader {
         events(.skipped(path: path, reason: reason, message: message))
     }
 
-    /// Cuts `text` and inserts its chunks. Works on the UTF-8 bytes: chunk text and its hash
-    /// come straight from byte ranges, found through the byte offset of every scalar.
-    private func insertChunks(sourceID: Int64, text: String, chunkingID: Int64, statement: Statement) throws -> Int {
+    /// One chunk of a text, cut and hashed (on the reading thread, for a file read now).
+    struct CutChunk: Sendable {
+        let span: ChunkSpan
+        /// Its bytes in the text's UTF-8.
+        let bytes: Range<Int>
+        let sha256: String
+    }
+
+    /// Cuts `text` under `chunking`. Works on the UTF-8 bytes: chunk text and its hash come
+    /// straight from byte ranges, found through the byte offsets of the spans' ends.
+    static func cut(_ text: String, _ chunking: ChunkingConfig) -> [CutChunk] {
         var text = text
-        return try text.withUTF8 { bytes in
-            var offsets: [Int32] = []
-            offsets.reserveCapacity(bytes.count + 1)
-            for (index, byte) in bytes.enumerated() where byte & 0xC0 != 0x80 { offsets.append(Int32(index)) }
-            offsets.append(Int32(bytes.count))
-            let scalarCount = offsets.count - 1
+        return text.withUTF8 { bytes in
             let spans: [ChunkSpan]
-            switch options.chunking.method {
+            switch chunking.method {
             case .window:
-                spans = Chunker.window(length: scalarCount, size: options.chunking.size, step: options.chunking.step)
+                spans = Chunker.window(length: scalarCount(bytes), size: chunking.size, step: chunking.step)
             case .boundary:
-                spans = Chunker.boundary(Array(String(decoding: bytes, as: UTF8.self).unicodeScalars), size: options.chunking.size)
+                spans = Chunker.boundary(Array(String(decoding: bytes, as: UTF8.self).unicodeScalars), size: chunking.size)
             }
-            for (ordinal, span) in spans.enumerated() {
-                let chunk = UnsafeBufferPointer(rebasing: bytes[Int(offsets[span.start])..<Int(offsets[span.end])])
-                var hasher = SHA256()
-                hasher.update(chunk)
-                try statement.bind([sourceID, chunkingID, ordinal, span.start, span.end], leading: true)
-                try statement.bind(utf8: chunk, at: 6)
-                try statement.bind(.text(hasher.finalizeHex()), at: 7)
+            // The byte range of each span, from the offsets of its ends (found in one pass).
+            let ends = Array(Set(spans.flatMap { [$0.start, $0.end] })).sorted()
+            let offsets = byteOffsets(ofScalars: ends, in: bytes)
+            func byteOffset(_ scalar: Int) -> Int {
+                var low = 0, high = ends.count - 1
+                while low < high {
+                    let middle = (low + high) / 2
+                    if ends[middle] < scalar { low = middle + 1 } else { high = middle }
+                }
+                return offsets[low]
+            }
+            return spans.map { span in
+                let range = byteOffset(span.start)..<byteOffset(span.end)
+                return CutChunk(span: span, bytes: range, sha256: ContentHash.hex(UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer(bytes)[range])))
+            }
+        }
+    }
+
+    /// Inserts the chunks of `text` (cut now unless `cut` brings them).
+    private func insertChunks(sourceID: Int64, text: String, chunkingID: Int64, statement: Statement, cut: [CutChunk]? = nil) throws -> Int {
+        let chunks = cut ?? Self.cut(text, options.chunking)
+        var text = text
+        try text.withUTF8 { bytes in
+            for (ordinal, chunk) in chunks.enumerated() {
+                try statement.bind([], leading: true)
+                for (index, value) in [sourceID, chunkingID, Int64(ordinal), Int64(chunk.span.start), Int64(chunk.span.end)].enumerated() {
+                    try statement.bind(.integer(value), at: Int32(index + 1))
+                }
+                try statement.bind(utf8: UnsafeBufferPointer(rebasing: bytes[chunk.bytes]), at: 6)
+                try statement.bind(.text(chunk.sha256), at: 7)
                 try statement.runToCompletion()
             }
-            return spans.count
         }
+        return chunks.count
+    }
+
+    /// Unicode scalars in valid UTF-8: the bytes that are not continuation bytes (10xxxxxx).
+    static func scalarCount(_ bytes: UnsafeBufferPointer<UInt8>) -> Int {
+        guard let base = bytes.baseAddress else { return 0 }
+        var count = 0, index = 0
+        while index + 8 <= bytes.count {
+            count += scalarsStarting(in: UnsafeRawPointer(base + index).loadUnaligned(as: UInt64.self))
+            index += 8
+        }
+        while index < bytes.count {
+            if bytes[index] & 0xC0 != 0x80 { count += 1 }
+            index += 1
+        }
+        return count
+    }
+
+    /// How many of a word's 8 bytes start a scalar: 8 less its continuation bytes.
+    @inline(__always)
+    private static func scalarsStarting(in word: UInt64) -> Int {
+        let continuation = (word & 0x8080_8080_8080_8080) >> 1 & ~word & 0x4040_4040_4040_4040
+        return 8 - continuation.nonzeroBitCount
+    }
+
+    /// The byte offset in valid UTF-8 of each scalar index in `targets` (ascending, none
+    /// above the scalar count; the count itself gives the byte count). Whole words of 8
+    /// bytes that hold no target are counted, not walked.
+    static func byteOffsets(ofScalars targets: [Int], in bytes: UnsafeBufferPointer<UInt8>) -> [Int] {
+        guard let base = bytes.baseAddress else { return targets.map { _ in 0 } }
+        var offsets: [Int] = []
+        offsets.reserveCapacity(targets.count)
+        var index = 0, scalar = 0
+        for target in targets {
+            while index + 8 <= bytes.count {
+                let starting = scalarsStarting(in: UnsafeRawPointer(base + index).loadUnaligned(as: UInt64.self))
+                if scalar + starting > target { break }
+                scalar += starting
+                index += 8
+            }
+            // Here scalar `target` starts within the next 8 bytes, or the text ends first.
+            while index < bytes.count {
+                if bytes[index] & 0xC0 != 0x80 {
+                    if scalar == target { break }
+                    scalar += 1
+                }
+                index += 1
+            }
+            offsets.append(index)
+        }
+        return offsets
     }
 
     private func chunkingRow(now: String) throws -> Int64 {

@@ -51,6 +51,14 @@ public struct AttemptPolicy: Sendable {
         }
     }
 
+    /// Takes a retry for a completion whose content held nothing usable (for a judgment: no
+    /// score from 1 to 5), to ask again at once; false when no retry is left.
+    public mutating func retryUnusableReply() -> Bool {
+        guard retriesUsed < settings.retries else { return false }
+        retriesUsed += 1
+        return true
+    }
+
     /// A reply that is an error: the context is too small, the run cannot go on, a parameter
     /// was refused, the server is busy, or the request itself is wrong.
     private mutating func afterError(_ exchange: Exchange) -> AttemptAction {
@@ -100,7 +108,7 @@ public struct AttemptPolicy: Sendable {
         let what: String, hint: String
         if status == 401 {
             what = "refused the API key"
-            hint = "set $IFTDB_API_KEY (or $OPENAI_API_KEY) to a key this server accepts"
+            hint = "set $IFTDB_API_KEY (or $\(settings.keyVariable)) to a key this server accepts"
         } else if status == 403 {
             what = "refused access"
             hint = "check that the API key may use the model \(settings.model) at this server"

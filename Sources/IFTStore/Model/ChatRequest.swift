@@ -2,8 +2,10 @@ import Foundation
 
 /// The body of one chat-completions request, as it goes on the wire: compact JSON with its
 /// keys always in this order (model, messages, temperature, the token limit, seed, stream,
-/// response_format), so the same request reads the same in every `calls` row.
-struct ChatRequest: Encodable {
+/// response_format), so the same request reads the same in every `calls` row. Written
+/// straight to bytes (strings escaped by `JSONText`, as every JSON iftdb writes): one is
+/// made per call, so it builds no tree of values first.
+struct ChatRequest {
     var model: String
     var messages: [ChatMessage]
     var temperature: Double?
@@ -25,30 +27,50 @@ struct ChatRequest: Encodable {
     }
 
     /// The bytes to send, as text.
-    func encoded() throws -> String { try OrderedJSONEncoder(keys: .asEncoded).encode(self) }
-
-    func encode(to encoder: any Encoder) throws {
-        var c = encoder.container(keyedBy: NamedKey.self)
-        try c.encode(model, forKey: NamedKey("model"))
-        try c.encode(messages, forKey: NamedKey("messages"))
-        try c.encodeIfPresent(temperature, forKey: NamedKey("temperature"))
-        try c.encodeIfPresent(maxTokens, forKey: NamedKey(maxTokensField))
-        try c.encodeIfPresent(seed, forKey: NamedKey("seed"))
-        try c.encode(false, forKey: NamedKey("stream"))
-        try c.encodeIfPresent(responseFormat, forKey: NamedKey("response_format"))
+    func encoded() -> String {
+        var out: [UInt8] = []
+        out.reserveCapacity(messages.reduce(256) { $0 + $1.content.utf8.count + 32 })
+        out += #"{"model":"#.utf8
+        JSONText.appendQuoted(model, to: &out)
+        out += #","messages":["#.utf8
+        for (index, message) in messages.enumerated() {
+            if index > 0 { out.append(UInt8(ascii: ",")) }
+            out += #"{"role":"#.utf8
+            JSONText.appendQuoted(message.role, to: &out)
+            out += #","content":"#.utf8
+            JSONText.appendQuoted(message.content, to: &out)
+            out.append(UInt8(ascii: "}"))
+        }
+        out.append(UInt8(ascii: "]"))
+        if let temperature { out += #","temperature":\#(JSONText.number(temperature))"#.utf8 }
+        if let maxTokens {
+            out.append(UInt8(ascii: ","))
+            JSONText.appendQuoted(maxTokensField, to: &out)
+            out += ":\(maxTokens)".utf8
+        }
+        if let seed { out += #","seed":\#(seed)"#.utf8 }
+        out += #","stream":false"#.utf8
+        if let responseFormat {
+            out += #","response_format":"#.utf8
+            responseFormat.write(to: &out)
+        }
+        out.append(UInt8(ascii: "}"))
+        return String(decoding: out, as: UTF8.self)
     }
 }
 
 /// `response_format`: a JSON schema the reply must follow, in the shape the server takes.
-enum ResponseFormat: Encodable {
+enum ResponseFormat {
     /// `{"type": "json_schema", "json_schema": {"name", "strict", "schema"}}`: OpenAI, vLLM,
     /// llama.cpp's server. `strict` is left out once a server refused it.
-    case jsonSchema(name: String, strict: Bool, schema: QuestionSchema)
+    case jsonSchema(name: String, strict: Bool, schema: any ReplySchema)
     /// `{"type": "json_object", "schema": …}`: older llama.cpp and llama-cpp-python.
-    case jsonObject(schema: QuestionSchema)
+    case jsonObject(schema: any ReplySchema)
 
-    /// The format `form` asks for, or nil for none.
-    init?(_ form: RequestForm, name: String, schema: QuestionSchema) {
+    /// The format `form` asks for, with `schema` less the keywords `form` dropped; nil for none.
+    init?(_ form: RequestForm, name: String, schema: some ReplySchema) {
+        var schema = schema
+        schema.dropped = form.droppedSchemaKeywords
         switch form.responseFormat {
         case .jsonSchema: self = .jsonSchema(name: name, strict: !form.droppedSchemaKeywords.contains("strict"), schema: schema)
         case .jsonObject: self = .jsonObject(schema: schema)
@@ -56,51 +78,73 @@ enum ResponseFormat: Encodable {
         }
     }
 
-    private enum Keys: String, CodingKey { case type, jsonSchema = "json_schema", name, strict, schema }
-
-    func encode(to encoder: any Encoder) throws {
-        var c = encoder.container(keyedBy: Keys.self)
+    func write(to out: inout [UInt8]) {
         switch self {
         case .jsonSchema(let name, let strict, let schema):
-            try c.encode("json_schema", forKey: .type)
-            var envelope = c.nestedContainer(keyedBy: Keys.self, forKey: .jsonSchema)
-            try envelope.encode(name, forKey: .name)
-            if strict { try envelope.encode(true, forKey: .strict) }
-            try envelope.encode(schema, forKey: .schema)
+            out += #"{"type":"json_schema","json_schema":{"name":"#.utf8
+            JSONText.appendQuoted(name, to: &out)
+            if strict { out += #","strict":true"#.utf8 }
+            out += #","schema":"#.utf8
+            schema.write(to: &out)
+            out += "}}".utf8
         case .jsonObject(let schema):
-            try c.encode("json_object", forKey: .type)
-            try c.encode(schema, forKey: .schema)
+            out += #"{"type":"json_object","schema":"#.utf8
+            schema.write(to: &out)
+            out.append(UInt8(ascii: "}"))
         }
     }
 }
 
-/// The JSON schema of a question reply: `{"questions": [count strings of bounded length]}`,
-/// without the keywords a server refused.
-struct QuestionSchema: Encodable {
+/// The JSON schema of a reply, written as bytes, without the keywords a server refused.
+protocol ReplySchema {
+    /// Keywords left out (`maxLength`, `minItems`, `maxItems`, `additionalProperties`).
+    var dropped: Set<String> { get set }
+    func write(to out: inout [UInt8])
+}
+
+extension ReplySchema {
+    /// `,"additionalProperties":false` unless it was dropped, and the object's closing brace.
+    func closeObject(_ out: inout [UInt8]) {
+        if !dropped.contains("additionalProperties") { out += #","additionalProperties":false"#.utf8 }
+        out.append(UInt8(ascii: "}"))
+    }
+}
+
+/// The JSON schema of a question reply: `{"questions": [count strings of bounded length]}`.
+struct QuestionSchema: ReplySchema {
     var count: Int
     var maxLength: Int
     /// A regular expression every question must match; nil for none.
     var pattern: String?
-    /// Keywords left out (`maxLength`, `minItems`, `maxItems`, `additionalProperties`).
     var dropped: Set<String> = []
 
-    func encode(to encoder: any Encoder) throws {
-        var c = encoder.container(keyedBy: NamedKey.self)
-        try c.encode("object", forKey: NamedKey("type"))
-        var properties = c.nestedContainer(keyedBy: NamedKey.self, forKey: NamedKey("properties"))
-        var questions = properties.nestedContainer(keyedBy: NamedKey.self, forKey: NamedKey("questions"))
-        try questions.encode("array", forKey: NamedKey("type"))
-        var items = questions.nestedContainer(keyedBy: NamedKey.self, forKey: NamedKey("items"))
-        try items.encode("string", forKey: NamedKey("type"))
-        try encode(maxLength, "maxLength", in: &items)
-        try items.encodeIfPresent(pattern, forKey: NamedKey("pattern"))
-        try encode(count, "minItems", in: &questions)
-        try encode(count, "maxItems", in: &questions)
-        try c.encode(["questions"], forKey: NamedKey("required"))
-        try encode(false, "additionalProperties", in: &c)
+    func write(to out: inout [UInt8]) {
+        out += #"{"type":"object","properties":{"questions":{"type":"array","items":{"type":"string""#.utf8
+        if !dropped.contains("maxLength") { out += #","maxLength":\#(maxLength)"#.utf8 }
+        if let pattern {
+            out += #","pattern":"#.utf8
+            JSONText.appendQuoted(pattern, to: &out)
+        }
+        out.append(UInt8(ascii: "}"))
+        if !dropped.contains("minItems") { out += #","minItems":\#(count)"#.utf8 }
+        if !dropped.contains("maxItems") { out += #","maxItems":\#(count)"#.utf8 }
+        out += #"}},"required":["questions"]"#.utf8
+        closeObject(&out)
     }
+}
 
-    private func encode(_ value: some Encodable, _ keyword: String, in container: inout KeyedEncodingContainer<NamedKey>) throws {
-        if !dropped.contains(keyword) { try container.encode(value, forKey: NamedKey(keyword)) }
+/// The JSON schema of a judgment: `{"score": an integer from 1 to 5, "reason": a string of
+/// bounded length}`.
+struct JudgmentSchema: ReplySchema {
+    var maxReasonLength: Int
+    var dropped: Set<String> = []
+
+    func write(to out: inout [UInt8]) {
+        let scores = JudgmentParser.scores
+        out += #"{"type":"object","properties":{"score":{"type":"integer","minimum":\#(scores.lowerBound),"maximum":\#(scores.upperBound)},"#.utf8
+        out += #""reason":{"type":"string""#.utf8
+        if !dropped.contains("maxLength") { out += #","maxLength":\#(maxReasonLength)"#.utf8 }
+        out += #"}},"required":["score","reason"]"#.utf8
+        closeObject(&out)
     }
 }

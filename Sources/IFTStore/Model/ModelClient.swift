@@ -72,6 +72,12 @@ public struct ModelClient: Sendable {
         await ask(.answer(messages: messages, settings: settings))
     }
 
+    /// Asks a judge for a grade of one answer with structured output; a reply without a
+    /// score from 1 to 5 is asked again while retries last.
+    public func askJudgment(messages: [ChatMessage]) async -> ModelResult<JudgmentReply> {
+        await ask(.judgment(messages: messages, settings: settings))
+    }
+
     // MARK: - The attempt loop
 
     /// Sends `request` until its policy accepts a reply or gives up: every attempt is kept.
@@ -88,12 +94,7 @@ public struct ModelClient: Sendable {
         var policy = AttemptPolicy(settings: settings, usesResponseFormat: request.usesResponseFormat, backoff: retryPolicy)
         while true {
             let form = await quirks.form
-            let body: String
-            do {
-                body = try request.request(form).encoded()
-            } catch {
-                return finish(.failure(ModelFailure(.rejected, "could not write the request: \(error)")))
-            }
+            let body = request.request(form).encoded()
             var attempt = CallAttempt(attempt: attempts.count + 1, request: body, startedAt: Timestamp.now())
             let exchange = await send(body, attempt: &attempt, form: form)
             if Task.isCancelled {
@@ -107,7 +108,12 @@ public struct ModelClient: Sendable {
                 let outcome = request.read(exchange.body)
                 if case .failure(let failure) = outcome { attempt.error = failure.message }
                 attempts.append(attempt)
-                return finish(outcome)
+                guard case .failure(let failure) = outcome, request.retriesUnusableReplies else { return finish(outcome) }
+                // A reply without a usable value is asked again, at once, while retries last.
+                guard policy.retryUnusableReply() else {
+                    let tries = attempts.count > 1 ? " (\(attempts.count) attempts)" : ""
+                    return finish(.failure(ModelFailure(failure.kind, failure.message + tries)))
+                }
             case .fail(let failure):
                 attempts.append(attempt)
                 return finish(.failure(failure))

@@ -20,6 +20,9 @@ public struct ModelResult<Value: Sendable>: Sendable {
         return nil
     }
 
+    /// The same attempts and outcome, without the value.
+    var withoutValue: ModelResult<Void> { ModelResult<Void>(attempts: attempts, outcome: outcome.map { _ in }) }
+
     public var promptTokens: Int { attempts.reduce(0) { $0 + ($1.promptTokens ?? 0) } }
     public var completionTokens: Int { attempts.reduce(0) { $0 + ($1.completionTokens ?? 0) } }
 }

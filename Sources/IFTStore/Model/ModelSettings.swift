@@ -42,18 +42,36 @@ public struct ModelSettings: Sendable, CustomStringConvertible {
         self.maxQuestionLength = maxQuestionLength
     }
 
-    /// Base URL from `IFTDB_BASE_URL`, model from `IFTDB_MODEL`, key from `IFTDB_API_KEY`,
-    /// else `OPENAI_API_KEY`; flags given on the command line override them afterwards.
-    public static func fromEnvironment(_ environment: [String: String] = ProcessInfo.processInfo.environment) -> ModelSettings {
+    /// Lamini's OpenAI-compatible endpoint is `<api_url>/v1alpha/infv2` (its Python client,
+    /// `lamini/api/openai_client.py`, gives that `base_url` to the OpenAI client).
+    public static let laminiPath = "/v1alpha/infv2"
+    public static let laminiBaseURL = "https://api.lamini.ai" + laminiPath
+
+    /// Base URL from `baseURL` (the `--base-url` flag), else `IFTDB_BASE_URL`; model from
+    /// `IFTDB_MODEL`; key from `IFTDB_API_KEY`, else the variable of the service the base URL
+    /// names (`keyVariable`): a key goes only to its own service. Other flags given on the
+    /// command line override the rest afterwards.
+    public static func fromEnvironment(_ environment: [String: String] = ProcessInfo.processInfo.environment, baseURL: String? = nil) -> ModelSettings {
         func value(_ name: String) -> String? {
             guard let text = environment[name]?.trimmingCharacters(in: .whitespacesAndNewlines), !text.isEmpty else { return nil }
             return text
         }
-        return ModelSettings(
-            baseURL: value("IFTDB_BASE_URL") ?? defaultBaseURL,
-            model: value("IFTDB_MODEL") ?? defaultModel,
-            apiKey: value("IFTDB_API_KEY") ?? value("OPENAI_API_KEY"))
+        var settings = ModelSettings(baseURL: baseURL ?? value("IFTDB_BASE_URL") ?? defaultBaseURL, model: value("IFTDB_MODEL") ?? defaultModel)
+        settings.apiKey = value("IFTDB_API_KEY") ?? value(settings.keyVariable)
+        return settings
     }
+
+    /// Whether the base URL is Lamini's OpenAI-compatible endpoint: its path ends in
+    /// `/v1alpha/infv2`, or its host is Lamini's.
+    public var isLamini: Bool {
+        guard let url = URLComponents(string: normalizedBaseURL) else { return false }
+        let host = url.host?.lowercased() ?? ""
+        return url.path.hasSuffix(Self.laminiPath) || host == "lamini.ai" || host.hasSuffix(".lamini.ai")
+    }
+
+    /// The variable whose key goes to this server when `IFTDB_API_KEY` is not set:
+    /// `LAMINI_API_KEY` for Lamini's endpoint, else `OPENAI_API_KEY`.
+    public var keyVariable: String { isLamini ? "LAMINI_API_KEY" : "OPENAI_API_KEY" }
 
     /// The base URL without a trailing slash.
     public var normalizedBaseURL: String {
@@ -104,8 +122,12 @@ public struct ModelSettings: Sendable, CustomStringConvertible {
     /// `text` with the API key (and its JSON-escaped form) replaced by `[REDACTED]`.
     public func redacting(_ text: String) -> String {
         guard let apiKey, apiKey.count >= 4 else { return text }
+        let escaped = apiKey.utf8.contains(UInt8(ascii: "/")) ? apiKey.replacingOccurrences(of: "/", with: "\\/") : apiKey
+        // Nearly every reply holds no key: a search of the bytes says so, for each reply.
+        guard text.utf8.firstRange(of: apiKey.utf8) != nil || (escaped != apiKey && text.utf8.firstRange(of: escaped.utf8) != nil) else {
+            return text
+        }
         var out = text.replacingOccurrences(of: apiKey, with: "[REDACTED]")
-        let escaped = apiKey.replacingOccurrences(of: "/", with: "\\/")
         if escaped != apiKey { out = out.replacingOccurrences(of: escaped, with: "[REDACTED]") }
         return out
     }

@@ -17,7 +17,20 @@ public enum QuestionParser {
 
     /// An answer is the reply's text, trimmed.
     public static func answer(_ content: String) -> String {
-        content.trimmingCharacters(in: .whitespacesAndNewlines)
+        trimmed(content, .whitespacesAndNewlines)
+    }
+
+    enum Trim { case whitespaces, whitespacesAndNewlines }
+
+    /// `text.trimmingCharacters(in: .whitespaces)` (or `.whitespacesAndNewlines`), without
+    /// Foundation when both ends are other ASCII: the common case, a look at two bytes.
+    static func trimmed<Text: StringProtocol>(_ text: Text, _ trim: Trim) -> String where Text.UTF8View: BidirectionalCollection {
+        func mayTrim(_ byte: UInt8) -> Bool {
+            byte >= 0x80 || byte == 0x20 || byte == 0x09 || (trim == .whitespacesAndNewlines && (0x0A...0x0D).contains(byte))
+        }
+        guard let first = text.utf8.first, let last = text.utf8.last else { return "" }
+        if !mayTrim(first) && !mayTrim(last) { return String(text) }
+        return text.trimmingCharacters(in: trim == .whitespaces ? .whitespaces : .whitespacesAndNewlines)
     }
 
     // MARK: - JSON
@@ -25,12 +38,13 @@ public enum QuestionParser {
     /// The text inside the first code fence (to its end, or the reply's end when it was cut),
     /// unless JSON comes before the fence.
     static func unfenced(_ content: String) -> String {
-        guard let open = content.range(of: "```") else { return content }
+        // Most replies have no backquote at all: one pass over the bytes says so.
+        guard content.utf8.contains(UInt8(ascii: "`")), let open = content.utf8.firstRange(of: "```".utf8) else { return content }
         // JSON before the fence is the reply; the fence holds something else (often code).
         if content[..<open.lowerBound].contains(where: { $0 == "{" || $0 == "[" }) { return content }
         var rest = content[open.upperBound...]
         rest = rest.drop { $0 != "\n" && $0 != "{" && $0 != "[" }  // the fence's language tag
-        if let close = rest.range(of: "```") { return String(rest[..<close.lowerBound]) }
+        if let close = rest.utf8.firstRange(of: "```".utf8) { return String(rest[..<close.lowerBound]) }
         return String(rest)
     }
 
@@ -38,19 +52,32 @@ public enum QuestionParser {
     static func fromJSON(_ text: String, cut: Bool) -> [String]? {
         guard let start = text.firstIndex(where: { $0 == "{" || $0 == "[" }) else { return nil }
         // JSON must start the reply or follow a preamble line; a '[' inside prose is not JSON.
-        let before = text[..<start].trimmingCharacters(in: .whitespacesAndNewlines)
-        if !before.isEmpty && !text[..<start].contains("\n") && !before.hasSuffix(":") { return nil }
+        if start > text.startIndex {
+            let before = trimmed(text[..<start], .whitespacesAndNewlines)
+            if !before.isEmpty && !text[..<start].utf8.contains(0x0A) && !before.hasSuffix(":") { return nil }
+        }
         let candidate = String(text[start...])
         let closing: Character = text[start] == "{" ? "}" : "]"
-        if let end = candidate.lastIndex(of: closing),
-           let object = try? JSONSerialization.jsonObject(with: Data(candidate[...end].utf8), options: [.fragmentsAllowed]) {
-            return questions(inJSON: object)
+        if let end = candidate.lastIndex(of: closing) {
+            let json = Data(candidate[...end].utf8)
+            // The reply asked for, `{"questions": [strings]}`, decoded as such; any other
+            // JSON goes the general way.
+            if closing == "}", let list = try? jsonDecoder.decode(QuestionList.self, from: json) { return list.questions }
+            if let object = try? JSONSerialization.jsonObject(with: json, options: [.fragmentsAllowed]) {
+                return questions(inJSON: object)
+            }
         }
         // Not valid JSON (cut, or sloppy): take the complete string literals that are values.
         let literals = stringLiterals(candidate)
         guard !literals.isEmpty || candidate.contains("\"") else { return nil }
         return literals
     }
+
+    private struct QuestionList: Decodable {
+        let questions: [String]
+    }
+
+    private static let jsonDecoder = JSONDecoder()
 
     static func questions(inJSON object: Any) -> [String] {
         if let dictionary = object as? [String: Any] {
@@ -193,25 +220,68 @@ public enum QuestionParser {
     /// A question without quotes, markdown emphasis and trailing commas; nil for what is not a
     /// question (empty text, JSON punctuation or keys, a lone word).
     static func cleaned(_ raw: String) -> String? {
-        var text = raw.trimmingCharacters(in: .whitespacesAndNewlines)
+        var text = trimmed(raw, .whitespacesAndNewlines)
         while let last = text.last, last == "," || last == ";" { text.removeLast() }
-        text = text.trimmingCharacters(in: .whitespaces)
+        text = trimmed(text, .whitespaces)
         for pair in [("**", "**"), ("\"", "\""), ("“", "”"), ("'", "'"), ("`", "`")] {
-            if text.count >= pair.0.count + pair.1.count + 1, text.hasPrefix(pair.0), text.hasSuffix(pair.1) {
-                text = String(text.dropFirst(pair.0.count).dropLast(pair.1.count)).trimmingCharacters(in: .whitespaces)
+            if text.hasPrefix(pair.0), text.hasSuffix(pair.1), text.count >= pair.0.count + pair.1.count + 1 {
+                text = trimmed(text.dropFirst(pair.0.count).dropLast(pair.1.count), .whitespaces)
             }
         }
-        text = Patterns.whitespaceRun.replacingMatches(in: text, with: " ")
+        if hasWhitespaceRun(text) { text = Patterns.whitespaceRun.replacingMatches(in: text, with: " ") }
         guard !text.isEmpty, !looksLikeJSON(text), !isTemplateCopy(text) else { return nil }
-        let letters = text.unicodeScalars.filter { CharacterSet.letters.contains($0) }.count
-        let words = text.split(separator: " ").count
-        guard letters >= 3, words >= 2 else { return nil }
+        guard hasThreeLetters(text), hasTwoWords(text) else { return nil }
         return text
+    }
+
+    /// Whether `\s+` may match anything but one plain space: never for ASCII text whose only
+    /// whitespace is single spaces (then the regular expression is not run).
+    private static func hasWhitespaceRun(_ text: String) -> Bool {
+        var previousSpace = false
+        for byte in text.utf8 {
+            if byte >= 0x80 || byte < 0x20 { return true }
+            let space = byte == 0x20
+            if space && previousSpace { return true }
+            previousSpace = space
+        }
+        return false
+    }
+
+    /// At least three letters (Unicode's, ASCII ones counted without a character set).
+    private static func hasThreeLetters(_ text: String) -> Bool {
+        var letters = 0
+        for scalar in text.unicodeScalars {
+            let isLetter = scalar.isASCII
+                ? (0x41...0x5A).contains(scalar.value) || (0x61...0x7A).contains(scalar.value)
+                : CharacterSet.letters.contains(scalar)
+            if isLetter {
+                letters += 1
+                if letters == 3 { return true }
+            }
+        }
+        return false
+    }
+
+    /// At least two words between spaces: `text.split(separator: " ").count >= 2`, without the split.
+    private static func hasTwoWords(_ text: String) -> Bool {
+        var words = 0, inWord = false
+        for character in text {
+            if character == " " {
+                inWord = false
+            } else if !inWord {
+                inWord = true
+                words += 1
+                if words == 2 { return true }
+            }
+        }
+        return false
     }
 
     /// A copy of the prompt's example rather than a question: "What is ...?", "[insert question here]".
     static func isTemplateCopy(_ text: String) -> Bool {
-        if Patterns.ellipsisEnd.firstMatch(in: text) != nil { return true }
+        // Each pattern needs a byte the text may not have: '.' or '…' (which starts 0xE2), '[' or '<'.
+        if text.utf8.contains(where: { $0 == UInt8(ascii: ".") || $0 == 0xE2 }), Patterns.ellipsisEnd.firstMatch(in: text) != nil { return true }
+        guard text.utf8.contains(where: { $0 == UInt8(ascii: "[") || $0 == UInt8(ascii: "<") }) else { return false }
         let lowered = text.lowercased()
         return lowered.contains("[insert") || lowered.contains("<question")
     }
@@ -219,8 +289,11 @@ public enum QuestionParser {
     static func looksLikeJSON(_ text: String) -> Bool {
         let first = text.first ?? " "
         if "{}[]".contains(first) { return true }
-        if Patterns.jsonKeyStart.firstMatch(in: text) != nil { return true }
-        if Patterns.jsonKeySeparator.firstMatch(in: text) != nil { return true }
+        // Both key patterns need a ':'.
+        if text.utf8.contains(UInt8(ascii: ":")) {
+            if Patterns.jsonKeyStart.firstMatch(in: text) != nil { return true }
+            if Patterns.jsonKeySeparator.firstMatch(in: text) != nil { return true }
+        }
         if text.hasSuffix("[") || text.hasSuffix("{") || text.hasSuffix("\":") { return true }
         return false
     }

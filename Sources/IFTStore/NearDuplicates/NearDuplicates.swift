@@ -87,8 +87,9 @@ struct QuestionIDSet: Sendable {
         base = low
         upper = high
         let span = high >= low ? UInt64(high - low) + 1 : 0
-        // Up to 512 MB of ids a bit each; past that (a hand-edited store) a hash set.
-        if span <= 1 << 32 {
+        // Up to 32 MB of ids a bit each (268 million ids); past that (a hand-edited store) a
+        // hash set, whose size follows the ids the scope holds.
+        if span <= 1 << 28 {
             bits = Array(repeating: 0, count: Int((span + 63) / 64))
         } else {
             bits = []
@@ -108,7 +109,19 @@ struct QuestionIDSet: Sendable {
             if sparse!.insert(id).inserted { count += 1 }
             return
         }
-        guard id >= base, id <= upper else { return }
+        guard id >= base, id <= upper else {
+            // A question written after the set was sized (a reader outside one snapshot):
+            // the set turns into a hash set rather than lose it.
+            var all = Set<Int64>(minimumCapacity: count + 1)
+            for (word, value) in bits.enumerated() where value != 0 {
+                for bit in 0..<64 where value & (1 << UInt64(bit)) != 0 { all.insert(base + Int64(word * 64 + bit)) }
+            }
+            all.insert(id)
+            sparse = all
+            bits = []
+            count = all.count
+            return
+        }
         let offset = Int(id - base)
         let mask: UInt64 = 1 << UInt64(offset & 63)
         if bits[offset >> 6] & mask == 0 {

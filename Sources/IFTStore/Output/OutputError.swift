@@ -19,6 +19,17 @@ public enum OutputError: UserFacingError, Equatable {
     case splitsNeedAFolder
     case splitFolderIsAFile(folder: String)
     case cannotCreateSplitFolder(folder: String, reason: String)
+    /// A split name Hugging Face refuses, in an export that writes a dataset card.
+    case splitNameRefusedByCard(name: String)
+    /// The data file's path from the card holds a glob character (Hugging Face reads
+    /// `data_files` as patterns).
+    case dataFileIsAPattern(path: String)
+    /// `--card` names the file `-o` writes.
+    case cardIsTheOutput(path: String)
+    /// A dataset card asked of standard output, or of a single file without its path.
+    case cardNeedsAFile
+    /// A dataset card asked of a format Hugging Face cannot load as columns (`reason` says so).
+    case noCardForFormat(reason: String)
 
     public var message: String {
         switch self {
@@ -49,6 +60,16 @@ public enum OutputError: UserFacingError, Equatable {
             return "cannot write splits into \(folder): it is a file; with --split, -o names a folder"
         case .cannotCreateSplitFolder(let folder, let reason):
             return "cannot create the folder \(folder) for the splits (\(reason)); create it or its parent first"
+        case .splitNameRefusedByCard(let name):
+            return "the split name '\(name)' is not one Hugging Face accepts in a dataset card (letters, digits and _, in parts joined by dots: ^\\w+(\\.\\w+)*$); rename the split, or pass --no-card"
+        case .dataFileIsAPattern(let path):
+            return "cannot write a dataset card for \(path): Hugging Face reads data_files as glob patterns, and the path holds * ? [ or ]; rename the file or its folder"
+        case .cardNeedsAFile:
+            return "a dataset card names the file it describes; give -o a file (and --card FILE), or use --split with a folder"
+        case .noCardForFormat(let reason):
+            return "no dataset card for this format: \(reason)"
+        case .cardIsTheOutput(let path):
+            return "--card \(path) is the file -o writes; give the card another name, e.g. README.md"
         }
     }
 }

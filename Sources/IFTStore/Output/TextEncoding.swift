@@ -52,10 +52,10 @@ public enum JSONText {
 }
 
 public enum CSVText {
-    /// One RFC 4180 field: quoted when it holds a comma, a quote, CR or LF (or leading/trailing space).
+    /// One RFC 4180 field, quoted when it holds a comma, a quote, CR or LF: Python's
+    /// `csv.writer` rule (`QUOTE_MINIMAL`).
     public static func field(_ value: String) -> String {
         let needsQuotes = value.utf8.contains { $0 == UInt8(ascii: ",") || $0 == UInt8(ascii: "\"") || $0 == 10 || $0 == 13 }
-            || value.first == " " || value.last == " "
         guard needsQuotes else { return value }
         return "\"" + value.replacingOccurrences(of: "\"", with: "\"\"") + "\""
     }

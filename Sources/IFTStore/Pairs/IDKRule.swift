@@ -116,7 +116,14 @@ public struct IDKRule: Sendable, Equatable, Hashable, Codable {
             .replacingOccurrences(of: "\u{02BC}", with: "'")
             .lowercased()
         text = stripSurroundings(text, punctuation: true)
-        return text.split(whereSeparator: { $0.isWhitespace }).joined(separator: " ")
+        return text.split(whereSeparator: isWhitespace).joined(separator: " ")
+    }
+
+    /// A character made of whitespace scalars only. A space with a combining mark is one
+    /// `Character` that Swift calls whitespace (by its first scalar); here it is text, as it is
+    /// to the `pairs` view's `is_idk` column, which sees scalars, not characters.
+    static func isWhitespace(_ character: Character) -> Bool {
+        character.unicodeScalars.allSatisfy(\.properties.isWhitespace)
     }
 
     private static let quoteLike: Set<Character> = ["\"", "'", "\u{201C}", "\u{201D}", "\u{201E}", "\u{2018}", "\u{2019}", "\u{00AB}", "\u{00BB}", "`", "*", "_"]
@@ -128,8 +135,8 @@ public struct IDKRule: Sendable, Equatable, Hashable, Codable {
         var slice = Substring(text)
         while true {
             let before = slice.count
-            slice = slice.drop(while: { $0.isWhitespace || quoteLike.contains($0) })
-            while let last = slice.last, last.isWhitespace || quoteLike.contains(last) || (punctuation && trailingPunctuation.contains(last)) {
+            slice = slice.drop(while: { isWhitespace($0) || quoteLike.contains($0) })
+            while let last = slice.last, isWhitespace(last) || quoteLike.contains(last) || (punctuation && trailingPunctuation.contains(last)) {
                 slice = slice.dropLast()
             }
             if slice.count == before { break }

@@ -6,7 +6,7 @@ import Foundation
 enum PairColumn: Sendable, Hashable {
     case sourceID, sourcePath, sourceVersion
     case chunkID, chunkingID, chunkOrdinal, chunkStart, chunkEnd, chunkText, chunkHash
-    case questionID, questionText, questionPrompt, questionModel, questionRunID, questionCallID, questionOrdinal
+    case questionID, questionText, questionPromptID, questionPrompt, questionModel, questionRunID, questionCallID, questionOrdinal
     case answerID, answerText, answerPromptID, answerModelID, answerPrompt, answerModel, answerModelParams
     case answerRunID, answerCallID, answerSample, answerCreatedAt
     /// Whether the answer is "I don't know" by the registered rule (0 or 1).
@@ -17,6 +17,9 @@ enum PairColumn: Sendable, Hashable {
     case pairFlags(minSupport: Double)
     /// The answer's support by its chunk (NULL for "I don't know").
     case answerSupport
+    /// 1 when a built-in check flags the pair, else 0: the default checks, or 0 for every pair
+    /// when the selection's own `--exclude-flagged` (this filter) removed the flagged ones.
+    case pairFlagged(after: QualityFilter?)
 
     func sql(_ aliases: PairAliases) -> String {
         let (s, c, q, a) = (aliases.source, aliases.chunk, aliases.question, aliases.answer)
@@ -33,6 +36,7 @@ enum PairColumn: Sendable, Hashable {
         case .chunkHash: return "\(c).sha256"
         case .questionID: return "\(q).id"
         case .questionText: return "\(q).text"
+        case .questionPromptID: return "\(q).prompt_id"
         case .questionPrompt: return "(SELECT p.name || '@' || p.version FROM prompts p WHERE p.id = \(q).prompt_id)"
         case .questionModel: return "(SELECT m.name FROM models m WHERE m.id = \(q).model_id)"
         case .questionRunID: return "\(q).run_id"
@@ -53,6 +57,8 @@ enum PairColumn: Sendable, Hashable {
         case .pairFlags(let minSupport):
             return "coalesce(\(QualitySQL.pairFlags)(\(q).text, \(a).text, \(c).text, \(String(format: "%.17g", minSupport))), '')"
         case .answerSupport: return "\(QualitySQL.answerSupport)(\(a).text, \(c).text)"
+        case .pairFlagged(let filter):
+            return QualityFilter.flaggedColumn(after: filter, answerID: "\(a).id", question: "\(q).text", answer: "\(a).text", chunk: "\(c).text")
         }
     }
 }

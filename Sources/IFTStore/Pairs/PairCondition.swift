@@ -159,9 +159,9 @@ enum PairCondition: Sendable, Hashable {
             return SQLFragment("NOT \(IDKRule.sqlFunctionName)(\(a).text)")
         case .excludeFlagged(let quality):
             // Reads the question and the chunk too; `table` names the answer, the row it judges.
-            return SQLFragment(
-                "(\(QualitySQL.flagMask)(\(q).text, \(a).text, \(c).text, ?, ?) & ?) = 0",
-                [.real(quality.minSupport), .integer(Int64(quality.enforced.rawValue)), .integer(Int64(quality.enforced.rawValue))])
+            let mask = QualitySQL.maskSQL(
+                answerID: "\(a).id", question: "\(q).text", answer: "\(a).text", chunk: "\(c).text", minSupport: quality.minSupport, stop: quality.enforced)
+            return SQLFragment("(\(mask) & \(quality.enforced.rawValue)) = 0")
         case .judged(let judge):
             return SQLFragment(judge.graded("\(a).id"))
         case .minScore(let minimum, let judge):

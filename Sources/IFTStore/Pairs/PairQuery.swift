@@ -36,14 +36,15 @@ struct PairQuery: Sendable, Hashable {
             """
     }
 
-    /// The pair tables under `aliases`, driven by the chunk (what a lookup by chunk text hash
-    /// and normalised question reads). The caller's WHERE ties them to the driving row.
+    /// The pair tables under `aliases`, driven by the source (what a lookup by source path,
+    /// chunk text hash and normalised question reads: the path's versions, then each one's
+    /// chunk by `chunks_by_source_sha256`). The caller's WHERE ties them to the driving row.
     static func lookupFrom(_ aliases: PairAliases) -> String {
         let (s, c, q, a) = (aliases.source, aliases.chunk, aliases.question, aliases.answer)
         return """
-            FROM chunks \(c)
+            FROM sources \(s)
+            CROSS JOIN chunks \(c) ON \(c).source_id = \(s).id
             CROSS JOIN questions \(q) ON \(q).chunk_id = \(c).id
-            CROSS JOIN sources \(s) ON \(s).id = \(c).source_id
             CROSS JOIN answers \(a) ON \(a).question_id = \(q).id
             """
     }

@@ -88,7 +88,7 @@ public enum SelectionError: UserFacingError, Equatable {
             case .emptyDataset(let dataset):
                 return "dataset '\(dataset)' holds no answers; \(action.nothing)"
             case .noAnswers:
-                return "no pairs to export: the store has no answers yet; make some with `iftdb generate answers`; \(action.nothing)"
+                return "no pairs to \(action.verb): the store has no answers yet; make some with `iftdb generate answers`; \(action.nothing)"
             case .nothingMatches(let total, let removed, let flags):
                 let removers = removed.map { "\($0.label) removed \($0.removed)" }
                 return "no pairs match the filters (of \(total) pairs: \(removers.joined(separator: ", "))); loosen \(flags.isEmpty ? "them" : flags.joined(separator: " ")); \(action.nothing)"
@@ -156,11 +156,22 @@ public enum EmptySelection: Sendable, Equatable {
 /// What an empty selection stopped.
 public enum SelectionAction: Sendable, Equatable {
     case export, datasetSave
+    /// `generate judgments`: the pairs to grade.
+    case judge
 
     var nothing: String {
         switch self {
         case .export: "nothing written"
         case .datasetSave: "nothing saved"
+        case .judge: "nothing asked"
+        }
+    }
+
+    /// What the selection was for: "no pairs to export".
+    var verb: String {
+        switch self {
+        case .export, .datasetSave: "export"
+        case .judge: "grade"
         }
     }
 }

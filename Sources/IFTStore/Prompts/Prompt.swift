@@ -43,7 +43,7 @@ public struct Prompt: Sendable, Equatable, Encodable {
 
     /// The hash that makes a template identical to another: role, system prompt and template.
     public static func contentHash(role: PromptRole, system: String?, template: String) -> String {
-        SHA256.hex("role:\(role.rawValue)\u{0}system:\(system ?? "")\u{0}template:\(template)")
+        ContentHash.hex("role:\(role.rawValue)\u{0}system:\(system ?? "")\u{0}template:\(template)")
     }
 }
 
@@ -115,14 +115,31 @@ public enum PromptTemplate {
     /// Replaces each placeholder once, left to right; replaced text is never scanned again,
     /// so a chunk that itself contains `{{question}}` stays as it is.
     public static func render(_ text: String, values: [String: String]) -> String {
-        var out = ""
-        for token in tokens(in: text) {
-            switch token {
-            case .text(let literal): out += literal
-            case .placeholder(let name, let raw): out += values[name] ?? String(raw)
+        var missing: [String] = []
+        return render(text, missing: &missing) { values[$0] }
+    }
+
+    /// `render` with the values from `value`; a placeholder without one stays as written
+    /// and its name is added to `missing`. Works on the UTF-8 bytes.
+    static func render(_ text: String, missing: inout [String], value: (String) -> String?) -> String {
+        var text = text
+        return text.withUTF8 { bytes in
+            var out: [UInt8] = []
+            out.reserveCapacity(bytes.count * 2)
+            var literalStart = 0
+            forEachPlaceholder(in: bytes) { name, range in
+                out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[literalStart..<range.lowerBound]))
+                if let replacement = value(name) {
+                    out.append(contentsOf: replacement.utf8)
+                } else {
+                    missing.append(name)
+                    out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[range]))
+                }
+                literalStart = range.upperBound
             }
+            out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[literalStart...]))
+            return String(decoding: out, as: UTF8.self)
         }
-        return out
     }
 
     enum Token: Equatable {
@@ -133,24 +150,62 @@ public enum PromptTemplate {
     /// `{{ name }}` with optional spaces inside the braces; anything else is text.
     static func tokens(in text: String) -> [Token] {
         var tokens: [Token] = []
-        var literalStart = text.startIndex
-        var index = text.startIndex
-        while let open = text[index...].range(of: "{{") {
-            guard let close = text[open.upperBound...].range(of: "}}") else { break }
-            let inner = text[open.upperBound..<close.lowerBound].trimmingCharacters(in: .whitespaces)
-            let isName = !inner.isEmpty && inner.unicodeScalars.allSatisfy { CharacterSet.alphanumerics.contains($0) || $0 == "_" }
-                && !(inner.first?.isNumber ?? true)
-            if isName {
-                if literalStart < open.lowerBound { tokens.append(.text(text[literalStart..<open.lowerBound])) }
-                tokens.append(.placeholder(name: inner, raw: text[open.lowerBound..<close.upperBound]))
-                literalStart = close.upperBound
-                index = close.upperBound
+        var copy = text
+        copy.withUTF8 { bytes in
+            let utf8 = text.utf8
+            func index(_ offset: Int) -> String.Index { utf8.index(utf8.startIndex, offsetBy: offset) }
+            var literalStart = 0
+            forEachPlaceholder(in: bytes) { name, range in
+                if literalStart < range.lowerBound { tokens.append(.text(text[index(literalStart)..<index(range.lowerBound)])) }
+                tokens.append(.placeholder(name: name, raw: text[index(range.lowerBound)..<index(range.upperBound)]))
+                literalStart = range.upperBound
+            }
+            if literalStart < bytes.count { tokens.append(.text(text[index(literalStart)...])) }
+        }
+        return tokens
+    }
+
+    /// Calls `body` with each placeholder's name and byte range (braces included), left to
+    /// right. A `{{` whose inside up to the next `}}` is no name is text, and the search goes
+    /// on from its second brace.
+    private static func forEachPlaceholder(in bytes: UnsafeBufferPointer<UInt8>, _ body: (String, Range<Int>) -> Void) {
+        let open = UInt8(ascii: "{"), close = UInt8(ascii: "}")
+        var index = 0
+        while index + 1 < bytes.count {
+            guard bytes[index] == open, bytes[index + 1] == open else {
+                index += 1
+                continue
+            }
+            var end = index + 2
+            while end + 1 < bytes.count, !(bytes[end] == close && bytes[end + 1] == close) { end += 1 }
+            guard end + 1 < bytes.count else { return }  // no "}}" after it: the rest is text
+            if let name = placeholderName(UnsafeBufferPointer(rebasing: bytes[(index + 2)..<end])) {
+                body(name, index..<(end + 2))
+                index = end + 2
             } else {
-                index = text.index(after: open.lowerBound)
+                index += 1
             }
         }
-        if literalStart < text.endIndex { tokens.append(.text(text[literalStart...])) }
-        return tokens
+    }
+
+    /// The name between a placeholder's braces, spaces and tabs around it trimmed: letters,
+    /// digits and `_`, not starting with a digit; nil for anything else.
+    private static func placeholderName(_ inner: UnsafeBufferPointer<UInt8>) -> String? {
+        guard inner.allSatisfy({ $0 < 0x80 }) else {
+            // Not ASCII: Unicode's own letters, digits and spaces decide.
+            let text = String(decoding: inner, as: UTF8.self).trimmingCharacters(in: .whitespaces)
+            let isName = !text.isEmpty && text.unicodeScalars.allSatisfy { CharacterSet.alphanumerics.contains($0) || $0 == "_" }
+                && !(text.first?.isNumber ?? true)
+            return isName ? text : nil
+        }
+        var start = 0, end = inner.count
+        while start < end, inner[start] == 0x20 || inner[start] == 0x09 { start += 1 }
+        while end > start, inner[end - 1] == 0x20 || inner[end - 1] == 0x09 { end -= 1 }
+        guard start < end, !(0x30...0x39).contains(inner[start]) else { return nil }
+        for byte in inner[start..<end] {
+            guard (0x30...0x39).contains(byte) || (0x41...0x5A).contains(byte) || (0x61...0x7A).contains(byte) || byte == UInt8(ascii: "_") else { return nil }
+        }
+        return String(decoding: UnsafeBufferPointer(rebasing: inner[start..<end]), as: UTF8.self)
     }
 }
 
@@ -176,43 +231,47 @@ extension Prompt {
     /// The messages for the model: the system prompt (when there is one), then the rendered template.
     /// Throws when the template needs a question (or an answer) and none is given.
     public func messages(_ values: PromptValues) throws -> [ChatMessage] {
-        var table = ["chunk": values.chunk, "count": String(values.count), "source": values.source]
-        // Which placeholders the text uses matters only when a value is missing: items that
-        // bring every value (a generation run's) do not tokenize the template twice.
-        var used: [String] {
-            PromptTemplate.placeholderNames(in: template) + PromptTemplate.placeholderNames(in: system ?? "")
+        let count = String(values.count)
+        func value(_ name: String) -> String? {
+            switch name {
+            case "chunk": values.chunk
+            case "count": count
+            case "source": values.source
+            case "question": values.question
+            case "answer": values.answer
+            default: nil
+            }
         }
-        if let question = values.question {
-            table["question"] = question
-        } else if used.contains("question") {
-            throw PromptError.needsQuestion(prompt: ref.description)
-        }
-        if let answer = values.answer {
-            table["answer"] = answer
-        } else if used.contains("answer") {
-            throw PromptError.needsAnswer(prompt: ref.description)
-        }
+        // One pass over each text renders it and finds the placeholders it has no value for.
+        var missing: [String] = []
         var messages: [ChatMessage] = []
         if let system, !system.isEmpty {
-            messages.append(ChatMessage(role: "system", content: PromptTemplate.render(system, values: table)))
+            messages.append(ChatMessage(role: "system", content: PromptTemplate.render(system, missing: &missing, value: value)))
         }
-        messages.append(ChatMessage(role: "user", content: PromptTemplate.render(template, values: table)))
+        messages.append(ChatMessage(role: "user", content: PromptTemplate.render(template, missing: &missing, value: value)))
+        if missing.contains("question") { throw PromptError.needsQuestion(prompt: ref.description) }
+        if missing.contains("answer") { throw PromptError.needsAnswer(prompt: ref.description) }
         return messages
     }
 
     /// The messages asking for `count` questions about a chunk.
     public func questionMessages(chunk: String, source: String = "", count: Int) throws -> [ChatMessage] {
-        guard role == .question else {
-            throw PromptError.notAQuestionPrompt(ref.description)
-        }
-        return try messages(PromptValues(chunk: chunk, count: count, source: source))
+        try messages(as: .question, PromptValues(chunk: chunk, count: count, source: source))
     }
 
     /// The messages asking for the answer to one question from its chunk.
     public func answerMessages(chunk: String, question: String, source: String = "") throws -> [ChatMessage] {
-        guard role == .answer else {
-            throw PromptError.notAnAnswerPrompt(ref.description)
-        }
-        return try messages(PromptValues(chunk: chunk, question: question, count: 1, source: source))
+        try messages(as: .answer, PromptValues(chunk: chunk, question: question, count: 1, source: source))
+    }
+
+    /// The messages asking for a grade of one answer to a question about a chunk.
+    public func judgeMessages(chunk: String, question: String, answer: String, source: String = "") throws -> [ChatMessage] {
+        try messages(as: .judge, PromptValues(chunk: chunk, question: question, answer: answer, count: 1, source: source))
+    }
+
+    /// The messages of a prompt that must have `role`.
+    private func messages(as wanted: PromptRole, _ values: PromptValues) throws -> [ChatMessage] {
+        guard role == wanted else { throw PromptError.wrongRole(prompt: ref.description, role: role, wanted: wanted) }
+        return try messages(values)
     }
 }

@@ -24,10 +24,8 @@ public enum PromptError: UserFacingError, Equatable {
     case needsQuestion(prompt: String)
     /// The prompt uses `{{answer}}` and no answer was given.
     case needsAnswer(prompt: String)
-    /// Asked to make questions with an answer prompt.
-    case notAQuestionPrompt(String)
-    /// Asked to make answers with a question prompt.
-    case notAnAnswerPrompt(String)
+    /// Asked to render a prompt of `role` for what a `wanted` prompt makes.
+    case wrongRole(prompt: String, role: PromptRole, wanted: PromptRole)
     /// `prompts render`: no chunk to render with.
     case renderNeedsChunk
     /// `prompts render` of an answer prompt without a question.
@@ -86,10 +84,8 @@ public enum PromptError: UserFacingError, Equatable {
             return "the prompt \(prompt) uses {{question}}; pass a question (--question question:ID)"
         case .needsAnswer(let prompt):
             return "the prompt \(prompt) uses {{answer}}; pass an answer (--answer answer:ID)"
-        case .notAQuestionPrompt(let prompt):
-            return "\(prompt) is not a question prompt; questions need a question prompt, e.g. questions@1"
-        case .notAnAnswerPrompt(let prompt):
-            return "\(prompt) is not an answer prompt; answers need an answer prompt, e.g. answers@1"
+        case .wrongRole(let prompt, let role, let wanted):
+            return "\(prompt) is \(role.withArticle) prompt; this needs \(wanted.withArticle) prompt (see `iftdb prompts list`)"
         case .renderNeedsChunk:
             return "rendering needs a chunk; pass --chunk chunk:ID"
         case .renderNeedsQuestion(let prompt):

@@ -1,10 +1,11 @@
 /// What a chunk offers the checks, worked out once per chunk: rows arrive grouped by chunk.
-public struct ChunkTerms: Sendable {
+/// A class, so handing it to each of the chunk's pairs costs one reference, not one per table.
+public final class ChunkTerms: Sendable {
     /// The stem of every word and number in the chunk (`TermKey`s).
     let stems: KeySet
     let numbers: NumberMentions
 
-    public init(_ chunk: String) {
+    public convenience init(_ chunk: String) {
         self.init(tokens: TextTokenizer.tokens(chunk))
     }
 
@@ -16,7 +17,7 @@ public struct ChunkTerms: Sendable {
     func holds(_ term: PairChecker.Term, exactly: Bool = false) -> Bool {
         switch term.key {
         case .word(let stem): return stems.contains(stem)
-        case .mention(let mention): return exactly ? numbers.mentions.contains(mention) : numbers.holds(mention)
+        case .mention(let mention): return exactly ? numbers.mentions(mention) : numbers.holds(mention)
         }
     }
 }

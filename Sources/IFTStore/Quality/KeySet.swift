@@ -58,6 +58,16 @@ struct KeySet: Sendable {
         }
     }
 
+    /// Empties the set, keeping its storage unless it grew large (`CheckScratch`).
+    mutating func removeAll() {
+        if slots.count > 256 {
+            self = KeySet()
+            return
+        }
+        slots.withUnsafeMutableBufferPointer { $0.update(repeating: Self.empty) }
+        count = 0
+    }
+
     private mutating func grow() {
         let old = slots
         slots = [UInt64](repeating: Self.empty, count: old.count * 2)
@@ -69,15 +79,18 @@ struct KeySet: Sendable {
 
 /// A map from `TermKey`s to values, for the checks' fixed word lists (months, number words).
 struct KeyMap<Value: Sendable>: Sendable {
-    private let keys: KeySet
+    private let keySet: KeySet
     private let values: [UInt64: Value]
 
+    /// The map's keys.
+    var keys: [UInt64] { Array(values.keys) }
+
     init(_ entries: [(String, Value)]) {
-        keys = KeySet(entries.map { TermKey.of($0.0) })
+        keySet = KeySet(entries.map { TermKey.of($0.0) })
         values = Dictionary(entries.map { (TermKey.of($0.0), $0.1) }, uniquingKeysWith: { first, _ in first })
     }
 
     /// The value for `key`: the fast set says no for almost every word, the dictionary answers the rest.
     @inline(__always)
-    subscript(key: UInt64) -> Value? { keys.contains(key) ? values[key] : nil }
+    subscript(key: UInt64) -> Value? { keySet.contains(key) ? values[key] : nil }
 }

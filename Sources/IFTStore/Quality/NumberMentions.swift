@@ -7,48 +7,79 @@ struct NumberMentions: Sendable {
         case date(year: Int, month: Int, day: Int)
         case month(year: Int, month: Int)
         case dayOfMonth(month: Int, day: Int)
+
+        /// The mention as one 64-bit key, for `KeySet`s: a value's `TermKey`, scrambled so it
+        /// does not equal the key of the word it was read from, with its low bits set to 0;
+        /// or a date's parts packed with a tag in the low two bits (0 is no year or no day).
+        /// Two different mentions, or a mention and a word, meet by chance with odds of about
+        /// 1 in 2^62.
+        var key: UInt64 {
+            func packed(_ tag: UInt64, _ year: Int, _ month: Int, _ day: Int) -> UInt64 {
+                UInt64(truncatingIfNeeded: year) << 16 | UInt64(truncatingIfNeeded: month) << 10 | UInt64(truncatingIfNeeded: day) << 2 | tag
+            }
+            switch self {
+            case .value(let value): return (TermKey.of(value) ^ 0x5bd1_e995_9e37_79b9) & ~3
+            case .date(let y, let m, let d): return packed(1, y, m, d)
+            case .month(let y, let m): return packed(2, y, m, 0)
+            case .dayOfMonth(let m, let d): return packed(3, 0, m, d)
+            }
+        }
     }
 
-    /// What the text mentions, each once.
-    private(set) var mentions: Set<Mention> = []
+    /// For a chunk: what it mentions (`Mention.key`s), a date's month and day of month too.
+    private(set) var mentions = KeySet()
     /// Each mention with the tokens it was read from, in text order.
     private(set) var spans: [(tokens: Range<Int>, mention: Mention)] = []
-    /// For a chunk: every number it holds, the parts of its dates and amounts too, so an
-    /// answer's "2023" or "5" is found in "October 1, 2023" or "$5 million".
-    private(set) var everyNumber: Set<String> = []
+    /// For a chunk: every number it holds (`TermKey`s of the folded text), the parts of its
+    /// dates and amounts too, so an answer's "2023" or "5" is found in "October 1, 2023" or
+    /// "$5 million".
+    private(set) var everyNumber = KeySet()
 
-    /// `everyNumber` is worked out only for a chunk (`forChunk`): answers and questions are
-    /// looked up in it, never the other way round.
+    /// `mentions` and `everyNumber` are worked out only for a chunk (`forChunk`): answers and
+    /// questions are looked up in them, never the other way round, and need only `spans`.
     init(_ tokens: TokenList, forChunk: Bool = false) {
+        read(tokens, forChunk: forChunk)
+    }
+
+    /// No mentions yet (`CheckScratch`).
+    init() {}
+
+    /// Reads an answer's or a question's mentions into `spans`, reusing its storage.
+    mutating func reread(_ tokens: TokenList) {
+        spans.removeAll(keepingCapacity: true)
+        read(tokens, forChunk: false)
+    }
+
+    private mutating func read(_ tokens: TokenList, forChunk: Bool) {
         var index = 0
         while index < tokens.count {
             // Every form starts with a number or a word of 3 to 9 letters (a month's name, a
             // number word): most words go no further.
             let kind = tokens[index].kind
-            if kind == .word, !(3...9).contains(tokens[index].letterCount) {
+            if kind == .word, !(3...9).contains(tokens[index].letterCount) || !Self.openingWords.contains(tokens[index].key) {
                 index += 1
                 continue
             }
-            if forChunk, kind == .number { everyNumber.insert(tokens.folded(index)) }
+            if forChunk, kind == .number { everyNumber.insert(TermKey.of(tokens.folded(index))) }
             if let (mention, used) = Self.date(at: index, in: tokens) {
-                mentions.insert(mention)
                 spans.append((index..<index + used, mention))
-                switch mention {
-                case .date(let y, let m, let d):
-                    mentions.insert(.month(year: y, month: m))
-                    mentions.insert(.dayOfMonth(month: m, day: d))
-                case .month, .dayOfMonth, .value: break
-                }
                 if forChunk {
-                    for part in index..<index + used where tokens[part].kind == .number { everyNumber.insert(tokens.folded(part)) }
+                    mentions.insert(mention.key)
+                    if case .date(let y, let m, let d) = mention {
+                        mentions.insert(Mention.month(year: y, month: m).key)
+                        mentions.insert(Mention.dayOfMonth(month: m, day: d).key)
+                    }
+                    for part in index..<index + used where tokens[part].kind == .number { everyNumber.insert(TermKey.of(tokens.folded(part))) }
                 }
                 index += used
                 continue
             }
             if let (value, used) = Self.amount(at: index, in: tokens) {
-                mentions.insert(.value(value))
                 spans.append((index..<index + used, .value(value)))
-                if forChunk { everyNumber.insert(value) }
+                if forChunk {
+                    mentions.insert(Mention.value(value).key)
+                    everyNumber.insert(TermKey.of(value))
+                }
                 index += used
                 continue
             }
@@ -56,10 +87,14 @@ struct NumberMentions: Sendable {
         }
     }
 
+    /// Whether this text (a chunk) mentions `mention` in this form (a date's month and day of
+    /// month count).
+    func mentions(_ mention: Mention) -> Bool { mentions.contains(mention.key) }
+
     /// Whether this text (a chunk) holds `mention` in any of its forms.
     func holds(_ mention: Mention) -> Bool {
-        if mentions.contains(mention) { return true }
-        if case .value(let value) = mention { return everyNumber.contains(value) }
+        if mentions.contains(mention.key) { return true }
+        if case .value(let value) = mention { return everyNumber.contains(TermKey.of(value)) }
         return false
     }
 
@@ -149,6 +184,9 @@ struct NumberMentions: Sendable {
     }
 
     private static let of = TermKey.of("of")
+
+    /// The words a mention can start with: a month's name or a number word (`TermKey`s).
+    static let openingWords = KeySet(months.keys + numberWords.keys)
 
     // MARK: - Amounts
 

@@ -27,7 +27,7 @@ extension PairChecker {
         // "Question 1: …", "Q: …", "1. What …"
         if questionLabels.contains(tokens[0].key), tokens.count > 1, tokens[1].gap.contains(":") || tokens[1].kind == .number { return false }
         if tokens[0].kind == .number, tokens[0].gap.isEmpty, tokens[1].gap.starts(with: ".") || tokens[1].gap.starts(with: ")") { return false }
-        if Self.withFoldedBytes(trimmed, { $0.contains("://") || $0.contains("www.") }) { return false }
+        if Self.holdsLink(trimmed) { return false }
         for (index, token) in tokens.enumerated().dropFirst() {
             // A file name: "report.pdf"
             if token.gap.isOnly("."), fileExtensions.contains(token.key) { return false }
@@ -35,6 +35,22 @@ extension PairChecker {
             if token.gap.isOnly("-"), index >= 2, tokens[index - 1].gap.isOnly("-") { return false }
         }
         return true
+    }
+
+    /// Whether the text holds "://" or "www." (any case), read in place.
+    static func holdsLink(_ text: UnsafeBufferPointer<UInt8>) -> Bool {
+        guard text.count >= 3 else { return false }
+        for index in 0..<text.count - 2 {
+            switch text[index] {
+            case UInt8(ascii: ":"):
+                if text[index + 1] == UInt8(ascii: "/"), text[index + 2] == UInt8(ascii: "/") { return true }
+            case UInt8(ascii: "w"), UInt8(ascii: "W"):
+                if index + 3 < text.count, text[index + 1] | 0x20 == UInt8(ascii: "w"), text[index + 2] | 0x20 == UInt8(ascii: "w"),
+                   text[index + 3] == UInt8(ascii: ".") { return true }
+            default: break
+            }
+        }
+        return false
     }
 
     // MARK: - answer-form

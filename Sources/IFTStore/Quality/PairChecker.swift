@@ -12,13 +12,16 @@ public struct PairChecker: Sendable {
     }
 
     public func check(question: String, answer: String, chunk: ChunkTerms) -> PairVerdict {
-        check(answer: answer, chunk: chunk, questionFlags: questionFlags(question, chunk: chunk))
+        let scratch = CheckScratch()
+        return check(answer: answer, chunk: chunk, questionFlags: questionFlags(question, chunk: chunk, using: scratch), using: scratch)
     }
 
     /// The verdict on an answer whose question's checks (`questionFlags(_:chunk:)`) are
     /// already worked out for this chunk. With `stoppingAt`, the work stops at the first of
     /// those checks that fails (enough for a filter), and only the flags are meaningful.
-    func check(answer: String, chunk: ChunkTerms, questionFlags: QualityFlags, stoppingAt stop: QualityFlags = []) -> PairVerdict {
+    func check(
+        answer: String, chunk: ChunkTerms, questionFlags: QualityFlags, stoppingAt stop: QualityFlags = [], using scratch: CheckScratch
+    ) -> PairVerdict {
         if IDKRule.isStandardIDK(answer) { return .notJudged }
         var verdict = PairVerdict(flags: [], support: 1, unsupportedTerms: [], unsupportedNumbers: [])
         var answerText = answer
@@ -26,38 +29,38 @@ public struct PairChecker: Sendable {
         verdict.flags.formUnion(questionFlags)
         if !verdict.flags.isDisjoint(with: stop) { return verdict }
 
-        let answerTokens = TextTokenizer.tokens(answer)
-        let answerTerms = Self.contentTerms(answerTokens, NumberMentions(answerTokens))
-        // Distinct terms: words by key in a `KeySet`, the rarer numbers and dates in a `Set`.
-        var seenWords = KeySet(minimumCapacity: answerTerms.count), seenMentions = Set<NumberMentions.Mention>(), found = 0
-        var missingNumbers = Set<String>()
+        answerText.withUTF8 { TextTokenizer.tokens(in: $0, into: &scratch.tokens) }
+        scratch.readTerms()
+        // Distinct terms, words and mentions by key (`TermKey`, `Mention.key`) in one `KeySet`:
+        // a word's key meets a mention's by chance with odds of about 1 in 2^64.
+        scratch.seen.removeAll()
+        var found = 0
+        var missingNumbers = Set<String>(), missesNumbers = false
         // A filter needs only the flags: where the missing terms are is for people.
         let describes = stop.isEmpty
-        for term in answerTerms {
+        for term in scratch.terms {
             let isNew = switch term.key {
-            case .word(let key): seenWords.insert(key)
-            case .mention(let mention): seenMentions.insert(mention).inserted
+            case .word(let key): scratch.seen.insert(key)
+            case .mention(let mention): scratch.seen.insert(mention.key)
             }
             if chunk.holds(term) {
                 if isNew { found += 1 }
                 continue
             }
-            guard describes else {
-                if case .mention = term.key { missingNumbers.insert("") }
-                continue
-            }
+            if case .mention = term.key { missesNumbers = true }
+            guard describes else { continue }
             let utf8 = answer.utf8
             verdict.unsupportedTerms.append(
                 utf8.index(utf8.startIndex, offsetBy: term.bytes.lowerBound)..<utf8.index(utf8.startIndex, offsetBy: term.bytes.upperBound))
             if case .mention(let mention) = term.key { missingNumbers.insert(Self.describe(mention)) }
         }
-        let distinct = seenWords.count + seenMentions.count
+        let distinct = scratch.seen.count
         if distinct > 0 {
             let support = Double(found) / Double(distinct)
             verdict.support = support
             if support < minSupport { verdict.flags.insert(.answerSupported) }
         }
-        if !missingNumbers.isEmpty {
+        if missesNumbers {
             verdict.flags.insert(.answerNumbers)
             if describes { verdict.unsupportedNumbers = missingNumbers.sorted() }
         }
@@ -66,14 +69,20 @@ public struct PairChecker: Sendable {
 
     /// The question's own checks (`question-form`, `question-grounded`) against its chunk.
     public func questionFlags(_ question: String, chunk: ChunkTerms) -> QualityFlags {
+        questionFlags(question, chunk: chunk, using: CheckScratch())
+    }
+
+    func questionFlags(_ question: String, chunk: ChunkTerms, using scratch: CheckScratch) -> QualityFlags {
         var flags = QualityFlags()
-        let questionTokens = TextTokenizer.tokens(question)
         var questionText = question
-        if !questionText.withUTF8({ Self.isOneQuestion($0, questionTokens) }) { flags.insert(.questionForm) }
-        let questionTerms = Self.contentTerms(questionTokens, NumberMentions(questionTokens))
+        questionText.withUTF8 { bytes in
+            TextTokenizer.tokens(in: bytes, into: &scratch.tokens)
+            if !Self.isOneQuestion(bytes, scratch.tokens) { flags.insert(.questionForm) }
+        }
+        scratch.readTerms()
         // A bare number grounds a question only as a whole mention of the chunk: the "1" of
         // a list's "1." is not grounded by the "1" of "October 1, 2023".
-        if !questionTerms.contains(where: { chunk.holds($0, exactly: true) }) { flags.insert(.questionGrounded) }
+        if !scratch.terms.contains(where: { chunk.holds($0, exactly: true) }) { flags.insert(.questionGrounded) }
         return flags
     }
 
@@ -93,8 +102,8 @@ public struct PairChecker: Sendable {
     /// A word of 4+ letters not in the stop-word list, a number (an amount or a date read
     /// whole: "$5 million", "October 1, 2023"), or a capitalised word that is not the text's
     /// first word (and not a stop word).
-    static func contentTerms(_ tokens: TokenList, _ numbers: NumberMentions) -> [Term] {
-        var terms: [Term] = []
+    static func contentTerms(_ tokens: TokenList, _ numbers: NumberMentions, into terms: inout [Term]) {
+        terms.removeAll(keepingCapacity: true)
         var spans = numbers.spans[...]
         var position = 0
         while position < tokens.count {
@@ -117,7 +126,6 @@ public struct PairChecker: Sendable {
                 }
             }
         }
-        return terms
     }
 
     private static func describe(_ mention: NumberMentions.Mention) -> String {
@@ -128,5 +136,21 @@ public struct PairChecker: Sendable {
         case .month(let y, let m): return "\(y)-\(two(m))"
         case .dayOfMonth(let m, let d): return "--\(two(m))-\(two(d))"
         }
+    }
+}
+
+/// What the checks reuse from one text to the next, kept at its capacity: a text's tokens,
+/// its number mentions, its content terms, and the distinct terms seen. One per SQL connection
+/// (`QualitySQL`), so checking a pair allocates next to nothing.
+final class CheckScratch {
+    var tokens = TokenList()
+    var numbers = NumberMentions()
+    var terms: [PairChecker.Term] = []
+    var seen = KeySet()
+
+    /// `numbers` and `terms` from `tokens`.
+    func readTerms() {
+        numbers.reread(tokens)
+        PairChecker.contentTerms(tokens, numbers, into: &terms)
     }
 }

@@ -31,16 +31,16 @@ public struct QualityFilter: Sendable, Hashable, Codable {
     /// An SQL expression, 1 when the pair of these column expressions fails a check this
     /// filter enforces, else 0 (for "I don't know" answers and NULLs too). The numbers are
     /// written in: they are validated numbers, and callers need no argument order.
-    private func flaggedSQL(question: String, answer: String, chunk: String) -> String {
-        let enforced = Int64(enforced.rawValue)
-        return "((\(QualitySQL.flagMask)(\(question), \(answer), \(chunk), \(minSupport), \(enforced)) & \(enforced)) <> 0)"
+    private func flaggedSQL(answerID: String, question: String, answer: String, chunk: String) -> String {
+        let mask = QualitySQL.maskSQL(answerID: answerID, question: question, answer: answer, chunk: chunk, minSupport: minSupport, stop: enforced)
+        return "((\(mask) & \(enforced.rawValue)) <> 0)"
     }
 
     /// The SQL a summary counts flagged pairs with, over a selection made with `filter` (the
     /// selection's `--exclude-flagged`, nil for none): the default checks, or, when the
     /// selection already removed every flagged pair, the constant 0 with no check run again.
-    static func flaggedColumn(after filter: QualityFilter?, question: String, answer: String, chunk: String) -> String {
-        filter == nil ? QualityFilter().flaggedSQL(question: question, answer: answer, chunk: chunk) : "0"
+    static func flaggedColumn(after filter: QualityFilter?, answerID: String, question: String, answer: String, chunk: String) -> String {
+        filter == nil ? QualityFilter().flaggedSQL(answerID: answerID, question: question, answer: answer, chunk: chunk) : "0"
     }
 
     /// The flags that reproduce this filter.

@@ -6,15 +6,32 @@ internal import IFTSQLite
 ///   "I don't know" answer), else the failed checks' names, comma-separated, in table order;
 /// - `answer_support(answer, chunk)`: the share of the answer's content terms found in the
 ///   chunk, a REAL from 0 to 1 (NULL for "I don't know");
-/// - `iftdb_flag_mask(question, answer, chunk, min_support)`: the failed checks as a bit set,
-///   for `--exclude-flagged` (bit i is check i in table order).
+/// - `iftdb_flag_mask(answer_id, question, answer, chunk, min_support [, stop])`: the failed
+///   checks as a bit set, for `--exclude-flagged` (bit i is check i in table order). Each
+///   answer's mask is worked out once per connection and setting (`FlagMemo`);
+/// - `iftdb_flag_known(answer_id, min_support, stop)`: that mask when it is already worked
+///   out, else NULL (`maskSQL` reads the texts only then).
 enum QualitySQL {
     static let pairFlags = "pair_flags"
     static let answerSupport = "answer_support"
     static let flagMask = "iftdb_flag_mask"
+    static let knownMask = "iftdb_flag_known"
 
-    static func register(on db: Connection) throws {
+    /// The failed checks' bit set for the pair of these column expressions, with `stop` (the
+    /// checks that remove a pair; 0 for all worked out). An export reads its selection two or
+    /// three times (the funnel, the ambiguity check, the rows): after the first, `coalesce`
+    /// finds the mask by answer id and SQLite never reads the three texts. The numbers are
+    /// validated ones, written in.
+    static func maskSQL(answerID: String, question: String, answer: String, chunk: String, minSupport: Double, stop: QualityFlags) -> String {
+        let support = String(format: "%.17g", minSupport), stop = Int(stop.rawValue)
+        return "coalesce(\(knownMask)(\(answerID), \(support), \(stop)), \(flagMask)(\(answerID), \(question), \(answer), \(chunk), \(support), \(stop)))"
+    }
+
+    /// `remembersMasks`: whether `iftdb_flag_mask` keeps each answer's mask (`FlagMemo`); off
+    /// for `iftdb sql`, where a user's SQL may pass any id beside any text.
+    static func register(on db: Connection, remembersMasks: Bool = true) throws {
         let chunks = ChunkCache()
+        let memo = remembersMasks ? FlagMemo() : nil
         func verdict(_ arguments: FunctionArguments, question: Int?, answer: Int, chunk: Int, minSupport: Double, stoppingAt stop: QualityFlags = []) -> PairVerdict? {
             if arguments.isNull(answer) || arguments.isNull(chunk) || question.map(arguments.isNull) == true { return nil }
             let checker = PairChecker(minSupport: minSupport)
@@ -22,7 +39,7 @@ enum QualitySQL {
             let answerText = arguments.withUTF8(answer) { String(decoding: $0, as: UTF8.self) }
             // A question's own checks are remembered while its answers follow one another.
             let questionFlags = question.map { index in arguments.withUTF8(index) { chunks.questionFlags(for: $0, checker: checker) } } ?? []
-            return checker.check(answer: answerText, chunk: terms, questionFlags: questionFlags, stoppingAt: stop)
+            return checker.check(answer: answerText, chunk: terms, questionFlags: questionFlags, stoppingAt: stop, using: chunks.scratch)
         }
         func minSupport(_ arguments: FunctionArguments, _ index: Int) throws -> Double {
             guard arguments.count > index, !arguments.isNull(index) else { return QualityChecks.defaultMinSupport }
@@ -35,11 +52,19 @@ enum QualitySQL {
                   let names = verdict.flags.names else { return .null }
             return .text(names)
         }
-        try db.registerFunction(flagMask, arguments: 4...5) { arguments in
-            // A fifth argument: the checks that remove a pair; the work stops at the first that fails.
-            let stop = arguments.count > 4 ? QualityFlags(rawValue: UInt8(truncatingIfNeeded: arguments.int(4))) : []
-            let verdict = verdict(arguments, question: 0, answer: 1, chunk: 2, minSupport: try minSupport(arguments, 3), stoppingAt: stop)
-            return .integer(Int64(verdict?.flags.rawValue ?? 0))
+        try db.registerFunction(flagMask, arguments: 5...6) { arguments in
+            // A sixth argument: the checks that remove a pair; the work stops at the first that fails.
+            let stop = arguments.count > 5 ? QualityFlags(rawValue: UInt8(truncatingIfNeeded: arguments.int(5))) : []
+            let support = try minSupport(arguments, 4)
+            let compute = { verdict(arguments, question: 1, answer: 2, chunk: 3, minSupport: support, stoppingAt: stop)?.flags ?? [] }
+            let flags = memo?.flags(answer: arguments.isNull(0) ? nil : arguments.int(0), minSupport: support, stop: stop, compute) ?? compute()
+            return .integer(Int64(flags.rawValue))
+        }
+        try db.registerFunction(knownMask, arguments: 3) { arguments in
+            guard let memo, !arguments.isNull(0),
+                  let flags = memo.known(answer: arguments.int(0), minSupport: try minSupport(arguments, 1),
+                                         stop: QualityFlags(rawValue: UInt8(truncatingIfNeeded: arguments.int(2)))) else { return .null }
+            return .integer(Int64(flags.rawValue))
         }
         try db.registerFunction(answerSupport, arguments: 2) { arguments in
             // Support does not read the question: no question flags stand in.
@@ -51,9 +76,54 @@ enum QualitySQL {
     }
 }
 
+/// The masks `iftdb_flag_mask` has worked out, by answer id, for each setting (minimum support
+/// and the checks it stops at). An export counts what each filter removes and then reads its
+/// rows, and `stats` reads its selection once per figure, so without this each pair's checks
+/// would run two to six times. An answer's text, its question's and its chunk's never change
+/// once written (rows are only added), so a mask holds for the connection's life. One byte per
+/// answer id: a million answers take a megabyte; ids past `limit` are worked out every time.
+private final class FlagMemo {
+    private struct Setting: Hashable {
+        let minSupport: UInt64
+        let stop: UInt8
+    }
+    private static let known: UInt8 = 0x80
+    private static let limit = 1 << 26
+    private var masks: [Setting: [UInt8]] = [:]
+    private var lastSetting: Setting?
+    private var last: [UInt8] = []
+
+    /// The mask for answer `id` at this setting, if worked out already.
+    func known(answer id: Int, minSupport: Double, stop: QualityFlags) -> QualityFlags? {
+        guard id >= 0, id < Self.limit else { return nil }
+        select(Setting(minSupport: minSupport.bitPattern, stop: stop.rawValue))
+        guard id < last.count, last[id] & Self.known != 0 else { return nil }
+        return QualityFlags(rawValue: last[id] & ~Self.known)
+    }
+
+    /// The masks of `setting` in `last`.
+    private func select(_ setting: Setting) {
+        guard setting != lastSetting else { return }
+        if let lastSetting { masks[lastSetting] = last }
+        last = masks.removeValue(forKey: setting) ?? []
+        lastSetting = setting
+    }
+
+    func flags(answer id: Int?, minSupport: Double, stop: QualityFlags, _ compute: () -> QualityFlags) -> QualityFlags {
+        guard let id, id >= 0, id < Self.limit else { return compute() }
+        if let flags = known(answer: id, minSupport: minSupport, stop: stop) { return flags }
+        let flags = compute()
+        if id >= last.count { last.append(contentsOf: repeatElement(0, count: max(id + 1, last.count * 2) - last.count)) }
+        last[id] = flags.rawValue | Self.known
+        return flags
+    }
+}
+
 /// The last chunk's terms and the last question's checks against it: pair rows arrive
 /// grouped by chunk and question, so each is worked out once.
 private final class ChunkCache {
+    /// The checks' buffers, reused from pair to pair.
+    let scratch = CheckScratch()
     private var bytes: [UInt8] = []
     private var cached: ChunkTerms?
     private var questionBytes: [UInt8] = []
@@ -81,7 +151,7 @@ private final class ChunkCache {
             return cachedQuestionFlags
         }
         questionBytes = Array(question)
-        let flags = checker.questionFlags(String(decoding: question, as: UTF8.self), chunk: cached!)
+        let flags = checker.questionFlags(String(decoding: question, as: UTF8.self), chunk: cached!, using: scratch)
         cachedQuestionFlags = flags
         return flags
     }

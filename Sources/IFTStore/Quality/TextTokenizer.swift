@@ -10,15 +10,26 @@ enum TextTokenizer {
 
     static func tokens(in text: UnsafeBufferPointer<UInt8>) -> TokenList {
         var list = TokenList()
+        tokens(in: text, into: &list)
+        return list
+    }
+
+    /// Fills `list` with the text's tokens, reusing its storage (`CheckScratch`).
+    static func tokens(in text: UnsafeBufferPointer<UInt8>, into list: inout TokenList) {
+        list.tokens.removeAll(keepingCapacity: true)
+        list.texts.removeAll(keepingCapacity: true)
         list.tokens.reserveCapacity(text.count / 6 + 4)
         // Scratch for one token's folded text and its digits: in UTF-8, a lower-case mapping
         // is at most 1.5 times as long as the scalar it maps (İ, 2 bytes, to i̇, 3).
-        let folded = UnsafeMutablePointer<UInt8>.allocate(capacity: text.count * 3 + 8)
-        let digitsText = UnsafeMutablePointer<UInt8>.allocate(capacity: text.count + 8)
-        defer {
-            folded.deallocate()
-            digitsText.deallocate()
+        // One temporary allocation for both (on the stack when small).
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: text.count * 4 + 16) { scratch in
+            tokens(in: text, into: &list, folded: scratch.baseAddress!, digitsText: scratch.baseAddress! + text.count * 3 + 8)
         }
+    }
+
+    private static func tokens(
+        in text: UnsafeBufferPointer<UInt8>, into list: inout TokenList, folded: UnsafeMutablePointer<UInt8>, digitsText: UnsafeMutablePointer<UInt8>
+    ) {
         let end = text.count
         var index = 0, gapStart = 0
         while index < end {
@@ -113,7 +124,6 @@ enum TextTokenizer {
                 integer: kind == .number ? Int(foldedText) : nil))
             gapStart = index
         }
-        return list
     }
 
     /// The scalar at `offset`, its length in bytes and its classes; ASCII without a lookup.

@@ -183,13 +183,19 @@ extension PairStats {
             ),
             """ } ?? "hist AS (SELECT NULL AS qp, NULL AS ap, NULL AS m, 0 AS h1, 0 AS h2, 0 AS h3, 0 AS h4, 0 AS h5 WHERE 0),"
 
+        // The quality checks judge with the filter's --min-support, else the default, and work
+        // every check out (the figures count each).
+        let mask = QualitySQL.maskSQL(
+            answerID: "a.id", question: "q.text", answer: "a.text", chunk: "c.text",
+            minSupport: filter.quality?.minSupport ?? QualityChecks.defaultMinSupport, stop: [])
+
         // `pairs` is written (and its values bound) once; NOT MATERIALIZED has SQLite read it
         // in place at each use, as if each use spelled the selection out.
         let statement = try db.prepare("""
             WITH pairs AS NOT MATERIALIZED (
                 SELECT q.prompt_id AS qp, a.prompt_id AS ap, a.model_id AS m, q.id AS question_id, q.normalized AS normalized,
                        a.text AS text, a.call_id AS call_id, a.run_id AS run_id, a.id AS answer_id,
-                       \(QualitySQL.flagMask)(q.text, a.text, c.text, ?) AS mask, \(score) AS score
+                       \(mask) AS mask, \(score) AS score
                 \(selected)
             ),
             g AS (
@@ -245,10 +251,7 @@ extension PairStats {
             LEFT JOIN hist h ON h.qp = g.qp AND h.ap = g.ap AND h.m = g.m
             ORDER BY pq.name, pq.version, pa.name, pa.version, md.name, md.id
             """)
-        // The quality checks judge with the filter's --min-support, else the default; that
-        // value is the first `?` in the text.
-        let minSupport = filter.quality?.minSupport ?? QualityChecks.defaultMinSupport
-        try statement.bind([.real(minSupport)] + clause.arguments)
+        try statement.bind(clause.arguments)
         var groups: [Group] = []
         var groupKeys: [[Int]] = []
         while try statement.step() {

@@ -116,6 +116,9 @@ public enum StoreFile {
             throw openingError(error, path: path, writing: true)
         }
         do {
+            // A new store gets pages of `pageSize` bytes. SQLite takes a page size only while
+            // the file is empty and before WAL mode; a store that exists keeps its own.
+            if try db.scalarInt("PRAGMA page_count") == 0 { try db.execute("PRAGMA page_size = \(StoreSchema.pageSize)") }
             _ = try db.scalar("PRAGMA journal_mode = WAL")
             try db.execute("PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;")
             let outcome = try StoreSchema.migrator(migrations).migrate(db)

@@ -66,7 +66,7 @@ extension StoreReader {
         try guarded {
             let readOnly = try ReadOnlyGuard(db)
             try IDKRule.standard.register(on: db)
-            try QualitySQL.register(on: db)
+            try QualitySQL.register(on: db, remembersMasks: false)
             do {
                 return try readOnly.prepare(sql).map { QueryRows($0, reader: self) }
             } catch let refusal as ReadOnlyRefusal {

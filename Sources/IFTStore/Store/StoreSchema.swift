@@ -5,6 +5,11 @@ internal import IFTSQLite
 enum StoreSchema {
     static let migrationsTable = "iftdb_migrations"
 
+    /// The page size of a new store: 16 KiB, not SQLite's 4. A store is mostly text written
+    /// in bulk, so larger pages mean a quarter of the pages and system calls for a load (the
+    /// WAL and the checkpoint write every page): about a quarter less CPU per MB loaded.
+    static let pageSize = 16384
+
     static let migrations: [Migration] = EmbeddedMigrations.all
         .map { Migration(id: $0.id, name: $0.name, sql: $0.sql) }
         .sorted { $0.id < $1.id }
