@@ -81,7 +81,8 @@ enum QualitySQL {
 /// rows, and `stats` reads its selection once per figure, so without this each pair's checks
 /// would run two to six times. An answer's text, its question's and its chunk's never change
 /// once written (rows are only added), so a mask holds for the connection's life. One byte per
-/// answer id: a million answers take a megabyte; ids past `limit` are worked out every time.
+/// answer id: a million answers take a megabyte, and no setting takes more than 64 MB; ids
+/// past `limit` are worked out every time.
 private final class FlagMemo {
     private struct Setting: Hashable {
         let minSupport: UInt64
@@ -113,7 +114,8 @@ private final class FlagMemo {
         guard let id, id >= 0, id < Self.limit else { return compute() }
         if let flags = known(answer: id, minSupport: minSupport, stop: stop) { return flags }
         let flags = compute()
-        if id >= last.count { last.append(contentsOf: repeatElement(0, count: max(id + 1, last.count * 2) - last.count)) }
+        // Doubling keeps appends cheap; it never passes `limit`, so the masks stay at most 64 MB.
+        if id >= last.count { last.append(contentsOf: repeatElement(0, count: min(Self.limit, max(id + 1, last.count * 2)) - last.count)) }
         last[id] = flags.rawValue | Self.known
         return flags
     }
